@@ -1,0 +1,57 @@
+"""Shared fixtures: isolated settings, and a store on each real backend (SQLite file, PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from casebook.settings import Settings
+
+PG_URL = os.environ.get("WORKBENCH_TEST_PG_URL")
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> Settings:
+    """Settings pointing into a temporary folder, also exported for child processes."""
+    s = Settings(data_dir=tmp_path / "data", build_dir=tmp_path / "build")
+    s.data_dir.mkdir(parents=True)
+    for key, value in s.environ().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    return s
+
+
+def _fresh_pg_database() -> str:
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("WORKBENCH_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
+        pytest.skip("PostgreSQL not started (run the tests with `make test`)")
+    name = f"wb_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path) -> str:
+    """An empty database URL on each backend; the store tests run once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+        return
+    url = _fresh_pg_database()
+    yield url
+    _drop_pg_database(url)
