@@ -55,3 +55,40 @@ def store_url(request, tmp_path) -> str:
     url = _fresh_pg_database()
     yield url
     _drop_pg_database(url)
+
+
+# --- real browser (Debian's Chromium via pytest-playwright) ------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ja-JP", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def offline(page):
+    """A page that cannot reach beyond 127.0.0.1 / file:// — like a closed council network."""
+    attempts: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "file://", "data:", "blob:", "ws://127.0.0.1")):
+            route.continue_()
+        else:
+            attempts.append(url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.external_requests = attempts
+    return page

@@ -1,0 +1,151 @@
+"""How the workbench runs Voila: one place for the command line, the settings that make a page
+safe to expose (sources stripped, tracebacks hidden, idle kernels culled, live kernels bounded),
+and starting/stopping a server on 127.0.0.1.
+
+Used by `workbench serve`, `workbench session serve`, `workbench publish` and the browser tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from casebook.settings import Settings
+
+
+@dataclass
+class VoilaOptions:
+    root: Path                            # a notebook file, or a folder whose notebooks are served
+    port: int = 0                         # 0: pick a free port
+    host: str = "127.0.0.1"
+    pool_size: int = 0                    # preheated kernels per notebook (0: none)
+    cull_idle_timeout: int = 600          # seconds a kernel may sit idle before it is shut down
+    cull_interval: int = 30
+    max_kernels: int = 40                 # bound on live kernels (pool included)
+    show_tracebacks: bool = False
+    extra_args: list[str] = field(default_factory=list)
+    preheat_notebooks: list[str] = field(default_factory=list)  # names under root to pool (folder root)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def voila_argv(opts: VoilaOptions) -> list[str]:
+    """The full command line; every security-relevant setting is explicit, not a default."""
+    argv = [
+        sys.executable, "-m", "voila", str(opts.root),
+        "--no-browser",
+        f"--port={opts.port}",
+        f"--Voila.ip={opts.host}",
+        "--strip_sources=True",
+        f"--show_tracebacks={opts.show_tracebacks}",
+        "--VoilaConfiguration.file_allowlist=[]",  # no files from the notebook folder, static assets only
+        "--VoilaConfiguration.multi_kernel_manager_class=casebook.kernel_limits.BoundedKernelManager",
+        f"--BoundedKernelManager.max_kernels={opts.max_kernels}",
+        f"--BoundedKernelManager.cull_idle_timeout={opts.cull_idle_timeout}",
+        f"--BoundedKernelManager.cull_interval={opts.cull_interval}",
+        "--BoundedKernelManager.cull_connected=False",
+        "--Voila.tornado_settings={'autoreload': False}",
+    ]
+    if opts.pool_size > 0:
+        argv += ["--preheat_kernel=True", f"--pool_size={opts.pool_size}"]
+    return argv + list(opts.extra_args)
+
+
+class VoilaServer:
+    """A Voila process on 127.0.0.1; `with start_voila(...) as server:` stops it on exit."""
+
+    def __init__(self, proc: subprocess.Popen, opts: VoilaOptions, log_path: Path):
+        self.proc, self.opts, self.log_path = proc, opts, log_path
+        self.url = f"http://{opts.host}:{opts.port}"
+
+    def page_url(self, notebook: str | None = None, **query: str) -> str:
+        """URL of a notebook page (folder root) or of the single notebook, with query parameters."""
+        from urllib.parse import quote, urlencode
+
+        base = self.url + (f"/voila/render/{quote(notebook)}" if notebook else "/")
+        return base + (("?" + urlencode(query)) if query else "")
+
+    def wait_ready(self, timeout: float = 60.0) -> "VoilaServer":
+        # /voila/static/ answers (404 is fine) without starting a kernel, unlike the page itself.
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Voila exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                urllib.request.urlopen(self.url + "/voila/static/", timeout=2)
+                return self
+            except urllib.error.HTTPError:
+                return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                time.sleep(0.2)
+        raise TimeoutError(f"Voila did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc.poll() is None:
+            # The whole process group: kernels are Voila's children.
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout)
+
+    def __enter__(self) -> "VoilaServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def start_voila(opts: VoilaOptions, settings: Settings, *, log_path: Path, env: dict[str, str] | None = None,
+                wait: bool = True, foreground: bool = False) -> VoilaServer:
+    """Start Voila with the workbench's settings exported to it (kernels inherit the environment)."""
+    if not opts.port:
+        opts.port = free_port(opts.host)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    child_env = {**os.environ, **settings.environ(), **(env or {})}
+    if "WORKBENCH_DB_URL" not in settings.environ():
+        child_env.pop("WORKBENCH_DB_URL", None)
+    child_env.setdefault("PYTHONUNBUFFERED", "1")
+    # Matplotlib caches fonts per user; one cache per server keeps kernels from racing on it.
+    child_env.setdefault("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))
+    log = open(log_path, "ab")
+    proc = subprocess.Popen(voila_argv(opts), stdout=log, stderr=subprocess.STDOUT, env=child_env,
+                            cwd=str(opts.root if Path(opts.root).is_dir() else Path(opts.root).parent),
+                            start_new_session=not foreground)
+    server = VoilaServer(proc, opts, log_path)
+    if wait:
+        server.wait_ready()
+    return server
+
+
+def voila_available() -> bool:
+    return shutil.which("voila") is not None or _module_available("voila")
+
+
+def _module_available(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
