@@ -277,12 +277,14 @@ class Case(Record):
 def field_label(path: str) -> str:
     """'person.wishes' -> '本人・世帯の状況 › 本人の思い・意向'; 'timeline[2].support' -> '支援の経過 3行目 › 支援内容'."""
     labels = vocab.field_labels()
-    parts = []
+    parts, parent = [], ""
     for piece in path.split("."):
         m = re.fullmatch(r"(\w+)\[(\d+)\]", piece)
         name, index = (m.group(1), int(m.group(2))) if m else (piece, None)
-        text = labels.get(name, name)
+        # 'assessment.person' is 本人, not the section 本人・世帯の状況: a dotted label wins.
+        text = labels.get(f"{parent}.{name}", labels.get(name, name))
         parts.append(text if index is None else f"{text} {index + 1}行目")
+        parent = name
     return " › ".join(parts)
 
 
