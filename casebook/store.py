@@ -374,8 +374,10 @@ class Store:
                              "合わないため、読み取り専用では開けません。書き込みできる設定で一度開いて更新してください")
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _read(self, *, snapshot: bool = False) -> Iterator[Connection]:
         with self.engine.connect() as conn:
+            if snapshot and self.dialect == "postgresql":  # several queries, one consistent view
+                conn.execution_options(isolation_level="REPEATABLE READ")
             yield conn
 
     @contextmanager
@@ -622,11 +624,14 @@ class Store:
     def add_group_note(self, note: GroupNote) -> int:
         with self._write() as conn:
             self._open_session(conn, note.session_id)
-            now = _now()
-            result = conn.execute(NOTES.insert().values(
-                session_id=note.session_id, group_name=note.group, question=note.question, author=note.author,
-                text=note.text, pinned=note.pinned, created_at=now, updated_at=now))
-            return int(result.inserted_primary_key[0])
+            return self._insert_note(conn, note)
+
+    def _insert_note(self, conn: Connection, note: GroupNote) -> int:
+        now = _now()
+        result = conn.execute(NOTES.insert().values(
+            session_id=note.session_id, group_name=note.group, question=note.question, author=note.author,
+            text=note.text, pinned=note.pinned, created_at=now, updated_at=now))
+        return int(result.inserted_primary_key[0])
 
     def update_group_note(self, note_id: int, note: GroupNote) -> None:
         """Rewrite a note's text while the session is open; pinning is left to set_note_pinned."""
@@ -737,10 +742,7 @@ class Store:
                     NOTES.c.session_id == note.session_id, NOTES.c.group_name == note.group,
                     NOTES.c.question == note.question, NOTES.c.author == note.author, NOTES.c.text == note.text)
                 if not conn.execute(same).first():
-                    now = _now()
-                    conn.execute(NOTES.insert().values(
-                        session_id=note.session_id, group_name=note.group, question=note.question,
-                        author=note.author, text=note.text, pinned=note.pinned, created_at=now, updated_at=now))
+                    self._insert_note(conn, note)
                 counts["notes"] += 1
             for n, evaluation in enumerate(evaluations, start=1):
                 if not conn.execute(sa.select(SESSIONS.c.id).where(SESSIONS.c.id == evaluation.session_id)).first():
@@ -757,7 +759,7 @@ class Store:
     def integrity_check(self) -> list[str]:
         """[] when the database is sound and every case's history runs 1..version and ends at its content."""
         problems: list[str] = []
-        with self._read() as conn:
+        with self._read(snapshot=True) as conn:
             if self.dialect == "sqlite":
                 result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
                 if result != ["ok"]:
