@@ -2,6 +2,7 @@
 
     python store_workers.py contend URL WORKER SAVES SHARED_ID OWN_ID GATE_DIR   -> JSON list on stdout
     python store_workers.py loop URL CASE_ID AUTHOR                            -> one line per committed save
+    python store_workers.py open URL GATE_DIR                                  -> the schema version it sees
 """
 
 from __future__ import annotations
@@ -58,5 +59,11 @@ if __name__ == "__main__":
         contend(url, int(worker), int(saves), shared_id, own_id, Path(gate))
     elif command == "loop":
         loop(*args)
+    elif command == "open":  # many first openings of a brand-new store at the same moment
+        url, gate = args
+        while not (Path(gate) / "go").exists():
+            time.sleep(0.005)
+        with Store(url) as store:
+            print(store.schema_version())
     else:
         raise SystemExit(f"unknown command {command}")

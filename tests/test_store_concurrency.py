@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casebook.store import Store
+from casebook.store import SCHEMA_VERSION, Store
 from test_store import make_case
 
 WORKER = Path(__file__).parent / "store_workers.py"
@@ -124,3 +124,18 @@ def test_a_process_killed_in_the_middle_of_saving_leaves_a_sound_store(store_url
             assert _markers(record.case) == [f"v{v}" for v in range(2, record.version + 1)]
             reported = record.version
     print(f"\nkilled a saving process 3 times on {store_url.split(':')[0]}; the store ends at version {reported}")
+
+
+@pytest.mark.slow
+def test_processes_opening_a_new_store_at_the_same_moment_migrate_it_once(store_url, tmp_path):
+    procs = [subprocess.Popen([sys.executable, str(WORKER), "open", store_url, str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    time.sleep(1.0)  # let them all import and wait at the gate
+    (tmp_path / "go").touch()
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [err for _, err in outputs]
+    assert [int(out) for out, _ in outputs] == [SCHEMA_VERSION] * 8
+    with Store(store_url) as store, store.engine.connect() as conn:
+        steps = [v for (v,) in conn.exec_driver_sql("SELECT version FROM schema_version ORDER BY version")]
+        assert steps == list(range(1, SCHEMA_VERSION + 1))
+        assert store.integrity_check() == []
