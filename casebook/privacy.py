@@ -1,0 +1,784 @@
+"""Personal information in Japanese case text: find it, suggest the anonymised text, gate publishing.
+
+Matching runs on an NFKC-normalised copy (full-width digits, hyphen look-alikes between digits) and
+every finding reports offsets into the text exactly as given, through a per-character offset map
+(NFKC can change the length: ㍻ → 平成, ｶﾞ → ガ). Names come from SudachiPy (名詞-固有名詞-人名) plus
+the honorific rule (a noun directly before さん/様/氏/ちゃん/くん/先生/医師 …), with an allow-list of
+placeholders (Aさん, B氏, C病院) and role words (民生委員, 係長, 長女 …).
+
+Kinds: person, phone, postal_code, address, my_number, email, birth_date, insurance_number, and
+facility (a named hospital, school, home or flat building: becomes A病院 style, like a person).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:  # the model is light, but keep start-up of the CLI free of it here
+    from casebook.model import Case
+
+KINDS: tuple[str, ...] = ("person", "phone", "postal_code", "address", "my_number", "email",
+                          "birth_date", "insurance_number", "facility")
+
+KIND_LABELS: dict[str, str] = {
+    "person": "人名", "phone": "電話番号", "postal_code": "郵便番号", "address": "住所（区より下）",
+    "my_number": "マイナンバー", "email": "メールアドレス", "birth_date": "生年月日",
+    "insurance_number": "保険証・手帳などの番号", "facility": "施設・建物の名称",
+}
+
+# What a removed number becomes in the suggested text.
+REMOVED = "（略）"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One piece of personal information: `text == original[start:end]` (offsets before normalising)."""
+    start: int
+    end: int
+    kind: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+# --- the dictionary: loaded once per process, lazily, one tokenizer per thread ------------------
+
+_DICT_LOCK = threading.Lock()
+_DICTIONARY = None
+_LOCAL = threading.local()
+
+
+def _tokenizer():
+    """A SudachiPy tokenizer for this thread over the one shared dictionary (loaded on first use)."""
+    global _DICTIONARY
+    tok = getattr(_LOCAL, "tokenizer", None)
+    if tok is not None:
+        return tok
+    if _DICTIONARY is None:
+        with _DICT_LOCK:
+            if _DICTIONARY is None:
+                from sudachipy import Dictionary
+                _DICTIONARY = Dictionary(dict="core")
+    tok = _DICTIONARY.tokenizer() if hasattr(_DICTIONARY, "tokenizer") else _DICTIONARY.create()
+    _LOCAL.tokenizer = tok
+    return tok
+
+
+def load_dictionary() -> None:
+    """Load the dictionary now (the benchmark and servers call this to pay the cost up front)."""
+    _tokenizer()
+
+
+@dataclass(frozen=True)
+class _Tok:
+    start: int          # offsets into the normalised text
+    end: int
+    surface: str
+    pos: tuple[str, ...]
+
+    @property
+    def noun(self) -> bool:
+        return self.pos[0] == "名詞"
+
+    @property
+    def proper(self) -> bool:
+        return self.pos[:2] == ("名詞", "固有名詞")
+
+    @property
+    def name(self) -> bool:
+        return self.pos[:3] == ("名詞", "固有名詞", "人名")
+
+    @property
+    def place(self) -> bool:
+        return self.pos[:3] == ("名詞", "固有名詞", "地名")
+
+
+_SUDACHI_CHUNK = 2000   # characters per call: well under Sudachi's input limit, cut at sentence ends
+
+
+def _tokens(norm: str) -> list[_Tok]:
+    from sudachipy import SplitMode
+
+    tok = _tokenizer()
+    out: list[_Tok] = []
+    pos = 0
+    while pos < len(norm):
+        end = min(len(norm), pos + _SUDACHI_CHUNK)
+        if end < len(norm):
+            cut = max(norm.rfind(c, pos, end) for c in "。\n！？!?")
+            end = cut + 1 if cut > pos else end
+        chunk = norm[pos:end]
+        if chunk.strip():
+            for m in tok.tokenize(chunk, SplitMode.C):
+                out.append(_Tok(pos + m.begin(), pos + m.end(), m.surface(), tuple(m.part_of_speech())))
+        pos = end
+    return out
+
+
+# --- normalisation with an offset map ---------------------------------------------------------
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\u2500\u2501\u207b\u208b\uff70\u02d7"
+_JOINERS = "\uff9e\uff9f"   # half-width voiced marks: NFKC joins them to the kana before
+
+
+@dataclass(frozen=True)
+class _Normalised:
+    original: str
+    norm: str             # NFKC (what Sudachi reads)
+    match: str            # norm with hyphen look-alikes beside digits turned into '-' (what regexes read)
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """A span of the normalised text as a span of the original."""
+        return self.starts[start], self.ends[end - 1]
+
+
+def _normalise(text: str) -> _Normalised:
+    if unicodedata.is_normalized("NFKC", text) and not any("\ud800" <= c <= "\udfff" for c in text):
+        norm = text
+        starts = tuple(range(len(text)))
+        ends = tuple(range(1, len(text) + 1))
+    else:
+        chars: list[str] = []
+        s: list[int] = []
+        e: list[int] = []
+        i, n = 0, len(text)
+        while i < n:
+            j = i + 1
+            while j < n and (unicodedata.combining(text[j]) or text[j] in _JOINERS):
+                j += 1
+            # A lone surrogate cannot be encoded for the analyser: read it as a replacement mark.
+            chunk = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text[i:j])
+            for c in unicodedata.normalize("NFKC", chunk):
+                chars.append(c)
+                s.append(i)
+                e.append(j)
+            i = j
+        norm, starts, ends = "".join(chars), tuple(s), tuple(e)
+    m = list(norm)
+    for k, c in enumerate(m):
+        if c in _DASHES and ((k > 0 and norm[k - 1].isdigit()) or (k + 1 < len(norm) and norm[k + 1].isdigit())):
+            m[k] = "-"
+    return _Normalised(text, norm, "".join(m), starts, ends)
+
+
+def _ascii_digits(s: str) -> str:
+    return "".join(c for c in s if "0" <= c <= "9")
+
+
+# --- vocabularies: placeholders, role words, context words --------------------------------------
+
+HONORIFICS = ("さん", "様", "さま", "氏", "ちゃん", "くん", "君", "先生", "医師", "殿", "はん", "どの")
+
+# Words that are not a person even directly before an honorific: kin, roles, groups, shops.
+ROLE_WORDS = frozenset("""
+本人 長女 長男 次女 次男 三女 三男 四女 四男 末っ子 妻 夫 娘 息子 母 父 祖母 祖父 孫 兄 姉 弟 妹 叔母 伯母 叔父 伯父
+お母 お父 おかあ おとう かあ とう お兄 お姉 兄貴 姉貴 おにい おねえ にい ねえ おばあ おじい ばあ じい おば おじ
+お婆 お爺 婆 爺 おっ あか おく おかみ おかん おとん ぼっ おつかれ ごくろう おかげ ごちそう おおきに 嫁 婿 甥 姪 奥 旦那 ご主人 主人 家族 親戚 いとこ 従兄弟 子 子ども 子供 赤 お子 坊 お坊 嬢 お嬢
+民生委員 児童委員 主任児童委員 委員 委員長 会長 副会長 町会長 自治会長 班長 区長 係長 課長 部長 所長 園長 校長 院長
+主任 担任 担当 担当者 職員 先生 医師 主治医 看護師 保健師 薬剤師 社会福祉士 介護福祉士 ケアマネ ケアマネジャー
+ケアマネージャー ヘルパー ホームヘルパー 相談員 支援員 生活支援員 コーディネーター 生活支援コーディネーター
+ボランティア サポーター 見守り 店長 店主 大家 家主 管理人 隣人 近所 ご近所 友人 知人 仲間 住民 利用者 参加者
+患者 皆 皆様 みな みんな 皆さん お客 客 お隣 向かい お向かい 社協 区社協 市社協 包括 地域包括 区役所 役所 警察 お巡り
+巡査 消防 保育士 栄養士 理学療法士 作業療法士 弁護士 司法書士 後見人 成年後見人 保佐人 補助人 通訳 記者 議員 市長 区長
+CSW MSW PSW SW Dr ドクター ナース リーダー スタッフ メンバー お姉さん お兄さん 八百屋 魚屋 本屋 米屋 酒屋 床屋 パン屋
+お医者 医者 歯医者 お店 店 業者 神父 牧師 住職 お坊さん 和尚 大将 女将 親方 先輩 後輩 同僚 上司 部下 相手 相方
+""".split())
+
+_ROLE_SUFFIX = re.compile(r"(者|員|師|士|長|屋|人|家|主|官|医|役|係|会|協|所|院|課|局|室|部|班|センター|ステーション)$")
+
+# Placeholder tokens: A, B, AB, A子, B男, ○○, 〇〇, ××, 某, X.
+_PLACEHOLDER = re.compile(r"^(?:[A-Z]{1,2}[0-9']?(?:子|男|夫|美|代)?|[○〇◯●×△□＊*]+|某|なにがし)$")
+
+FACILITY_SUFFIXES = (
+    "病院", "クリニック", "医院", "診療所", "歯科", "内科", "外科", "薬局", "小学校区", "小学校", "中学校",
+    "高等学校", "高校", "保育園", "保育所", "幼稚園", "こども園", "特別養護老人ホーム", "老人ホーム", "ホーム",
+    "デイサービスセンター", "デイサービス", "デイケア", "グループホーム", "ケアハウス", "老健",
+    "訪問看護ステーション", "ヘルパーステーション", "作業所", "荘", "苑", "寮", "ハイツ", "マンション",
+    "コーポ", "団地", "住宅", "会館", "教会", "寺", "神社", "商店", "食堂", "医療センター",
+)
+_FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
+# Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
+_KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館"}
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff々〆ヶ"
+_KANA_RUN = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー]+$")
+_KANJI_NUM = "〇一二三四五六七八九十百千"
+_N = rf"(?:\d{{1,4}}|[{_KANJI_NUM}]{{1,4}})"
+
+_GAP = r"[\s:：はがの、,=（(「『]*?(?:第\s*)?(?:No\.?\s*|№\s*)?"
+
+_INSURANCE_INTRO = re.compile(
+    r"(被保険者証?番号|被保険者証|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
+    r"障がい者手帳|障害者手帳|身体障がい者手帳|身体障害者手帳|療育手帳|精神障害者保健福祉手帳|手帳(?:の)?番号|"
+    r"受給者証(?:の)?番号|受給者証|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)" + _GAP
+    + r"(?:[A-Za-z]{1,2}[\s\-]?)?$")
+_INSURANCE_CONTEXT = re.compile(r"保険|手帳|受給者|年金|記号")
+_MYNUMBER_INTRO = re.compile(r"(マイナンバー|個人番号)(?:カード)?(?:の番号)?" + _GAP + r"$")
+_PHONE_INTRO = re.compile(r"(電話|TEL|Tel|tel|携帯|ケータイ|FAX|Fax|fax|ファックス|ファクス|連絡先|☎|固定電話|自宅電話)"
+                          r"(?:番号)?" + _GAP + r"$")
+_POSTAL_INTRO = re.compile(r"(〒|郵便番号)" + _GAP + r"$")
+
+# A run of digits joined by hyphens, single spaces and brackets: the unit numbers are judged on.
+_RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ \t]?\([ \t]?|[ \t])\d+)*\)?(?![\d])")
+
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+
+_ERA = r"(?:明治|大正|昭和|平成|令和|[MTSHR]\.?)"
+_BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、]*$")
+_BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s)）」、。,.]|$|で|の|、)|出生|誕生)")
+_DATE_PATTERNS = (
+    re.compile(rf"{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})\s?年\s?{_N}\s?月(?:\s?{_N}\s?日)?"),
+    re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)\s?年\s?\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?"),
+    re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}(?!\d)"),
+    re.compile(rf"(?<![A-Za-z])[MTSHR]\.?\s?\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{1,2}}(?!\d)"),
+    re.compile(rf"(?<![\d年])\d{{1,2}}\s?月\s?\d{{1,2}}\s?日"),
+)
+
+_BLOCK = re.compile(
+    rf"{_N}\s?丁目(?:\s?{_N}\s?(?:番地?|-)(?:\s?(?:の\s?)?{_N}(?:\s?号(?:室)?|-{_N})?)?)?"
+    rf"|{_N}\s?番地(?:\s?の\s?{_N}(?:\s?号)?)?"
+    rf"|{_N}\s?番\s?{_N}\s?号"
+    rf"|(?<![\d.])\d{{1,3}}-\d{{1,4}}(?:-\d{{1,4}})?(?![\d])"
+)
+_ROOM = re.compile(rf"^[\s-]?\d{{1,4}}\s?号室|^\s?{_N}\s?号(?!室)")
+
+_PLACE_WORDS = re.compile(r"(大阪府|大阪市|府|市)$")
+
+
+@cache
+def _ward_prefix() -> re.Pattern:
+    from casebook import vocab
+    names = "|".join(sorted((re.escape(n) for n in vocab.ward_names()), key=len, reverse=True))
+    return re.compile(rf"^(?:大阪府)?(?:大阪市)?(?:{names})?")
+
+
+@cache
+def _ward_names() -> frozenset[str]:
+    from casebook import vocab
+    return frozenset(vocab.ward_names()) | {n.removesuffix("区") for n in vocab.ward_names()} | {
+        "大阪", "大阪市", "大阪府", "日本", "府", "市"}
+
+
+# --- detection --------------------------------------------------------------------------------
+
+def find_pii(text: str) -> list[Finding]:
+    """Every piece of personal information in `text`, in order, without overlaps."""
+    if not text or not text.strip():
+        return []
+    n = _normalise(text)
+    cands: list[tuple[int, int, str]] = []   # spans in the normalised text
+    cands += _find_emails(n)
+    cands += _find_numbers(n)
+    cands += _find_birth_dates(n)
+    toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
+    cands += _find_addresses(n, toks)
+    cands += _find_people_and_facilities(n, toks)
+    return _resolve(n, cands)
+
+
+def _needs_tokens(norm: str) -> bool:
+    return any(ord(c) > 0x2fff for c in norm) or re.search(r"[A-Za-z]", norm) is not None
+
+
+_PRIORITY = {"email": 0, "my_number": 1, "insurance_number": 2, "phone": 3, "postal_code": 4,
+             "birth_date": 5, "facility": 6, "address": 7, "person": 8}
+
+
+def _resolve(n: _Normalised, cands: list[tuple[int, int, str]]) -> list[Finding]:
+    chosen: list[tuple[int, int, str]] = []
+    for s, e, kind in sorted(cands, key=lambda c: (-(c[1] - c[0]), _PRIORITY[c[2]], c[0])):
+        if s >= e:
+            continue
+        if all(e <= cs or s >= ce for cs, ce, _ in chosen):
+            chosen.append((s, e, kind))
+    out = []
+    for s, e, kind in sorted(chosen):
+        os_, oe = n.span(s, e)
+        # Trim spaces the normalisation may have pulled in (full-width space at either end).
+        while os_ < oe and n.original[os_].isspace():
+            os_ += 1
+        while oe > os_ and n.original[oe - 1].isspace():
+            oe -= 1
+        if os_ < oe:
+            out.append(Finding(os_, oe, kind, n.original[os_:oe]))
+    return out
+
+
+def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.match)]
+
+
+def my_number_valid(digits: str) -> bool:
+    """The official check digit of a 12-digit 個人番号 (Ministerial Ordinance art. 5)."""
+    if len(digits) != 12 or not digits.isdigit():
+        return False
+    body = digits[:11][::-1]          # P1 is the digit just left of the check digit
+    total = sum(int(p) * (i + 1 + 1 if i + 1 <= 6 else i + 1 - 5) for i, p in enumerate(body))
+    rem = total % 11
+    check = 0 if rem <= 1 else 11 - rem
+    return check == int(digits[11])
+
+
+def _clause_before(s: str, pos: int, width: int = 30) -> str:
+    window = s[max(0, pos - width):pos]
+    cut = max(window.rfind(c) for c in "。\n！？")
+    return window[cut + 1:]
+
+
+def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
+    s = n.match
+    out: list[tuple[int, int, str]] = []
+    for m in _RUN.finditer(s):
+        start, end = m.start(), m.end()
+        raw = m.group()
+        # Keep brackets only when balanced inside the run.
+        if raw.startswith("(") and (")" not in raw or raw.index(")") == len(raw) - 1):
+            start += 1     # (090-0000-1234) in brackets: the brackets are the sentence's, not the number's
+            raw = raw[1:]
+        if raw.endswith(")") and raw.count("(") < raw.count(")"):
+            end -= 1
+            raw = raw[:-1]
+        raw_stripped = raw.rstrip()
+        end -= len(raw) - len(raw_stripped)
+        raw = raw_stripped
+        groups = re.findall(r"\d+", raw)
+        digits = "".join(groups)
+        lens = [len(g) for g in groups]
+        before = _clause_before(s, start)
+        kind = None
+        if _MYNUMBER_INTRO.search(before) and len(digits) == 12:
+            kind = "my_number"
+        elif (im := _INSURANCE_INTRO.search(before)) and (
+                (im.group(1) != "番号" and len(digits) >= 3) or (
+                    im.group(1) == "番号" and _INSURANCE_CONTEXT.search(before) and len(digits) >= 1)):
+            kind = "insurance_number"
+            # A letter before the number belongs to it (療育手帳 A 12345, 記号 AB1234).
+            lead = re.search(r"[A-Za-z]{1,2}[\s\-]?$", s[:start])
+            if lead and not re.search(r"(TEL|Tel|tel|FAX|No)\s?$", s[:start]):
+                start = lead.start()
+        elif _PHONE_INTRO.search(before) and 8 <= len(digits) <= 11 and (len(digits) < 10 or digits[0] == "0"):
+            kind = "phone"
+        elif _POSTAL_INTRO.search(before) and len(digits) == 7:
+            kind = "postal_code"
+            if s[max(0, start - 2):start].strip().endswith("〒"):
+                start = s.rfind("〒", 0, start)
+        elif digits[:1] == "0" and len(digits) in (10, 11) and (len(groups) == 1 or lens[0] <= 5) and len(groups) <= 4:
+            kind = "phone"
+        elif raw.startswith("+81") or (s[max(0, start - 1):start] == "+" and digits.startswith("81")):
+            kind = "phone"
+            start = start - 1 if s[start - 1:start] == "+" else start
+        elif lens == [3, 4] and "-" in raw:
+            kind = "postal_code"
+        elif len(digits) == 12 and lens in ([12], [4, 4, 4]) and my_number_valid(digits):
+            kind = "my_number"
+        if kind:
+            out.append((start, end, kind))
+    return out
+
+
+def _has_year(date_text: str) -> bool:
+    return "年" in date_text or re.match(r"^(?:\d{4}|[MTSHR])", date_text) is not None
+
+
+def _find_birth_dates(n: _Normalised) -> list[tuple[int, int, str]]:
+    s = n.match
+    out = []
+    taken: list[tuple[int, int]] = []
+    for pat in _DATE_PATTERNS:
+        for m in pat.finditer(s):
+            if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+                continue
+            txt = m.group()
+            if not re.search(r"月|[/.\-]\d", txt.lstrip("MTSHR.")):
+                continue  # a year alone is what an anonymised text keeps
+            if _BIRTH_BEFORE.search(_clause_before(s, m.start(), 12)) or _BIRTH_AFTER.match(s[m.end():m.end() + 4]):
+                taken.append((m.start(), m.end()))
+                out.append((m.start(), m.end(), "birth_date"))
+    return out
+
+
+def _strip_city(text: str) -> str:
+    return text[_ward_prefix().match(text).end():]
+
+
+def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    s = n.match
+    out = []
+    by_end = {t.end: i for i, t in enumerate(toks)}
+    by_start = {t.start: i for i, t in enumerate(toks)}
+    # Block numbers (3丁目10番5号, 三丁目十番五号, 3-10-5), with the town name written before them.
+    for m in _BLOCK.finditer(s):
+        start, end = m.start(), m.end()
+        txt = m.group()
+        plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
+        if re.fullmatch(r"\d{1,3}-\d{1,4}-\d{1,4}", txt) and txt.startswith("0"):
+            continue
+        if r := _ROOM.match(s[end:]):
+            end += r.end()
+        town_start = _town_start(s, toks, by_end, start)
+        if plain_pair and town_start == start:
+            continue  # 10-12 alone is a range, not an address
+        if town_start < start:
+            start = town_start
+        elif re.search(r"(大阪市|[区市])\s?$", s[:start]) is None and re.search(r"[丁番号]", txt) is None \
+                and not re.search(r"(住所|自宅|在住|住まい|宅|アパート|マンション)[\sはがの:：]*$", s[:start]):
+            # 3-10-5 with nothing before it: still an address block (the DOMAIN's own example).
+            pass
+        out.append((start, end, "address"))
+    # A town name right after the ward (生野区桃谷, 北区中崎町), even without numbers.
+    for i, t in enumerate(toks):
+        if not t.place:
+            continue
+        rest = _strip_city(t.surface)
+        cut_ward = len(t.surface) - len(rest)
+        prev_ward = i > 0 and toks[i - 1].end == t.start and toks[i - 1].surface in _ward_names() \
+            and toks[i - 1].surface.endswith("区")
+        if rest and (cut_ward and _ward_prefix().match(t.surface).group().endswith("区") or prev_ward):
+            start = t.start + cut_ward
+            end = t.end
+            j = by_start.get(end)
+            if j is not None and toks[j].surface in ("町", "丁", "通", "東", "西", "南", "北", "本町"):
+                end = toks[j].end
+            if _has_letter_or_kanji(rest):
+                out.append((start, end, "address"))
+    return out
+
+
+def _has_letter_or_kanji(text: str) -> bool:
+    return re.search(rf"[{_CJK}\u3041-\u30ffA-Za-z]", text) is not None
+
+
+def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) -> int:
+    """Where the town name written directly before a block number starts (the ward is not part of it)."""
+    pos = start
+    while pos > 0 and s[pos - 1] in " \t":
+        pos -= 1
+    i = by_end.get(pos)
+    first = None
+    steps = 0
+    while i is not None and steps < 3:
+        t = toks[i]
+        if t.proper or re.fullmatch(rf"[{_CJK}]{{0,3}}町|[東西南北中上下本新元]", t.surface):
+            first = t
+            steps += 1
+            i = by_end.get(t.start)
+        else:
+            break
+    if first is None:
+        return start
+    town_text = s[first.start:pos]
+    rest = _strip_city(town_text)
+    # 大阪市北区 alone before 3-10-5: the ward stays, only the block is the finding.
+    if not rest or rest in _ward_names():
+        return start
+    return first.start + (len(town_text) - len(rest))
+
+
+def _is_placeholder(surface: str) -> bool:
+    return _PLACEHOLDER.match(surface) is not None
+
+
+def _is_role(surface: str) -> bool:
+    if surface in ROLE_WORDS or surface.removeprefix("お").removeprefix("ご") in ROLE_WORDS:
+        return True
+    return _ROLE_SUFFIX.search(surface) is not None and len(surface) >= 2
+
+
+def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    s = n.norm
+    out: list[tuple[int, int, str]] = []
+    used: set[int] = set()
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        # A run of name tokens (佐藤 花子, with at most one space between surname and given name).
+        if t.name and not _is_placeholder(t.surface):
+            j = i + 1
+            while j < len(toks):
+                nxt = toks[j]
+                if nxt.name and nxt.start == toks[j - 1].end and not _is_placeholder(nxt.surface):
+                    j += 1
+                elif (nxt.surface.isspace() and j + 1 < len(toks) and toks[j + 1].name
+                      and toks[j - 1].pos[3] == "姓" and toks[j + 1].pos[3] == "名"):
+                    j += 2
+                else:
+                    break
+            start, end = t.start, toks[j - 1].end
+            after = s[end:]
+            fac = _FACILITY_RE.match(after)
+            if fac:
+                out.append((start, end + fac.end(), "facility"))
+            elif re.match(r"(駅|線|通り?|商店街|公園|橋|川|市場|筋)", after):
+                pass  # 鶴橋駅, 梅田: a landmark, not a person
+            elif _honorific_at(s, end) or not _KANA_RUN.match(s[start:end]) or j - i > 1:
+                out.append((start, end, "person"))
+            used.update(range(i, j))
+            i = j
+            continue
+        i += 1
+    # The honorific rule: a noun (or a short kana run) directly before さん/様/氏/ちゃん/くん/先生/医師.
+    for k, t in enumerate(toks):
+        if k in used or k == 0 or not _is_honorific(t, s):
+            continue
+        first = k
+        while first - 1 >= 0 and first - 1 not in used and k - first < 3:
+            p = toks[first - 1]
+            if p.end != toks[first].start:
+                break
+            if p.noun and not p.pos[1] == "数詞" and not _is_role(p.surface) and not _is_placeholder(p.surface) \
+                    and re.fullmatch(rf"[{_CJK}\u3041-\u30ffーA-Za-z]+", p.surface):
+                if re.fullmatch(r"[A-Za-z]+", p.surface) and not re.fullmatch(r"[A-Z][a-z]+", p.surface):
+                    break
+                first -= 1
+                if p.proper and not p.name and p.place is False:
+                    continue
+            else:
+                break
+        if first == k:
+            continue
+        start, end = toks[first].start, toks[k - 1].end
+        name = s[start:end]
+        if _is_role(name) or name in _ward_names() or _is_placeholder(name):
+            continue
+        out.append((start, end, "person"))
+    out += _kana_names(s, toks)
+    # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘.
+    for k, t in enumerate(toks):
+        if k in used or not t.noun or t.pos[1] == "数詞":
+            continue
+        after = s[t.end:]
+        fac = _FACILITY_RE.match(after)
+        if not fac:
+            continue
+        if _is_placeholder(t.surface) or t.surface in _ward_names() or _strip_city(t.surface) == "":
+            continue
+        if t.proper or (fac.group(1) in _KANA_FACILITY and _KANA_RUN.match(t.surface) and len(t.surface) >= 2):
+            start = t.start + (len(t.surface) - len(_strip_city(t.surface)))
+            out.append((start, t.end + fac.end(), "facility"))
+    return out
+
+
+_KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30faー]+$")
+_GLUED_PARTICLE = "のとはがをにもでやへ"
+
+
+def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """Kana given names the dictionary splits oddly (みーちゃん, ゆずはちゃん, りおくん)."""
+    out = []
+    ends = {t.end: i for i, t in enumerate(toks)}
+    starts = {t.start: t for t in toks}
+    for m in re.finditer(r"ちゃん|くん|さん", s):
+        p = m.start()
+        idx = ends.get(p)
+        if idx is None or p == 0:
+            continue   # the honorific starts inside a word (行くんだ)
+        last = toks[idx]
+        if not _KANA.match(last.surface) or last.pos[0] in ("助動詞", "動詞") or last.pos[:2] == ("助詞", "接続助詞") \
+                or last.surface in HONORIFICS or last.pos[0] == "接尾辞":
+            continue
+        hon_tok = starts.get(p)
+        if last.pos[0] == "助詞" and (hon_tok is None or hon_tok.surface not in HONORIFICS):
+            continue   # 薬もちゃんと: the adverb, not a name
+        if m.group() == "くん" and re.match(r"(だ|です|じゃ|や|でしょ)", s[m.end():]):
+            continue
+        start = last.start
+        j = idx - 1
+        while j >= 0 and toks[j].end == start and _KANA.match(toks[j].surface) and p - toks[j].start <= 6:
+            tj = toks[j]
+            if tj.pos[0] in ("助詞", "接尾辞") or tj.surface in HONORIFICS:
+                # A particle glued to the name's first sound by the analyser (母の|みー → のみ|ー).
+                if tj.pos[0] == "助詞" and len(tj.surface) > 1 and tj.surface[0] in _GLUED_PARTICLE:
+                    start = tj.start + 1
+                break
+            if tj.pos[0] == "助動詞" and tj.start > 0 and _KANA.match(s[tj.start - 1]):
+                break
+            start = tj.start
+            j -= 1
+        name = s[start:p]
+        if not name or len(name) > 6 or _is_role(name) or name in ("お", "ご") or not name.strip("ー"):
+            continue
+        if start > 0 and _KANA.match(s[start - 1]) and s[start - 1] not in _GLUED_PARTICLE:
+            continue   # the run is the tail of a longer kana word
+        out.append((start, p, "person"))
+    return out
+
+
+def _honorific_at(s: str, pos: int) -> bool:
+    return s.startswith(HONORIFICS, pos)
+
+
+def _is_honorific(t: _Tok, s: str) -> bool:
+    return t.surface in HONORIFICS
+
+
+# --- suggestions ------------------------------------------------------------------------------
+
+_LETTER_USE = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
+
+
+def placeholder_letters(texts: Iterable[str]) -> set[str]:
+    """Letters already used as placeholders (Aさん, B氏, C病院) in these texts."""
+    used: set[str] = set()
+    for t in texts:
+        norm = unicodedata.normalize("NFKC", t)
+        for m in _LETTER_USE.finditer(norm):
+            nxt = norm[m.end():m.end() + 1]
+            if nxt and not nxt.isascii():
+                used.add(m.group(1))
+    return used
+
+
+class _Letters:
+    """Hands out A, B, C … in order of first appearance, skipping letters the case already uses."""
+
+    def __init__(self, used: set[str]):
+        self.used = set(used)
+        self.names: dict[str, str] = {}      # normalised name -> letter
+        self.counter = 0
+
+    def _next(self) -> str:
+        while True:
+            k = self.counter
+            self.counter += 1
+            letter = chr(ord("A") + k) if k < 26 else chr(ord("A") + k // 26 - 1) + chr(ord("A") + k % 26)
+            if letter not in self.used:
+                self.used.add(letter)
+                return letter
+
+    def letter(self, name: str) -> str:
+        key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+        if key in self.names:
+            return self.names[key]
+        # 佐藤 after 佐藤花子 (or 花子 after it): the same person keeps the same letter.
+        related = [v for k, v in self.names.items() if len(k) >= 2 and len(key) >= 1 and
+                   (k.startswith(key) or k.endswith(key) or key.startswith(k) or key.endswith(k))]
+        letter = related[0] if related else self._next()
+        self.names[key] = letter
+        return letter
+
+
+_BIRTH_YEAR = re.compile(rf"^\s*(?:{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})|\d{{4}})\s?年")
+_BIRTH_WESTERN_DIGITS = re.compile(r"^(\d{4})[/.\-]")
+
+
+def _replacement(text: str, f: Finding, letters: _Letters) -> str:
+    after = text[f.end:]
+    before = text[:f.start]
+    if f.kind == "person":
+        letter = letters.letter(f.text)
+        follows = unicodedata.normalize("NFKC", after[:8])
+        if follows.startswith(HONORIFICS) or any(follows.startswith(w) for w in ROLE_WORDS if len(w) >= 2):
+            return letter
+        return letter + "さん"
+    if f.kind == "facility":
+        norm = unicodedata.normalize("NFKC", f.text)
+        m = None
+        for m in _FACILITY_RE.finditer(norm):
+            pass
+        suffix = m.group(1) if m else "施設"
+        return letters.letter(norm[: m.start()] if m else norm) + suffix
+    if f.kind == "address":
+        prev = unicodedata.normalize("NFKC", before[-6:])
+        if re.search(r"(区|市)\s?$", prev):
+            return ""
+        return "区内"
+    if f.kind == "birth_date":
+        norm = unicodedata.normalize("NFKC", f.text)
+        if m := _BIRTH_YEAR.match(norm):
+            return m.group().strip()
+        if m := _BIRTH_WESTERN_DIGITS.match(norm):
+            return m.group(1) + "年"
+        m = re.match(r"^[MTSHR]\.?\s?(\d{1,2})", norm)
+        if m:
+            era = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}[norm[0]]
+            return f"{era}{m.group(1)}年"
+        return ""
+    return REMOVED
+
+
+def _apply(text: str, findings: list[Finding], letters: _Letters) -> str:
+    parts = []
+    pos = 0
+    for f in findings:
+        parts.append(text[pos:f.start])
+        rep = _replacement(text, f, letters)
+        parts.append(rep)
+        pos = f.end
+        if f.kind == "birth_date" and rep == "":
+            # A birthday with no year: drop the 生まれ that followed it as well.
+            m = re.match(r"\s*(生まれ|うまれ|生)", text[pos:])
+            if m:
+                pos += m.end()
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _anonymize_with(text: str, letters: _Letters) -> str:
+    out = text
+    for _ in range(4):
+        findings = find_pii(out)
+        if not findings:
+            return out
+        out = _apply(out, findings, letters)
+    # What survives several rounds is cut out bluntly rather than published.
+    for f in reversed(find_pii(out)):
+        out = out[:f.start] + REMOVED + out[f.end:]
+    return out
+
+
+def anonymize(text: str) -> str:
+    """`text` the way the field anonymises a case: Aさん, B病院, the ward at most, numbers removed."""
+    return _anonymize_with(text, _Letters(placeholder_letters([text])))
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+def case_findings(case: "Case") -> list[tuple[str, Finding]]:
+    """(field path from Case.text_fields(), finding) for every finding in the case."""
+    return [(path, f) for path, text in case.text_fields() for f in find_pii(text)]
+
+
+def case_suggestions(case: "Case") -> dict[str, str]:
+    """The suggested anonymised text of every field that has findings, letters shared across the case."""
+    fields = case.text_fields()
+    letters = _Letters(placeholder_letters(t for _, t in fields))
+    # First pass in field order so letters follow the order of first appearance in the case.
+    results: dict[str, str] = {}
+    for path, text in fields:
+        if find_pii(text):
+            results[path] = _anonymize_with(text, letters)
+    return results
+
+
+def anonymize_case(case: "Case") -> "Case":
+    """A copy of the case with every prose field anonymised consistently (same person, same letter)."""
+    from casebook.model import Case
+
+    suggestions = case_suggestions(case)
+    if not suggestions:
+        return case.model_copy(deep=True)
+    data = case.model_dump(mode="python")
+    for path, text in suggestions.items():
+        _set_path(data, path, text)
+    return Case.model_validate(data)
+
+
+def _set_path(data: dict, path: str, value: str) -> None:
+    target: object = data
+    pieces = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+    for piece in pieces[:-1]:
+        target = target[int(piece[1:-1])] if piece.startswith("[") else target[piece]  # type: ignore[index]
+    last = pieces[-1]
+    if last.startswith("["):
+        target[int(last[1:-1])] = value  # type: ignore[index]
+    else:
+        target[last] = value  # type: ignore[index]
