@@ -98,9 +98,8 @@ class Problem:
     reason: str            # Japanese
 
     def __str__(self) -> str:
-        where = f"{self.row}行目" if self.row is not None else "ファイル"
-        column = f"「{self.column}」" if self.column else ""
-        return f"{self.source} {where} {column}: {self.reason}"
+        where = [self.source, f"{self.row}行目" if self.row is not None else "", f"「{self.column}」" if self.column else ""]
+        return f"{' '.join(w for w in where if w)}: {self.reason}"
 
 
 class ImportFailed(Exception):
@@ -129,18 +128,24 @@ class Bundle:
     def is_empty(self) -> bool:
         return not any(self.counts().values())
 
+    def origin(self, kind: str, index: int) -> "_Origin":
+        """Where record `index` of `kind` came from (a bundle built in code: its kind and number)."""
+        return self.origins.get((kind, index)) or _Origin(KIND_LABELS[kind], index + 1, "")
+
 
 @dataclass(frozen=True)
 class ImportReport:
     sources: tuple[Path, ...]
-    counts: dict[str, int]
-    replaced: dict[str, int]
+    counts: dict[str, int]          # records read, by kind (KINDS)
+    written: dict[str, int]         # what Store.import_all reports (cases_new, cases_updated, …)
 
     def summary(self) -> str:
         parts = [f"{KIND_LABELS[k]} {n:,}件" for k, n in self.counts.items() if n]
-        text = "、".join(parts) if parts else "0件"
-        replaced = sum(self.replaced.values())
-        return f"{text}を取り込みました" + (f"（うち置き換え {replaced:,}件）" if replaced else "")
+        text = f"{'、'.join(parts) if parts else '0件'}を取り込みました"
+        updated, unchanged = self.written.get("cases_updated", 0), self.written.get("cases_unchanged", 0)
+        if updated or unchanged:
+            text += f"（事例のうち 新規 {self.written.get('cases_new', 0)}件・更新 {updated}件・変更なし {unchanged}件）"
+        return text
 
 
 @dataclass(frozen=True)
@@ -1049,7 +1054,7 @@ def _key_text(kind: str, key: tuple) -> str:
         ward, year, theme, figure = key
         return f"{ward}・{vocab.format_fiscal_year(year)}・{figure}"
     if kind == "evaluations":
-        return f"研修会 {key[0]} の {key[1]} さんの評価"
+        return f"研修会 {key[0]} の「{key[1]}」の評価"
     return str(key[0])
 
 
@@ -1058,7 +1063,7 @@ def _check_duplicates(bundle: Bundle, problems: list[Problem]) -> None:
         first: dict[tuple, _Origin] = {}
         for i, record in enumerate(getattr(bundle, kind)):
             key = _record_key(kind, record)
-            origin = bundle.origins[(kind, i)]
+            origin = bundle.origin(kind, i)
             if key in first:
                 was = first[key]
                 where = " ".join(str(x) for x in (was.source if was.source != origin.source else "",
@@ -1077,7 +1082,7 @@ def _check_references(bundle: Bundle, problems: list[Problem], known_sessions: s
             sid = record.session_id
             if sid in in_file or known_sessions is None or sid in known_sessions:
                 continue
-            origin = bundle.origins[(kind, i)]
+            origin = bundle.origin(kind, i)
             problems.append(Problem(origin.source, origin.row, _label("session_id"),
                                     f"研修会「{sid}」はファイルにもデータベースにもありません"))
 
@@ -1098,7 +1103,7 @@ def check_against_store(bundle: Bundle, store: "Store", *, replace: bool = False
             for i, record in enumerate(getattr(bundle, kind)):
                 key = _record_key(kind, record)
                 if key in keys:
-                    origin = bundle.origins[(kind, i)]
+                    origin = bundle.origin(kind, i)
                     problems.append(Problem(origin.source, origin.row, origin.key_column,
                                             f"「{_key_text(kind, key)}」はすでに登録されています"
                                             "（置き換えるときは --replace を付けてください）"))
@@ -1115,24 +1120,14 @@ def _store_evaluations(store: "Store", session_id: str) -> list[Evaluation]:
         return []
 
 
-def _replaced_counts(bundle: Bundle, store: "Store") -> dict[str, int]:
-    cases = {r.case.id for r in store.list_cases()} if bundle.cases else set()
-    sessions = {s.id for s in store.list_sessions()} if bundle.sessions else set()
-    activity = {a.key for a in store.activity()} if bundle.activity else set()
-    return {"cases": sum(c.id in cases for c in bundle.cases),
-            "sessions": sum(s.id in sessions for s in bundle.sessions),
-            "activity": sum(a.key in activity for a in bundle.activity)}
-
-
 def import_bundle(store: "Store", bundle: Bundle, *, replace: bool = False, author: str = "import") -> ImportReport:
     """Write a validated bundle in one transaction, after checking it against the store."""
     problems = check_against_store(bundle, store, replace=replace)
     if problems:
         raise ImportFailed(problems)
-    replaced = _replaced_counts(bundle, store) if replace else {}
-    store.import_all(cases=bundle.cases, activity=bundle.activity, sessions=bundle.sessions,
-                     notes=bundle.group_notes, evaluations=bundle.evaluations, author=author)
-    return ImportReport(tuple(bundle.sources), bundle.counts(), {k: v for k, v in replaced.items() if v})
+    written = store.import_all(cases=bundle.cases, activity=bundle.activity, sessions=bundle.sessions,
+                               notes=bundle.group_notes, evaluations=bundle.evaluations, author=author)
+    return ImportReport(tuple(bundle.sources), bundle.counts(), dict(written))
 
 
 def import_files(store: "Store", paths: Iterable[Path | str], *, replace: bool = False, author: str = "import",
