@@ -1,0 +1,407 @@
+"""Run parameterized notebooks with papermill on warm kernels: the only module that starts kernels.
+
+Starting a kernel and importing the page's libraries costs more than running a case page, so
+`WarmKernelEngine` (registered as papermill engine `casebook_warm` through the `papermill.engine`
+entry point) keeps one kernel per worker thread and resets it between notebooks instead of
+starting a new one. The reset clears what `%reset -f` leaves behind and a page could notice:
+the execution counter, matplotlib's rcParams and figures, widgets, the environment, the working
+directory, sys.path, warnings filters and display formatters. Imported modules stay: that is
+the point.
+
+`run_page(job)` is one unit of work for any executor (threads here, Dask workers elsewhere): it
+executes the notebook for one case through `papermill.execute_notebook` and renders the result
+with `casebook.render`, returning a `PageResult` (HTML, or the failing cell and its error).
+
+Executors: `LocalExecutor(jobs)` (threads, one warm kernel each) and `DaskExecutor(address)`.
+Both have `map(jobs) -> iterator of PageResult` in completion order, and `close()`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+log = logging.getLogger(__name__)
+
+ENGINE_NAME = "casebook_warm"
+KERNEL_NAME = "python3"
+CELL_TIMEOUT_S = 300
+
+# Runs once in a new kernel (silently): snapshot the state a notebook may change, define reset().
+_KERNEL_SETUP = r'''
+def __casebook_install_reset():
+    import copy, os, sys, types, warnings
+    ip = get_ipython()
+    env, cwd, path = dict(os.environ), os.getcwd(), list(sys.path)
+    filters = list(warnings.filters)
+    formatters = {k: (dict(f.type_printers), dict(f.deferred_printers))
+                  for k, f in ip.display_formatter.formatters.items()}
+
+    def reset():
+        ip.run_line_magic("reset", "-f")        # user namespace, In/Out history, _ __ ___
+        ip.execution_count = 1                   # a fresh kernel counts from 1
+        os.environ.clear(); os.environ.update(env)
+        if os.getcwd() != cwd:
+            os.chdir(cwd)
+        sys.path[:] = path
+        warnings.filters[:] = filters
+        for k, f in ip.display_formatter.formatters.items():
+            if k in formatters:
+                f.type_printers.clear(); f.type_printers.update(formatters[k][0])
+                f.deferred_printers.clear(); f.deferred_printers.update(formatters[k][1])
+        if "matplotlib" in sys.modules:          # rcParams survive %reset -f
+            import matplotlib
+            if "matplotlib.pyplot" in sys.modules:
+                sys.modules["matplotlib.pyplot"].close("all")
+            matplotlib.rc_file_defaults()
+        if "ipywidgets" in sys.modules:          # every widget ever made stays alive otherwise
+            sys.modules["ipywidgets"].Widget.close_all()
+        import gc; gc.collect()
+
+    mod = types.ModuleType("_casebook_kernel")
+    mod.reset = reset
+    sys.modules["_casebook_kernel"] = mod
+
+__casebook_install_reset()
+del __casebook_install_reset
+'''
+_RESET = '__import__("_casebook_kernel").reset()'
+
+
+class KernelResetError(RuntimeError):
+    """A warm kernel could not be reset; it is discarded and a new one started."""
+
+
+class WarmKernel:
+    """One ipykernel kept alive across notebooks; used by one thread at a time.
+
+    It uses the asynchronous manager and client that nbclient expects, driven through the same
+    per-thread event loop (jupyter_core's run_sync) as nbclient itself.
+    """
+
+    def __init__(self, kernel_name: str, env: dict[str, str], cwd: str, warmup: str = ""):
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.kernel_name, self.env, self.cwd = kernel_name, env, cwd
+        self.notebooks = 0
+        self.clean = True
+        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        self.kc = None
+        run_sync(self._start)(env, cwd)
+        try:
+            self._run(_KERNEL_SETUP + "\n" + warmup)
+        except BaseException:
+            self.shutdown()
+            raise
+
+    async def _start(self, env: dict[str, str], cwd: str) -> None:
+        await self.km.start_kernel(env=env, cwd=cwd)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=60)
+        self.kc.allow_stdin = False
+
+    async def _arun(self, code: str, timeout: float) -> dict:
+        return await self.kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
+                                                 output_hook=lambda msg: None)
+
+    def _run(self, code: str, timeout: float = 120) -> None:
+        from jupyter_core.utils import run_sync
+
+        reply = run_sync(self._arun)(code, timeout)
+        if reply["content"]["status"] != "ok":
+            c = reply["content"]
+            raise KernelResetError(f"{c.get('ename')}: {c.get('evalue')}")
+
+    def reset(self) -> None:
+        if not self.clean:
+            self._run(_RESET, timeout=30)
+            self.clean = True
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        async def _alive() -> bool:
+            return await self.km.is_alive()
+
+        try:
+            return run_sync(_alive)()
+        except Exception:
+            return False
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        async def _stop() -> None:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            await self.km.shutdown_kernel(now=True)
+
+        try:
+            run_sync(_stop)()
+        except Exception:  # already gone: nothing to clean
+            log.debug("kernel shutdown failed", exc_info=True)
+
+
+class KernelPool:
+    """Warm kernels per (thread, kernel name, environment, cwd)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[WarmKernel] = []
+        self._lock = threading.Lock()
+
+    def get(self, kernel_name: str, env: dict[str, str], cwd: str, warmup: str = "") -> WarmKernel:
+        key = (kernel_name, tuple(sorted(env.items())), cwd, warmup)
+        kernels = self._local.__dict__.setdefault("kernels", {})
+        kernel = kernels.get(key)
+        if kernel is not None and not kernel.alive():
+            self.discard(kernel)
+            kernel = None
+        if kernel is None:
+            kernel = WarmKernel(kernel_name, env, cwd, warmup)
+            kernels[key] = kernel
+            with self._lock:
+                self._all.append(kernel)
+        return kernel
+
+    def discard(self, kernel: WarmKernel) -> None:
+        kernels = self._local.__dict__.get("kernels", {})
+        for key, k in list(kernels.items()):
+            if k is kernel:
+                del kernels[key]
+        with self._lock:
+            if kernel in self._all:
+                self._all.remove(kernel)
+        kernel.shutdown()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            kernels, self._all = self._all, []
+        for k in kernels:
+            k.shutdown()
+        self._local = threading.local()
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+
+POOL = KernelPool()
+
+
+def shutdown_kernels() -> int:
+    """Stop every warm kernel of this process; returns how many there were."""
+    n = len(POOL)
+    POOL.shutdown()
+    return n
+
+
+def _make_engine_class():
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import Engine
+    from papermill.log import logger
+
+    class WarmKernelEngine(Engine):
+        """papermill engine: executes on a warm kernel from this thread's pool, reset first.
+
+        Engine kwargs (through papermill.execute_notebook): `kernel_env` (dict, the kernel's whole
+        environment), `kernel_cwd` (its working directory), `kernel_warmup` (code run once at start),
+        `execution_timeout` (seconds per cell).
+        """
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, kernel_env=None,
+                                     kernel_cwd=None, kernel_warmup="", execution_timeout=None, **kwargs):
+            env = dict(os.environ if kernel_env is None else kernel_env)
+            cwd = str(kernel_cwd or os.getcwd())
+            kernel = POOL.get(kernel_name, env, cwd, kernel_warmup)
+            kernel.reset()
+            kernel.clean = False
+            client = PapermillNotebookClient(
+                nb_man, km=kernel.km, kernel_name=kernel_name, log=logger, log_output=log_output,
+                timeout=execution_timeout or CELL_TIMEOUT_S, store_widget_state=True,
+                record_timing=True)
+            client.kc = kernel.kc
+            try:
+                return client.execute()
+            except BaseException:
+                # A dead or timed-out kernel is not reused; the next notebook gets a new one.
+                POOL.discard(kernel)
+                raise
+            finally:
+                kernel.notebooks += 1
+                if not kernel.alive():
+                    POOL.discard(kernel)
+
+    return WarmKernelEngine
+
+
+def __getattr__(name: str):
+    # papermill imports `casebook.execute:WarmKernelEngine` from its entry point; build the class
+    # lazily so that importing this module stays cheap for the CLI.
+    if name == "WarmKernelEngine":
+        cls = _make_engine_class()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(name)
+
+
+# --- one page --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PageJob:
+    """Everything a worker needs to make one case page; picklable for Dask."""
+    case_id: str
+    key: str                                   # the content hash the page is cached under
+    notebook: str                              # path of case_page.ipynb
+    parameters: dict
+    site: dict                                 # template context: title, root, ward …
+    env: dict[str, str] = field(default_factory=dict)   # added to the kernel's environment
+    warmup: str = ""
+
+
+@dataclass
+class PageResult:
+    case_id: str
+    key: str
+    html: str | None = None
+    error: dict | None = None                  # {"cell": int|None, "ename": str, "evalue": str}
+    seconds: float = 0.0
+    execute_seconds: float = 0.0
+    render_seconds: float = 0.0
+    worker: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+_NOTEBOOKS: dict[tuple[str, float], object] = {}
+_NB_LOCK = threading.Lock()
+
+
+def _load_notebook(path: str):
+    """The notebook, loaded once per process with papermill.iorw.load_notebook_node."""
+    from papermill.iorw import load_notebook_node
+
+    key = (path, os.stat(path).st_mtime_ns)
+    with _NB_LOCK:
+        nb = _NOTEBOOKS.get(key)
+        if nb is None:
+            nb = _NOTEBOOKS[key] = load_notebook_node(path)
+    return nb
+
+
+def run_page(job: PageJob) -> PageResult:
+    """Execute case_page.ipynb for one case (papermill, warm kernel) and render it (nbconvert)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from casebook import render
+
+    t0 = time.perf_counter()
+    result = PageResult(job.case_id, job.key, worker=f"{socket.gethostname()}/{threading.current_thread().name}")
+    nb = copy.deepcopy(_load_notebook(job.notebook))
+    env = {**os.environ, **job.env}
+    try:
+        nb = papermill.execute_notebook(
+            nb, None, parameters=job.parameters, engine_name=ENGINE_NAME, kernel_name=KERNEL_NAME,
+            progress_bar=False, request_save_on_cell_execute=False, kernel_env=env,
+            kernel_cwd=str(Path(job.notebook).parent), kernel_warmup=job.warmup)
+    except PapermillExecutionError as exc:
+        result.error = {"cell": exc.exec_count if exc.cell_index is None else exc.cell_index,
+                        "ename": exc.ename, "evalue": exc.evalue}
+    except Exception as exc:  # a dead kernel, a timeout: still one row in the report, not the end
+        result.error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
+    t1 = time.perf_counter()
+    result.execute_seconds = t1 - t0
+    if result.error is None:
+        try:
+            result.html = render.render_case_page(nb, job.site)
+        except Exception as exc:
+            result.error = {"cell": None, "ename": type(exc).__name__, "evalue": f"nbconvert: {exc}"}
+    result.render_seconds = time.perf_counter() - t1
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+# --- executors -------------------------------------------------------------------------------
+
+class LocalExecutor:
+    """N worker threads, each with its own warm kernel (the kernels run in parallel processes)."""
+
+    def __init__(self, jobs: int = 2):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.jobs = max(1, int(jobs))
+        self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="casebook-page")
+
+    def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
+        from concurrent.futures import as_completed
+
+        futures = {self._pool.submit(run_page, job): job for job in jobs}
+        for fut in as_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:
+                job = futures[fut]
+                yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
+                                                              "evalue": str(exc)})
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        POOL.shutdown()
+
+
+def _shutdown_worker_kernels() -> int:
+    return shutdown_kernels()
+
+
+class DaskExecutor:
+    """The same jobs on a Dask distributed cluster (`tcp://HOST:PORT` or a Client/LocalCluster).
+
+    Each Dask worker thread keeps its own warm kernel; workers must be able to import casebook and
+    reach the store named in the job's environment.
+    """
+
+    def __init__(self, scheduler):
+        from distributed import Client
+
+        self._own = not isinstance(scheduler, Client)
+        self.client = Client(scheduler) if self._own else scheduler
+
+    def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
+        from distributed import as_completed
+
+        jobs = list(jobs)
+        if not jobs:
+            return
+        futures = self.client.map(run_page, jobs, key=[f"casebook-page-{j.key[:16]}-{j.case_id}" for j in jobs],
+                                  pure=False)
+        by_future = dict(zip(futures, jobs))
+        for fut in as_completed(futures):
+            job = by_future[fut]
+            try:
+                yield fut.result()
+            except Exception as exc:
+                yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
+                                                              "evalue": str(exc)})
+
+    def close(self) -> None:
+        try:
+            self.client.run(_shutdown_worker_kernels)
+        finally:
+            if self._own:
+                self.client.close()
+
+
+def make_executor(jobs: int = 2, scheduler=None):
+    return DaskExecutor(scheduler) if scheduler else LocalExecutor(jobs)
