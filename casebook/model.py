@@ -300,7 +300,8 @@ def describe_errors(exc: Exception) -> list[str]:
         msg = err["msg"].removeprefix("Value error, ")
         kind = "string_too_long" if err["type"] == "too_long" and isinstance(err.get("input"), str) else err["type"]
         if kind in _JA_MESSAGES:
-            msg = _JA_MESSAGES[kind].format(**(err.get("ctx") or {}))
+            ctx = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in (err.get("ctx") or {}).items()}
+            msg = _JA_MESSAGES[kind].format(**ctx)   # 0以上, not 0.0以上
         lines.append(f"{field_label(path) if path else '入力'}: {msg}")
     return lines
 
