@@ -620,6 +620,9 @@ class _Reader:
         self.bundle = Bundle()
 
     def problem(self, source: str, row: int | None, column: str, reason: str) -> None:
+        # One problem per cell: a value that could not be read is not also reported as missing.
+        if row is not None and any((p.source, p.row, p.column) == (source, row, column) for p in self.problems[-50:]):
+            return
         self.problems.append(Problem(source, row, column, reason))
 
     # -- validation with locations --
@@ -1030,8 +1033,14 @@ def read_files(paths: Iterable[Path | str], *, fiscal_year: int | str | None = N
     _check_duplicates(reader.bundle, reader.problems)
     _check_references(reader.bundle, reader.problems, known_sessions=None)
     if reader.problems:
-        raise ImportFailed(reader.problems)
+        raise ImportFailed(_in_order(reader.problems))
     return reader.bundle
+
+
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    """Problems file by file (in reading order), then row by row, as a user goes through them."""
+    sources = {p.source: i for i, p in reversed(list(enumerate(problems)))}
+    return sorted(problems, key=lambda p: (sources[p.source], p.row or 0))
 
 
 def read_file(path: Path | str, *, fiscal_year: int | str | None = None) -> Bundle:
@@ -1108,7 +1117,7 @@ def check_against_store(bundle: Bundle, store: "Store", *, replace: bool = False
                                             f"「{_key_text(kind, key)}」はすでに登録されています"
                                             "（置き換えるときは --replace を付けてください）"))
     _check_references(bundle, problems, known_sessions={k[0] for k in existing["sessions"]})
-    return problems
+    return _in_order(problems)
 
 
 def _store_evaluations(store: "Store", session_id: str) -> list[Evaluation]:
