@@ -1,0 +1,659 @@
+"""Training sessions (研修会): the parameter schema, the checks every submission passes, the
+figures the board and the report show, and the pipelines behind `workbench session …`.
+
+A session parameter set (parameters/sessions/*.yaml) is validated completely before anything is
+written or executed; every error names the YAML key and its Japanese label. Participants' and
+the facilitator's widgets call `submit_point`, `submit_evaluation`, `pin_point`, `close` here, so
+a value sent by a script over the kernel socket meets the same checks as a click in the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import mean
+from typing import TYPE_CHECKING, Annotated, Any, Iterable
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from casebook import vocab
+from casebook.model import (SCALE, SESSION_KINDS, AgendaItem, CaseId, Evaluation, Group, GroupNote, Line,
+                            Participant, Session, Text, ThemeName, describe_errors, field_label, scale_label)
+from casebook.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:  # the store is imported lazily: the CLI imports this module at start-up
+    from casebook.serving import VoilaServer
+    from casebook.store import Store
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
+FACILITATOR_NOTEBOOK = "training_session.ipynb"
+PARTICIPANT_NOTEBOOK = "session_participant.ipynb"
+REPORT_NOTEBOOK = "session_report.ipynb"
+
+# The case meeting's own order (DOMAIN.md); a session's agenda is checked against nothing but
+# offered as the default when a parameter set gives none.
+DEFAULT_AGENDA = (("開会", 5), ("事例の提示", 15), ("事例の共有化（質疑応答）", 20), ("論点の明確化", 15),
+                  ("論点の検討（グループ討議）", 40), ("まとめ（助言者の総括）", 20), ("閉会", 5))
+
+
+class SessionError(Exception):
+    """A refusal the user reads: `lines` are Japanese, each naming the field it is about."""
+
+    def __init__(self, lines: list[str] | str):
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        super().__init__("\n".join(self.lines))
+
+
+class SubmissionError(SessionError):
+    """A participant's or facilitator's input that was refused; nothing was saved."""
+
+
+# --- the parameter set -----------------------------------------------------------------------
+
+_KIND_ALIASES = {"basic1": "basic1", "基礎研修i": "basic1", "基礎研修1": "basic1",
+                 "basic2": "basic2", "基礎研修ii": "basic2", "基礎研修2": "basic2",
+                 "other": "other", "その他": "other", "その他の研修": "other"}
+
+
+def parse_kind(value: object) -> object:
+    """basic1 / 基礎研修 I / 基礎研修Ⅰ / 基礎研修１ → basic1 (anything else is left for the Literal to refuse)."""
+    if not isinstance(value, str):
+        return value
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).lower()
+    for ident, label in SESSION_KINDS.items():
+        if key == re.sub(r"\s+", "", label).lower():
+            return ident
+    return _KIND_ALIASES.get(key, value)
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GroupRule(Params):
+    """Form mixed-ward groups from the participant list: give `count` groups or a group `size`."""
+    rule: Annotated[str, Field(pattern=r"^mixed_ward$")] = "mixed_ward"
+    count: Annotated[int, Field(ge=1, le=100)] | None = None
+    size: Annotated[int, Field(ge=2, le=50)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "GroupRule":
+        if (self.count is None) == (self.size is None):
+            raise ValueError("count（グループ数）か size（1グループの人数）のどちらか一方を指定してください")
+        return self
+
+
+class SurveySpec(Params):
+    """The evaluation survey's wording: 満足度・理解度・有用性 on the 5-point scale, then free text."""
+    title: Line = "振り返り・アンケート"
+    satisfaction: Line = "本日の研修の満足度"
+    understanding: Line = "内容の理解度"
+    usefulness: Line = "実践への有用性（業務に役立つか）"
+    comments: Line = "感想・意見（自由記述）"
+    requests: Line = "今後の研修への要望"
+
+
+class SessionParams(Params):
+    """parameters/sessions/<id>.yaml"""
+    id: CaseId
+    title: Line
+    date: dt.date
+    venue: Line = ""
+    kind: Annotated[str, BeforeValidator(parse_kind), Field(pattern=r"^(basic1|basic2|other)$")] = "other"
+    theme: ThemeName | None = None
+    facilitator: Line = ""
+    advisor: Line = ""
+    case_ids: list[CaseId] = Field(default_factory=list, max_length=10)
+    agenda: list[AgendaItem] = Field(default_factory=list, max_length=30)
+    participants: list[Participant] = Field(default_factory=list, max_length=500)
+    groups: list[Group] = Field(default_factory=list, max_length=100)
+    group_rule: GroupRule | None = None
+    questions: list[Text] = Field(default_factory=list, max_length=20)
+    survey: SurveySpec = Field(default_factory=SurveySpec)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "SessionParams":
+        errors: list[str] = []
+        names = [p.name for p in self.participants]
+        for i, p in enumerate(self.participants):
+            if not p.name:
+                errors.append(f"{_label(f'participants[{i}].name')}: 氏名を入力してください")
+        for name, n in Counter(names).items():
+            if n > 1 and name:
+                errors.append(f"{_label('participants')}: 「{name}」が{n}回あります（氏名は重複できません）")
+        if self.groups and self.group_rule:
+            errors.append(f"{_label('group_rule')}: groups と group_rule は同時に指定できません")
+        known = set(names)
+        seen_groups: set[str] = set()
+        for gi, g in enumerate(self.groups):
+            if not g.name:
+                errors.append(f"{_label(f'groups[{gi}].name')}: グループ名を入力してください")
+            if g.name in seen_groups:
+                errors.append(f"{_label(f'groups[{gi}].name')}: 「{g.name}」が重複しています")
+            seen_groups.add(g.name)
+            for mi, m in enumerate(g.members):
+                if m not in known:
+                    errors.append(f"{_label(f'groups[{gi}].members[{mi}]')}: 「{m}」は参加者一覧にいません")
+        for i, p in enumerate(self.participants):
+            if p.group and self.groups and p.group not in seen_groups:
+                errors.append(f"{_label(f'participants[{i}].group')}: 「{p.group}」というグループはありません")
+        for i, q in enumerate(self.questions):
+            if not q:
+                errors.append(f"{_label(f'questions[{i}]')}: 問いを入力してください")
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
+
+
+# Labels for the keys of a parameter set where the case sheet's label for the same name would
+# mislead (id is 事例番号 on a case, 研修会ID here).
+_PARAM_LABELS = {
+    "id": "研修会ID", "title": "研修会名", "kind": "研修の種類", "questions": "グループワークの問い",
+    "group_rule": "グループ分けのルール", "count": "グループ数", "size": "1グループの人数", "rule": "ルール",
+    "survey": "アンケート", "summary": "総括", "date": "開催日",
+    "agenda.title": "次第の項目", "survey.title": "アンケートの見出し", "survey.comments": "感想・意見",
+    "participants.role": "職種・役割", "groups.name": "グループ名", "participants.name": "氏名",
+}
+
+
+def _label(path: str) -> str:
+    """'participants[3].ward' -> '参加者 4人目 › 区（participants[3].ward）'."""
+    parts, parent = [], ""
+    for piece in path.split("."):
+        m = re.fullmatch(r"(\w+)\[(\d+)\](?:\[(\d+)\])?", piece)
+        name, index = (m.group(1), int(m.group(2))) if m else (piece, None)
+        text = _PARAM_LABELS.get(f"{parent}.{name}") if parent else _PARAM_LABELS.get(name)
+        text = text or field_label(f"{parent}.{name}" if parent else name).split(" › ")[-1]
+        unit = "人目" if name == "participants" else "番目"
+        parts.append(text if index is None else f"{text} {index + 1}{unit}")
+        parent = name
+    return f"{' › '.join(parts)}（{path}）"
+
+
+def _describe_one(err: dict) -> str:
+    msg = err["msg"].removeprefix("Value error, ")
+    from casebook.model import _JA_MESSAGES  # the shared Japanese wording of pydantic's error types
+
+    kind = "string_too_long" if err["type"] == "too_long" and isinstance(err.get("input"), str) else err["type"]
+    if kind in _JA_MESSAGES:
+        msg = _JA_MESSAGES[kind].format(**(err.get("ctx") or {}))
+    return msg
+
+
+def validate_params(data: object, *, known_case_ids: Iterable[str] | None = None) -> SessionParams:
+    """A parsed YAML mapping -> SessionParams, or SessionError listing every problem by field."""
+    if not isinstance(data, dict):
+        raise SessionError("研修会のパラメータファイルは「項目: 値」の形（YAMLのマッピング）で書いてください")
+    try:
+        params = SessionParams.model_validate(data)
+    except ValidationError as exc:
+        raise SessionError(_params_error_lines(exc)) from None
+    if known_case_ids is not None:
+        known = set(known_case_ids)
+        missing = [f"{_label(f'case_ids[{i}]')}: 事例「{c}」は登録されていません"
+                   for i, c in enumerate(params.case_ids) if c not in known]
+        if missing:
+            raise SessionError(missing)
+    return params
+
+
+def _params_error_lines(exc: ValidationError) -> list[str]:
+    lines: list[str] = []
+    for err in exc.errors():
+        loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"]).replace(".[", "[")
+        msg = _describe_one(err)
+        if err["type"] == "value_error" and "\n" in msg or (err["type"] == "value_error" and not loc):
+            lines.extend(msg.split("\n"))  # cross-field checks name their own fields
+            continue
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{loc}: この項目は使えません（項目名の綴りを確認してください）")
+            continue
+        if err["type"] == "string_pattern_mismatch" and loc == "kind":
+            msg = "basic1（基礎研修 I）/ basic2（基礎研修 II）/ other のどれかを指定してください"
+        elif err["type"] == "string_pattern_mismatch" and loc.endswith("rule"):
+            msg = "mixed_ward（区が混ざるように分ける）だけが使えます"
+        lines.append(f"{_label(loc)}: {msg}" if loc else msg)
+    return lines
+
+
+def load_params(path: Path | str, *, known_case_ids: Iterable[str] | None = None) -> SessionParams:
+    """Read and validate a parameter file; SessionError names every bad field (nothing else happens)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SessionError(f"ファイル {path} が見つかりません") from None
+    except UnicodeDecodeError:
+        raise SessionError(f"{path.name}: UTF-8 で保存してください") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.line + 1}行目" if mark else ""
+        raise SessionError(f"{path.name}: YAMLとして読めません {where}".strip()) from None
+    try:
+        return validate_params(data, known_case_ids=known_case_ids)
+    except SessionError as exc:
+        raise SessionError([f"{path.name}: {line}" for line in exc.lines]) from None
+
+
+# --- from parameters to the stored session ---------------------------------------------------
+
+def form_mixed_groups(participants: list[Participant], *, count: int | None = None,
+                      size: int | None = None) -> list[Group]:
+    """Deal participants sorted by ward round-robin into groups, so each group mixes wards."""
+    n = len(participants)
+    if n == 0:
+        return []
+    groups = count if count is not None else max(1, math.ceil(n / (size or 6)))
+    groups = min(groups, n)
+    order = {w.name: w.order for w in vocab.wards()}
+    people = sorted(participants, key=lambda p: (order.get(p.ward or "", 99), p.role, p.name))
+    members: list[list[str]] = [[] for _ in range(groups)]
+    for i, p in enumerate(people):
+        members[i % groups].append(p.name)
+    return [Group(name=f"{i + 1}グループ", members=m) for i, m in enumerate(members)]
+
+
+def build_session(params: SessionParams) -> Session:
+    """The Session record a parameter set describes: groups formed, each participant's group set."""
+    participants = list(params.participants)
+    if params.group_rule is not None:
+        groups = form_mixed_groups(participants, count=params.group_rule.count, size=params.group_rule.size)
+    elif params.groups:
+        groups = list(params.groups)
+    else:  # groups written on the participants themselves
+        by_group: dict[str, list[str]] = defaultdict(list)
+        for p in participants:
+            if p.group:
+                by_group[p.group].append(p.name)
+        groups = [Group(name=g, members=m) for g, m in by_group.items()]
+    group_of = {m: g.name for g in groups for m in g.members}
+    participants = [p.model_copy(update={"group": group_of.get(p.name, p.group)}) for p in participants]
+    agenda = params.agenda or [AgendaItem(title=t, minutes=m) for t, m in DEFAULT_AGENDA]
+    return Session(id=params.id, title=params.title, date=params.date, venue=params.venue, kind=params.kind,
+                   theme=params.theme, facilitator=params.facilitator, advisor=params.advisor,
+                   case_ids=list(params.case_ids), agenda=agenda, participants=participants, groups=groups,
+                   questions=list(params.questions))
+
+
+# --- what participants and the facilitator do (every check happens here) ----------------------
+
+def _open_session(store: "Store", session_id: str) -> Session:
+    from casebook.store import NotFoundError
+
+    try:
+        session = store.get_session(session_id)
+    except NotFoundError:
+        raise SubmissionError(f"研修会「{session_id}」は登録されていません") from None
+    if session.closed:
+        raise SubmissionError("この研修会は終了しました。入力は締め切られています（保存されていません）")
+    return session
+
+
+def _check_name(participant: object) -> str:
+    if not isinstance(participant, str):
+        raise SubmissionError("氏名: 文字で入力してください")
+    try:
+        return Participant(name=participant).name or _raise("氏名: 入力してください")
+    except ValidationError as exc:
+        raise SubmissionError([f"氏名: {line.split(': ', 1)[-1]}" for line in describe_errors(exc)]) from None
+
+
+def _raise(message: str):
+    raise SubmissionError(message)
+
+
+def group_names(session: Session) -> list[str]:
+    return [g.name for g in session.groups]
+
+
+def submit_point(store: "Store", session_id: str, *, participant: object, group: object, question: object,
+                 text: object) -> int:
+    """Save (or correct) this participant's point for one question; returns the note id.
+
+    One note per participant, group and question: a second submission corrects the first. Refused
+    with SubmissionError (nothing saved) when a value is not one the session offers, or when the
+    session is closed.
+    """
+    from casebook.store import SessionClosedError
+
+    name = _check_name(participant)
+    session = _open_session(store, session_id)
+    if not isinstance(group, str) or group not in group_names(session):
+        raise SubmissionError(f"グループ: 「{group}」はこの研修会のグループではありません")
+    if not isinstance(question, int) or isinstance(question, bool) or not 0 <= question < len(session.questions):
+        raise SubmissionError(f"問い: {question!r} 番目の問いはありません")
+    try:
+        note = GroupNote(session_id=session_id, group=group, question=question, author=name, text=text)
+    except ValidationError as exc:
+        raise SubmissionError([f"意見: {line.split(': ', 1)[-1]}" for line in describe_errors(exc)]) from None
+    mine = [(nid, n) for nid, n in store.group_notes(session_id)
+            if n.author == name and n.question == question and n.group == group]
+    try:
+        if mine:
+            note_id, old = mine[0]
+            store.update_group_note(note_id, note.model_copy(update={"pinned": old.pinned}))
+            return note_id
+        return store.add_group_note(note)
+    except SessionClosedError as exc:
+        raise SubmissionError(f"この研修会は終了しました。入力は締め切られています（保存されていません）") from exc
+
+
+def own_points(store: "Store", session_id: str, participant: str, group: str) -> dict[int, str]:
+    """question index -> text this participant already submitted (to show and correct)."""
+    return {n.question: n.text for _, n in store.group_notes(session_id)
+            if n.author == participant and n.group == group}
+
+
+SURVEY_SCORES = ("satisfaction", "understanding", "usefulness")
+
+
+def submit_evaluation(store: "Store", session_id: str, *, participant: object, satisfaction: object,
+                      understanding: object, usefulness: object, comments: object = "",
+                      requests: object = "") -> Evaluation:
+    """Save (or correct) the participant's survey; refused with every problem named, nothing saved."""
+    from casebook.store import SessionClosedError
+
+    name = _check_name(participant)
+    _open_session(store, session_id)
+    errors = []
+    scores = {"satisfaction": satisfaction, "understanding": understanding, "usefulness": usefulness}
+    for key, value in scores.items():
+        if value is None:
+            errors.append(f"{_SURVEY_LABELS[key]}: 選んでください")
+        elif not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+            errors.append(f"{_SURVEY_LABELS[key]}: 「{value}」は5段階（{' / '.join(SCALE)}）のどれでもありません")
+    if errors:
+        raise SubmissionError(errors)
+    try:
+        evaluation = Evaluation(session_id=session_id, participant=name, comments=comments, requests=requests,
+                                **scores)
+    except ValidationError as exc:
+        raise SubmissionError([_survey_error(e) for e in exc.errors()]) from None
+    try:
+        store.save_evaluation(evaluation)
+    except SessionClosedError as exc:
+        raise SubmissionError("この研修会は終了しました。アンケートは締め切られています（保存されていません）") from exc
+    return evaluation
+
+
+_SURVEY_LABELS = {"satisfaction": "満足度", "understanding": "理解度", "usefulness": "有用性",
+                  "comments": "感想・意見", "requests": "今後の要望"}
+
+
+def _survey_error(err: dict) -> str:
+    key = str(err["loc"][0]) if err["loc"] else ""
+    return f"{_SURVEY_LABELS.get(key, key)}: {_describe_one(err)}"
+
+
+def pin_point(store: "Store", session_id: str, note_id: object, pinned: object) -> None:
+    if not isinstance(note_id, int) or not any(nid == note_id for nid, _ in store.group_notes(session_id)):
+        raise SubmissionError(f"意見 {note_id!r} はこの研修会にありません")
+    store.set_note_pinned(note_id, bool(pinned))
+
+
+def save_summary(store: "Store", session_id: str, summary: object) -> Session:
+    """Record the advisor's 総括 without closing (it can be edited until the session is closed)."""
+    session = _open_session(store, session_id)
+    try:
+        updated = session.model_copy(update={"summary": Session.model_validate(
+            {**session.model_dump(), "summary": summary}).summary})
+    except ValidationError as exc:
+        raise SubmissionError([f"総括: {line.split(': ', 1)[-1]}" for line in describe_errors(exc)]) from None
+    store.save_session(updated)
+    return updated
+
+
+def close(store: "Store", session_id: str, *, summary: object = None) -> Session:
+    """Close the session (optionally with the 総括): every later submission is refused."""
+    session = _open_session(store, session_id)
+    if summary is not None:
+        session = save_summary(store, session_id, summary)
+    store.close_session(session_id, summary=session.summary)
+    return store.get_session(session_id)
+
+
+# --- what the board and the report show (pure) -----------------------------------------------
+
+@dataclass
+class BoardPoint:
+    note_id: int
+    group: str
+    author: str
+    text: str
+    pinned: bool
+
+
+@dataclass
+class BoardQuestion:
+    index: int
+    question: str
+    by_group: dict[str, list[BoardPoint]]
+    total: int
+    groups_answered: int
+
+
+@dataclass
+class Board:
+    questions: list[BoardQuestion]
+    groups: list[str]
+    tally: dict[str, list[int]]          # group -> points per question
+    pinned: list[BoardPoint]
+    signature: tuple                      # changes whenever anything shown changes
+
+    @property
+    def total(self) -> int:
+        return sum(q.total for q in self.questions)
+
+
+def board(session: Session, notes: list[tuple[int, GroupNote]]) -> Board:
+    groups = group_names(session)
+    extra = sorted({n.group for _, n in notes} - set(groups))
+    groups = groups + extra
+    questions = []
+    tally = {g: [0] * len(session.questions) for g in groups}
+    for qi, text in enumerate(session.questions):
+        by_group: dict[str, list[BoardPoint]] = {g: [] for g in groups}
+        for nid, n in sorted(notes, key=lambda item: item[0]):
+            if n.question == qi:
+                by_group[n.group].append(BoardPoint(nid, n.group, n.author, n.text, n.pinned))
+        for g in groups:
+            tally[g][qi] = len(by_group[g])
+        questions.append(BoardQuestion(qi, text, by_group, sum(len(v) for v in by_group.values()),
+                                       sum(1 for v in by_group.values() if v)))
+    pinned = [p for q in questions for ps in q.by_group.values() for p in ps if p.pinned]
+    signature = tuple(sorted((nid, n.group, n.question, n.author, n.text, n.pinned) for nid, n in notes))
+    return Board(questions, groups, tally, pinned, signature)
+
+
+def attendance(session: Session) -> dict[str, Any]:
+    """Participants by ward (official order; 市社協・その他 last) and by role."""
+    order = {w.name: w.order for w in vocab.wards()}
+    wards = Counter(p.ward or "市社協・その他" for p in session.participants)
+    roles = Counter(p.role or "（未記入）" for p in session.participants)
+    by_ward = sorted(wards.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
+    return {"total": len(session.participants), "by_ward": by_ward, "by_role": roles.most_common(),
+            "wards": len([w for w in wards if w in order])}
+
+
+def survey_summary(evaluations: list[Evaluation]) -> dict[str, Any]:
+    """Counts per scale label (とてもよかった first) and the mean of each 5-point item."""
+    out: dict[str, Any] = {"responses": len(evaluations)}
+    for key in SURVEY_SCORES:
+        values = [getattr(e, key) for e in evaluations]
+        counts = Counter(values)
+        out[key] = {"counts": [(scale_label(s), counts.get(s, 0)) for s in (5, 4, 3, 2, 1)],
+                    "mean": round(mean(values), 2) if values else None,
+                    "positive": (sum(1 for v in values if v >= 4) / len(values)) if values else None}
+    out["comments"] = [e.comments for e in evaluations if e.comments]
+    out["requests"] = [e.requests for e in evaluations if e.requests]
+    return out
+
+
+def comparison(store: "Store", session: Session) -> list[dict[str, Any]]:
+    """This session and the earlier ones of the same kind: date, participants, survey means."""
+    rows = []
+    for s in sorted(store.list_sessions(), key=lambda s: (s.date, s.id)):
+        if s.kind != session.kind or (s.date, s.id) > (session.date, session.id):
+            continue
+        summary = survey_summary(store.evaluations(s.id))
+        rows.append({"id": s.id, "title": s.title, "date": s.date, "participants": len(s.participants),
+                     "responses": summary["responses"],
+                     **{k: summary[k]["mean"] for k in SURVEY_SCORES}, "current": s.id == session.id})
+    return rows
+
+
+def kind_label(kind: str) -> str:
+    return SESSION_KINDS.get(kind, kind)
+
+
+# --- pipelines: prepare, serve, report --------------------------------------------------------
+
+@dataclass
+class PrepareReport:
+    session: Session
+    out_dir: Path
+    notebooks: list[Path] = field(default_factory=list)
+    created: bool = True                   # False: an open session of this id was updated
+
+
+def session_dir(settings: Settings, session_id: str) -> Path:
+    return settings.sessions_build_dir / session_id
+
+
+def prepare(path: Path | str, settings: Settings | None = None, *, session_id: str | None = None,
+            execute: bool = True, notebooks_dir: Path | None = None) -> PrepareReport:
+    """Validate the parameter file, write the session into the store, and make its notebooks.
+
+    Nothing is written when the file is refused, or when a session of this id is already closed.
+    The facilitator notebook is executed with papermill (parameters injected) into
+    build/sessions/<id>/, with the participant page beside it, ready for `session serve`.
+    `session_id` prepares the same programme under another id (the same course next year).
+    """
+    from casebook.store import NotFoundError, Store
+
+    settings = settings or Settings.from_env()
+    notebooks_dir = notebooks_dir or NOTEBOOKS
+    with Store.open(settings) as store:
+        known = [r.case.id for r in store.list_cases()]
+        params = load_params(path, known_case_ids=known)
+        if session_id is not None:
+            try:
+                params = SessionParams.model_validate({**params.model_dump(), "id": session_id})
+            except ValidationError as exc:
+                raise SessionError(_params_error_lines(exc)) from None
+        session = build_session(params)
+        try:
+            existing = store.get_session(session.id)
+        except NotFoundError:
+            existing = None
+        if existing is not None and existing.closed:
+            raise SessionError(f"{_label('id')}: 研修会「{session.id}」は終了済みです。"
+                               "別のIDで準備してください（記録は変更していません）")
+        if existing is not None:
+            session = session.model_copy(update={"summary": existing.summary})
+        out_dir = session_dir(settings, session.id)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # Parameterise first: a notebook that cannot be prepared must not leave a half-made session.
+        notebooks = _write_notebooks(params, out_dir, notebooks_dir, settings, execute=False)
+        store.save_session(session)
+    if execute:
+        _execute(out_dir / FACILITATOR_NOTEBOOK, out_dir / FACILITATOR_NOTEBOOK, settings, cwd=out_dir)
+    return PrepareReport(session=session, out_dir=out_dir, notebooks=notebooks, created=existing is None)
+
+
+def notebook_parameters(params: SessionParams) -> dict[str, Any]:
+    return {"session_id": params.id, "survey": params.survey.model_dump()}
+
+
+def _write_notebooks(params: SessionParams, out_dir: Path, notebooks_dir: Path, settings: Settings,
+                     *, execute: bool) -> list[Path]:
+    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    written = []
+    for name in (FACILITATOR_NOTEBOOK, PARTICIPANT_NOTEBOOK):
+        nb = load_notebook_node(str(notebooks_dir / name))
+        nb = parameterize_notebook(nb, notebook_parameters(params))
+        target = out_dir / name
+        nbformat.write(nb, str(target))
+        written.append(target)
+    return written
+
+
+def _execute(source: Path, target: Path, settings: Settings, *, cwd: Path, parameters: dict | None = None) -> None:
+    import os
+
+    import papermill
+
+    env_before = dict(os.environ)
+    os.environ.update(settings.environ())
+    os.environ.setdefault("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))
+    try:
+        papermill.execute_notebook(str(source), str(target), parameters=parameters or {}, cwd=str(cwd),
+                                   progress_bar=False, kernel_name="python3")
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+
+
+def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, pool_size: int = 2,
+          max_kernels: int = 60, log_path: Path | None = None, wait: bool = True) -> "VoilaServer":
+    """Voila over build/sessions/<id>/: the facilitator page and the participants' page."""
+    from casebook.serving import VoilaOptions, start_voila
+    from casebook.store import NotFoundError, Store
+
+    settings = settings or Settings.from_env()
+    out_dir = session_dir(settings, session_id)
+    if not (out_dir / PARTICIPANT_NOTEBOOK).exists():
+        raise SessionError(f"研修会「{session_id}」は準備されていません。先に `workbench session prepare` を実行してください")
+    with Store.open(settings) as store:
+        try:
+            store.get_session(session_id)
+        except NotFoundError:
+            raise SessionError(f"研修会「{session_id}」は登録されていません") from None
+    opts = VoilaOptions(root=out_dir, port=port, pool_size=pool_size, max_kernels=max_kernels,
+                        preheat_notebooks=[PARTICIPANT_NOTEBOOK])
+    return start_voila(opts, settings, log_path=log_path or out_dir / "voila.log", wait=wait)
+
+
+@dataclass
+class ReportResult:
+    session_id: str
+    html: Path
+    notebook: Path
+
+
+def report(session_id: str, settings: Settings | None = None, *, notebooks_dir: Path | None = None) -> ReportResult:
+    """Execute session_report.ipynb for the session and render it offline to build/sessions/<id>/report.html."""
+    from casebook.store import NotFoundError, Store
+
+    settings = settings or Settings.from_env()
+    with Store.open(settings, read_only=True) as store:
+        try:
+            store.get_session(session_id)
+        except NotFoundError:
+            raise SessionError(f"研修会「{session_id}」は登録されていません") from None
+    out_dir = session_dir(settings, session_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / "report.ipynb"
+    _execute((notebooks_dir or NOTEBOOKS) / REPORT_NOTEBOOK, executed, settings, cwd=out_dir,
+             parameters={"session_id": session_id})
+    html = out_dir / "report.html"
+    _render(executed, html)
+    return ReportResult(session_id=session_id, html=html, notebook=executed)
+
+
+def _render(executed: Path, html: Path) -> None:
+    from casebook import render
+
+    render.render_notebook(executed, html)

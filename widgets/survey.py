@@ -1,0 +1,86 @@
+"""The participants' evaluation survey (振り返り・アンケート): 満足度, 理解度 and 有用性 on the
+field's 5-point wording, free comments and requests for future sessions.
+
+Every check runs in the Python callback (casebook.sessions.submit_evaluation): a value sent by a
+script over the kernel socket is refused with a message and the store is left as it was.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Callable
+
+import ipywidgets as w
+
+from casebook import sessions
+from casebook.model import SCALE
+
+DEFAULT_SURVEY = {
+    "title": "振り返り・アンケート", "satisfaction": "本日の研修の満足度", "understanding": "内容の理解度",
+    "usefulness": "実践への有用性（業務に役立つか）", "comments": "感想・意見（自由記述）",
+    "requests": "今後の研修への要望",
+}
+SCALE_OPTIONS = [(label, 5 - i) for i, label in enumerate(SCALE)]  # とてもよかった = 5 … わるかった = 1
+
+
+def status_html(kind: str, lines: list[str] | str) -> str:
+    """A message box (ok / error / info) with every line escaped."""
+    lines = [lines] if isinstance(lines, str) else lines
+    colour = {"ok": "#276749", "error": "#c53030", "info": "#2b6cb0"}[kind]
+    body = "<br>".join(escape(line) for line in lines)
+    return f'<div class="wb-msg wb-msg-{kind}" style="color:{colour};font-weight:bold">{body}</div>'
+
+
+class SurveyForm(w.VBox):
+    """The survey for one participant; `participant` is a callable so the name chosen above is used."""
+
+    def __init__(self, store, session_id: str, participant: Callable[[], str | None], survey: dict | None = None):
+        self.store, self.session_id, self._participant = store, session_id, participant
+        spec = {**DEFAULT_SURVEY, **(survey or {})}
+        self.scores: dict[str, w.RadioButtons] = {}
+        rows = [w.HTML(f"<h3>{escape(spec['title'])}</h3>")]
+        for key in sessions.SURVEY_SCORES:
+            radio = w.RadioButtons(options=SCALE_OPTIONS, value=None, layout=w.Layout(width="auto"))
+            radio.add_class(f"wb-sv-{key}")
+            self.scores[key] = radio
+            rows += [w.HTML(f"<b>{escape(spec[key])}</b>"), radio]
+        self.comments = w.Textarea(placeholder="自由にお書きください", layout=w.Layout(width="95%", height="80px"))
+        self.comments.add_class("wb-sv-comments")
+        self.requests = w.Textarea(placeholder="取り上げてほしいテーマなど", layout=w.Layout(width="95%", height="60px"))
+        self.requests.add_class("wb-sv-requests")
+        self.send = w.Button(description="アンケートを送信", button_style="primary", icon="paper-plane")
+        self.send.add_class("wb-sv-send")
+        self.status = w.HTML()
+        self.status.add_class("wb-sv-status")
+        self.send.on_click(self._on_send)
+        rows += [w.HTML(f"<b>{escape(spec['comments'])}</b>"), self.comments,
+                 w.HTML(f"<b>{escape(spec['requests'])}</b>"), self.requests, self.send, self.status]
+        super().__init__(rows)
+        self.add_class("wb-survey")
+
+    def _on_send(self, _button=None) -> None:
+        name = self._participant()
+        if not name:
+            self.status.value = status_html("error", "先に氏名とグループを選んで「参加する」を押してください")
+            return
+        try:
+            sessions.submit_evaluation(
+                self.store, self.session_id, participant=name,
+                satisfaction=self.scores["satisfaction"].value, understanding=self.scores["understanding"].value,
+                usefulness=self.scores["usefulness"].value, comments=self.comments.value,
+                requests=self.requests.value)
+        except sessions.SubmissionError as exc:
+            self.status.value = status_html("error", exc.lines)
+            return
+        except Exception as exc:  # noqa: BLE001 - the store's own refusal (Japanese), never a traceback
+            self.status.value = status_html("error", f"保存できませんでした: {exc}")
+            return
+        self.send.description = "アンケートを修正して送信"
+        self.status.value = status_html("ok", "アンケートを保存しました。ご協力ありがとうございました（終了までは修正できます）")
+
+    def load(self, evaluation) -> None:
+        """Show a survey this participant already sent, so they can correct it."""
+        for key, radio in self.scores.items():
+            radio.value = getattr(evaluation, key)
+        self.comments.value, self.requests.value = evaluation.comments, evaluation.requests
+        self.send.description = "アンケートを修正して送信"

@@ -1,0 +1,406 @@
+"""The training day's two pages: the facilitator's board and a participant's group-work page.
+
+FacilitatorBoard follows the agenda with a timer per item, shows the case under discussion, and
+keeps a live board of the points groups submit (per group and per question, with tallies). A
+periodic task in the kernel re-reads the store, so the board follows without a page reload. The
+facilitator pins points, records the advisor's 総括 and closes the session.
+
+ParticipantPage lets a participant pick (or enter) their name and group, submit a point for each
+question and correct it until the session is closed; the survey (widgets.survey) sits below.
+All checks happen in casebook.sessions, called from the callbacks here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from html import escape
+
+import ipywidgets as w
+
+from casebook import sessions
+from casebook.model import Session
+from widgets.survey import SurveyForm, status_html
+
+CSS = """
+<style>
+.wb-board-q{border:1px solid #cbd5e0;border-radius:6px;padding:6px 10px;margin:8px 0;background:#fff}
+.wb-point{border-left:4px solid #90cdf4;padding:2px 8px;margin:3px 0;white-space:pre-wrap}
+.wb-point.wb-pinned{border-left-color:#dd6b20;background:#fffaf0}
+.wb-agenda-now{background:#ebf8ff;font-weight:bold}
+.wb-over{color:#c53030;font-weight:bold}
+table.wb-tally{border-collapse:collapse}
+table.wb-tally td,table.wb-tally th{border:1px solid #cbd5e0;padding:2px 8px;text-align:center}
+</style>
+"""
+
+
+def _fmt(seconds: float) -> str:
+    seconds = int(abs(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def session_header(session: Session) -> str:
+    parts = [f"{session.date:%Y年%m月%d日}", sessions.kind_label(session.kind)]
+    if session.venue:
+        parts.append(f"会場: {session.venue}")
+    if session.theme:
+        parts.append(f"テーマ: {session.theme}")
+    people = []
+    if session.facilitator:
+        people.append(f"ファシリテーター: {session.facilitator}")
+    if session.advisor:
+        people.append(f"助言者: {session.advisor}")
+    closed = ' <span class="wb-over">（終了しました）</span>' if session.closed else ""
+    return (f"<h2>{escape(session.title)}{closed}</h2><div>{escape(' ・ '.join(parts))}</div>"
+            f"<div>{escape(' ・ '.join(people))}</div>")
+
+
+class AgendaTimer(w.VBox):
+    """The agenda with the current item highlighted and a countdown for it (overrun shown in red)."""
+
+    def __init__(self, session: Session):
+        self.items = session.agenda
+        self.current = 0
+        self.elapsed = 0.0            # seconds spent on the current item before the last start
+        self.started: float | None = None
+        self.list = w.HTML()
+        self.clock = w.HTML()
+        self.clock.add_class("wb-timer")
+        self.start_btn = w.Button(description="開始", icon="play")
+        self.prev_btn = w.Button(description="前へ", icon="step-backward")
+        self.next_btn = w.Button(description="次へ", icon="step-forward")
+        self.start_btn.add_class("wb-timer-start")
+        self.next_btn.add_class("wb-agenda-next")
+        self.start_btn.on_click(self.toggle)
+        self.prev_btn.on_click(lambda _b: self.move(-1))
+        self.next_btn.on_click(lambda _b: self.move(+1))
+        super().__init__([w.HTML("<h3>次第</h3>"), self.list, self.clock,
+                          w.HBox([self.prev_btn, self.start_btn, self.next_btn])])
+        self.render()
+
+    def spent(self) -> float:
+        return self.elapsed + ((time.monotonic() - self.started) if self.started is not None else 0.0)
+
+    def toggle(self, _button=None) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
+        else:
+            self.elapsed, self.started = self.spent(), None
+        self.render()
+
+    def move(self, step: int) -> None:
+        if not self.items:
+            return
+        running = self.started is not None
+        self.current = max(0, min(len(self.items) - 1, self.current + step))
+        self.elapsed, self.started = 0.0, (time.monotonic() if running else None)
+        self.render()
+
+    def render(self) -> None:
+        rows = []
+        for i, item in enumerate(self.items):
+            cls = ' class="wb-agenda-now"' if i == self.current else ""
+            rows.append(f"<li{cls}>{escape(item.title)}（{item.minutes}分）</li>")
+        self.list.value = f"<ol>{''.join(rows)}</ol>"
+        if not self.items:
+            self.clock.value = ""
+            return
+        item = self.items[self.current]
+        left = item.minutes * 60 - self.spent()
+        state = "進行中" if self.started is not None else "停止中"
+        shown = (f'<span class="wb-over">超過 {_fmt(left)}</span>' if left < 0 else f"残り {_fmt(left)}")
+        self.clock.value = (f'<div style="font-size:1.4em">いま: {escape(item.title)} ・ {shown} '
+                            f'<small>（{state}）</small></div>')
+        self.start_btn.description = "一時停止" if self.started is not None else "開始"
+
+
+class FacilitatorBoard(w.VBox):
+    """The facilitator's page for one session (see the module docstring)."""
+
+    def __init__(self, store, session_id: str, *, refresh_seconds: float = 2.0, case_view=None):
+        self.store, self.session_id, self.refresh_seconds = store, session_id, refresh_seconds
+        self.session = store.get_session(session_id)
+        self.header = w.HTML(session_header(self.session))
+        self.timer = AgendaTimer(self.session)
+        self.case_box = w.VBox([w.HTML(html) for html in self._case_html(case_view)])
+        self.tally = w.HTML()
+        self.tally.add_class("wb-tally")
+        self.board_box = w.VBox()
+        self.board_box.add_class("wb-board")
+        self.pinned = w.HTML()
+        self.pinned.add_class("wb-pinned-list")
+        self.updated = w.HTML()
+        self.updated.add_class("wb-updated")
+        self.refresh_btn = w.Button(description="今すぐ更新", icon="refresh")
+        self.refresh_btn.on_click(lambda _b: self.refresh(force=True))
+        self.summary = w.Textarea(value=self.session.summary, placeholder="助言者の総括を記録します",
+                                  layout=w.Layout(width="95%", height="140px"))
+        self.summary.add_class("wb-summary")
+        self.save_summary_btn = w.Button(description="総括を保存", icon="save")
+        self.save_summary_btn.add_class("wb-summary-save")
+        self.save_summary_btn.on_click(self._on_save_summary)
+        self.confirm = w.Checkbox(value=False, description="受付を締め切って研修会を終了します", indent=False)
+        self.confirm.add_class("wb-close-confirm")
+        self.close_btn = w.Button(description="研修会を終了する", button_style="danger", icon="lock")
+        self.close_btn.add_class("wb-close")
+        self.close_btn.on_click(self._on_close)
+        self.message = w.HTML()
+        self.message.add_class("wb-fac-status")
+        self._signature: tuple | None = None
+        self._task: asyncio.Task | None = None
+        tabs = w.Tab([
+            w.VBox([self.timer]),
+            self.case_box,
+            w.VBox([w.HBox([self.updated, self.refresh_btn]), self.tally, self.board_box]),
+            w.VBox([w.HTML("<h3>ピン留めした意見</h3>"), self.pinned, w.HTML("<h3>助言者の総括</h3>"),
+                    self.summary, self.save_summary_btn, w.HTML("<hr>"), self.confirm, self.close_btn]),
+        ])
+        for i, title in enumerate(("次第・タイマー", "事例", "グループの意見", "まとめ・終了")):
+            tabs.set_title(i, title)
+        tabs.selected_index = 2
+        super().__init__([w.HTML(CSS), self.header, self.message, tabs])
+        self.add_class("wb-facilitator")
+        self.refresh(force=True)
+        self._show_closed()
+
+    # --- the case under discussion ------------------------------------------------------------
+
+    def _case_html(self, case_view) -> list[str]:
+        if not self.session.case_ids:
+            return ["<p>この研修会に登録された事例はありません。</p>"]
+        out = []
+        for case_id in self.session.case_ids:
+            try:
+                case = self.store.get_case(case_id).case
+            except Exception:  # noqa: BLE001 - a missing case is shown as such, never a traceback
+                out.append(f"<p>事例「{escape(case_id)}」は見つかりません。</p>")
+                continue
+            out.append((case_view or default_case_view)(case))
+        return out
+
+    # --- live board ---------------------------------------------------------------------------
+
+    def refresh(self, force: bool = False) -> bool:
+        """Re-read the store; redraw the board only when something shown changed. True if redrawn."""
+        notes = self.store.group_notes(self.session_id)
+        responses = len(self.store.evaluations(self.session_id))
+        b = sessions.board(self.session, notes)
+        redraw = force or b.signature != self._signature
+        if redraw:
+            self._signature = b.signature
+            self._draw(b)
+        # The status line last: when it shows a count, the points it counts are already on the board.
+        now = dt.datetime.now().strftime("%H:%M:%S")
+        self.updated.value = (f"最終更新 {now} ・ 意見 <b>{b.total}</b> 件 ・ アンケート回答 "
+                              f"<b>{responses}</b> / {len(self.session.participants)} 人")
+        return redraw
+
+    def _draw(self, b: sessions.Board) -> None:
+        head = "".join(f"<th>問{i + 1}</th>" for i in range(len(self.session.questions)))
+        body = "".join(f"<tr><th>{escape(g)}</th>" + "".join(f"<td>{n}</td>" for n in counts)
+                       + f"<td><b>{sum(counts)}</b></td></tr>" for g, counts in b.tally.items())
+        totals = "".join(f"<td><b>{q.total}</b></td>" for q in b.questions)
+        self.tally.value = (f'<table class="wb-tally"><tr><th>グループ</th>{head}<th>計</th></tr>{body}'
+                            f"<tr><th>計</th>{totals}<td><b>{b.total}</b></td></tr></table>")
+        boxes = []
+        for q in b.questions:
+            rows = [w.HTML(f"<h4>問{q.index + 1}. {escape(q.question)}</h4>"
+                           f"<div>{q.total} 件 ・ {q.groups_answered}/{len(b.groups)} グループが提出</div>")]
+            for group, points in q.by_group.items():
+                if not points:
+                    continue
+                rows.append(w.HTML(f"<b>{escape(group)}</b>（{len(points)}件）"))
+                for p in points:
+                    rows.append(self._point_row(p))
+            box = w.VBox(rows)
+            box.add_class("wb-board-q")
+            box.add_class(f"wb-board-q{q.index}")
+            boxes.append(box)
+        self.board_box.children = boxes
+        self.pinned.value = ("".join(f'<div class="wb-point wb-pinned">【{escape(p.group)}】{escape(p.text)}</div>'
+                                     for p in b.pinned) or "<p>まだありません。</p>")
+
+    def _point_row(self, p: sessions.BoardPoint) -> w.Widget:
+        cls = "wb-point wb-pinned" if p.pinned else "wb-point"
+        text = w.HTML(f'<div class="{cls}">{escape(p.text)} <small>— {escape(p.author)}</small></div>',
+                      layout=w.Layout(flex="1"))
+        pin = w.ToggleButton(value=p.pinned, description="ピン留め", icon="thumb-tack",
+                             layout=w.Layout(width="110px"))
+        pin.add_class("wb-pin")
+        pin.add_class(f"wb-pin-{p.note_id}")
+        pin.observe(lambda change, nid=p.note_id: self._on_pin(nid, change["new"]), names="value")
+        return w.HBox([text, pin])
+
+    def _on_pin(self, note_id: int, pinned: bool) -> None:
+        try:
+            sessions.pin_point(self.store, self.session_id, note_id, pinned)
+        except sessions.SubmissionError as exc:
+            self.message.value = status_html("error", exc.lines)
+            return
+        self.refresh()
+
+    # --- periodic refresh in the kernel (no page reload) -----------------------------------------
+
+    def start(self) -> "FacilitatorBoard":
+        """Start the kernel-side refresh loop (board every refresh_seconds, timer every second)."""
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return self
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._loop())
+        return self
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _loop(self) -> None:
+        last = 0.0
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                self.timer.render()
+                if time.monotonic() - last >= self.refresh_seconds:
+                    last = time.monotonic()
+                    self.refresh()
+            except Exception as exc:  # noqa: BLE001 - a passing store hiccup must not end the loop
+                self.message.value = status_html("error", f"更新できませんでした（自動で再試行します）: {exc}")
+
+    # --- summary and closing -------------------------------------------------------------------
+
+    def _on_save_summary(self, _button=None) -> None:
+        try:
+            self.session = sessions.save_summary(self.store, self.session_id, self.summary.value)
+        except sessions.SubmissionError as exc:
+            self.message.value = status_html("error", exc.lines)
+            return
+        self.message.value = status_html("ok", "総括を保存しました")
+
+    def _on_close(self, _button=None) -> None:
+        if not self.confirm.value:
+            self.message.value = status_html("error", "終了するには「受付を締め切って研修会を終了します」にチェックを入れてください")
+            return
+        try:
+            self.session = sessions.close(self.store, self.session_id, summary=self.summary.value)
+        except sessions.SubmissionError as exc:
+            self.message.value = status_html("error", exc.lines)
+            return
+        self.refresh(force=True)
+        self._show_closed()
+        self.message.value = status_html("ok", "研修会を終了しました。これ以降の入力は受け付けません")
+
+    def _show_closed(self) -> None:
+        if self.session.closed:
+            self.header.value = session_header(self.session)
+            for widget in (self.close_btn, self.confirm, self.save_summary_btn, self.summary):
+                widget.disabled = True
+
+
+def default_case_view(case) -> str:
+    """The case as the casebook shows it (casebook.pages: escaped fragments and their stylesheet)."""
+    from casebook import pages
+
+    return f"<style>{pages.stylesheet()}</style>{pages.case_page_html(case)}"
+
+
+def _case_summary_html(case) -> str:
+    """Title, ward and the question for the session, escaped (used when no case view is given)."""
+    rows = [("事例番号", case.id), ("区社協", case.ward), ("年度", case.fiscal_year_label),
+            ("検討したいこと", case.questions), ("主訴", case.summary.main_complaint)]
+    body = "".join(f"<tr><th>{escape(k)}</th><td style='white-space:pre-wrap'>{escape(str(v))}</td></tr>"
+                   for k, v in rows if v)
+    return f"<h3>{escape(case.title)}</h3><table>{body}</table>"
+
+
+class ParticipantPage(w.VBox):
+    """A participant's page: who am I, my group's points per question, then the survey."""
+
+    def __init__(self, store, session_id: str, *, survey: dict | None = None):
+        self.store, self.session_id = store, session_id
+        self.session = store.get_session(session_id)
+        self.me: tuple[str, str] | None = None          # (name, group) once joined
+        groups = sessions.group_names(self.session)
+        self._group_of = {p.name: p.group for p in self.session.participants}
+        self.name = w.Combobox(options=[p.name for p in self.session.participants], ensure_option=False,
+                               placeholder="氏名を選ぶか入力", description="氏名")
+        self.name.add_class("wb-s-name")
+        self.group = w.Dropdown(options=groups, value=None, description="グループ")
+        self.group.add_class("wb-s-group")
+        self.name.observe(self._on_name, names="value")
+        self.join = w.Button(description="参加する", button_style="primary", icon="sign-in")
+        self.join.add_class("wb-s-join")
+        self.join.on_click(self._on_join)
+        self.who = w.HTML()
+        self.who.add_class("wb-s-who")
+        self.questions: list[tuple[w.Textarea, w.Button, w.HTML]] = []
+        rows = []
+        for i, q in enumerate(self.session.questions):
+            text = w.Textarea(placeholder="グループで出た意見・論点を書いてください",
+                              layout=w.Layout(width="95%", height="90px"))
+            text.add_class(f"wb-s-q{i}-text")
+            send = w.Button(description="送信", icon="paper-plane", disabled=True)
+            send.add_class(f"wb-s-q{i}-send")
+            status = w.HTML()
+            status.add_class(f"wb-s-q{i}-status")
+            send.on_click(lambda _b, i=i: self._on_send(i))
+            self.questions.append((text, send, status))
+            rows += [w.HTML(f"<h4>問{i + 1}. {escape(q)}</h4>"), text, w.HBox([send, status])]
+        self.survey = SurveyForm(store, session_id, lambda: self.me[0] if self.me else None, survey)
+        closed = ('<p class="wb-over">この研修会は終了しました。入力は締め切られています。</p>'
+                  if self.session.closed else "")
+        super().__init__([w.HTML(CSS), w.HTML(session_header(self.session) + closed),
+                          w.HTML("<h3>1. 氏名とグループ</h3>"), self.name, self.group, self.join, self.who,
+                          w.HTML("<h3>2. グループワーク</h3>"), *rows, w.HTML("<hr>"), self.survey])
+        self.add_class("wb-participant")
+
+    def _on_name(self, change) -> None:
+        group = self._group_of.get(change["new"])
+        if group and group in self.group.options:
+            self.group.value = group
+
+    def _on_join(self, _button=None) -> None:
+        try:
+            name = sessions._check_name(self.name.value)
+        except sessions.SubmissionError as exc:
+            self.who.value = status_html("error", exc.lines)
+            return
+        if not name:
+            self.who.value = status_html("error", "氏名: 入力してください")
+            return
+        if self.group.value not in sessions.group_names(self.session):
+            self.who.value = status_html("error", "グループ: 選んでください")
+            return
+        self.me = (name, self.group.value)
+        listed = "" if name in self._group_of else "（名簿にない方として参加します）"
+        self.who.value = status_html("info", f"{name} さん（{self.group.value}）として入力します{listed}")
+        own = sessions.own_points(self.store, self.session_id, name, self.group.value)
+        for i, (text, send, status) in enumerate(self.questions):
+            send.disabled = False
+            if i in own:
+                text.value = own[i]
+                send.description = "修正して送信"
+                status.value = status_html("info", "送信済みの内容です（終了までは修正できます）")
+        mine = [e for e in self.store.evaluations(self.session_id) if e.participant == name]
+        if mine:
+            self.survey.load(mine[0])
+
+    def _on_send(self, index: int) -> None:
+        text, send, status = self.questions[index]
+        if self.me is None:
+            status.value = status_html("error", "先に氏名とグループを選んで「参加する」を押してください")
+            return
+        name, group = self.me
+        try:
+            sessions.submit_point(self.store, self.session_id, participant=name, group=group, question=index,
+                                  text=text.value)
+        except sessions.SubmissionError as exc:
+            status.value = status_html("error", exc.lines)
+            return
+        except Exception as exc:  # noqa: BLE001 - the store's own refusal (Japanese), never a traceback
+            status.value = status_html("error", f"保存できませんでした（入力はそのまま残っています）: {exc}")
+            return
+        send.description = "修正して送信"
+        status.value = status_html("ok", f"送信しました（{dt.datetime.now():%H:%M:%S}）。終了までは修正できます")
