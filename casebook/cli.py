@@ -389,6 +389,46 @@ def restore(
 # A group of subcommands: `session_app = typer.Typer(help=...)`, `app.add_typer(session_app, name="session")`.
 
 
+# --- privacy check (casebook.workflow, casebook.privacy) ---------------------------------------------
+
+@app.command()
+def check(
+    ward: Optional[str] = typer.Option(None, "--ward", help="この区の事例だけ"),
+    status: Optional[list[str]] = typer.Option(None, "--status", help="この状態の事例だけ（複数可）"),
+    strict: bool = typer.Option(False, "--strict", help="下書きなども含め、未解決の指摘が1件でもあれば終了コード 1"),
+    show_overridden: bool = typer.Option(False, "--show-overridden", help="編集者が「問題なし」とした指摘も表示する"),
+) -> None:
+    """個人情報の点検: 事例ごと・項目ごとに指摘と修正案を表示する。
+
+    終了コード 1: 承認済み・公開中の事例に未解決の指摘がある（--strict ではどの状態でも）。
+    """
+    from casebook import vocab
+    from casebook.model import field_label
+    from casebook.workflow import check_store
+
+    ward_name = _parse_option(lambda v: vocab.parse_ward(v).name, ward, "--ward")
+    statuses = [_parse_option(vocab.parse_status, s, "--status") for s in status] if status else None
+    with open_store(read_only=True) as store:
+        report = check_store(store, ward=ward_name, status=statuses)
+    shown = [r for r in report.rows if show_overridden or not r.overridden]
+    current = None
+    for row in shown:
+        if row.case_id != current:
+            current = row.case_id
+            typer.echo(f"\n【{row.case_id}】{row.ward}・{vocab.status_label(row.status)}")
+        mark = "（問題なしと判断済み）" if row.overridden else ""
+        typer.echo(f"  {field_label(row.field)}: {row.finding.label}「{row.finding.text}」{mark}")
+        if not row.overridden:
+            typer.echo(f"    修正案: {row.suggestion}")
+    open_rows = report.open_rows
+    cases = len({r.case_id for r in open_rows})
+    overridden = len(report.rows) - len(open_rows)
+    typer.echo(f"\n事例 {report.cases_checked} 件を点検: 未解決の指摘 {len(open_rows)} 件（{cases} 事例）"
+               f"、問題なしと判断済み {overridden} 件、うち承認済み・公開中の未解決 {len(report.blocking)} 件")
+    if report.blocking or (strict and open_rows):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 
