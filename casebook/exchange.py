@@ -1024,17 +1024,23 @@ def _read_into(reader: _Reader, path: Path) -> None:
     reader.read_tables(raws)
 
 
-def read_files(paths: Iterable[Path | str], *, fiscal_year: int | str | None = None) -> Bundle:
-    """Parse and validate files into one Bundle; ImportFailed lists every problem in all of them."""
+def _read(paths: Iterable[Path | str], fiscal_year: int | str | None) -> tuple[Bundle, list[Problem]]:
+    """The valid records of all files, and every problem found in them."""
     year = vocab.parse_fiscal_year(fiscal_year) if fiscal_year is not None else None
     reader = _Reader(year)
     for path in paths:
         _read_into(reader, Path(path))
     _check_duplicates(reader.bundle, reader.problems)
-    _check_references(reader.bundle, reader.problems, known_sessions=None)
-    if reader.problems:
-        raise ImportFailed(_in_order(reader.problems))
-    return reader.bundle
+    return reader.bundle, reader.problems
+
+
+def read_files(paths: Iterable[Path | str], *, fiscal_year: int | str | None = None) -> Bundle:
+    """Parse and validate files into one Bundle; ImportFailed lists every problem in all of them."""
+    bundle, problems = _read(paths, fiscal_year)
+    _check_references(bundle, problems, known_sessions=None)
+    if problems:
+        raise ImportFailed(_in_order(problems))
+    return bundle
 
 
 def _in_order(problems: list[Problem]) -> list[Problem]:
@@ -1141,7 +1147,11 @@ def import_bundle(store: "Store", bundle: Bundle, *, replace: bool = False, auth
 
 def import_files(store: "Store", paths: Iterable[Path | str], *, replace: bool = False, author: str = "import",
                  fiscal_year: int | str | None = None) -> ImportReport:
-    return import_bundle(store, read_files(paths, fiscal_year=fiscal_year), replace=replace, author=author)
+    """All files or nothing; the problems of the files and those against the store come in one list."""
+    bundle, problems = _read(paths, fiscal_year)
+    if problems:
+        raise ImportFailed(_in_order(problems + check_against_store(bundle, store, replace=replace)))
+    return import_bundle(store, bundle, replace=replace, author=author)
 
 
 def import_file(store: "Store", path: Path | str, *, replace: bool = False, author: str = "import",
