@@ -37,7 +37,7 @@ CELL_TIMEOUT_S = 300
 # Runs once in a new kernel (silently): snapshot the state a notebook may change, define reset().
 _KERNEL_SETUP = r'''
 def __casebook_install_reset():
-    import copy, os, sys, types, warnings
+    import gc, os, sys, types, warnings
     ip = get_ipython()
     env, cwd, path = dict(os.environ), os.getcwd(), list(sys.path)
     filters = list(warnings.filters)
@@ -63,7 +63,10 @@ def __casebook_install_reset():
             matplotlib.rc_file_defaults()
         if "ipywidgets" in sys.modules:          # every widget ever made stays alive otherwise
             sys.modules["ipywidgets"].Widget.close_all()
-        import gc; gc.collect()
+        gc.collect()
+        # What survives is module state, not garbage: freeze it so the next collections (and the
+        # next %reset, which collects too) skip the imported libraries' objects.
+        gc.freeze()
 
     mod = types.ModuleType("_casebook_kernel")
     mod.reset = reset
@@ -72,6 +75,7 @@ def __casebook_install_reset():
 __casebook_install_reset()
 del __casebook_install_reset
 '''
+_FREEZE = "__import__('gc').collect(); __import__('gc').freeze()"
 _RESET = '__import__("_casebook_kernel").reset()'
 
 
@@ -93,17 +97,19 @@ class WarmKernel:
         self.kernel_name, self.env, self.cwd = kernel_name, env, cwd
         self.notebooks = 0
         self.clean = True
+        self._reset_msg: str | None = None
         self.km = AsyncKernelManager(kernel_name=kernel_name)
         self.kc = None
         run_sync(self._start)(env, cwd)
         try:
-            self._run(_KERNEL_SETUP + "\n" + warmup)
+            self._run(_KERNEL_SETUP + "\n" + warmup + "\n" + _FREEZE)
         except BaseException:
             self.shutdown()
             raise
 
     async def _start(self, env: dict[str, str], cwd: str) -> None:
-        await self.km.start_kernel(env=env, cwd=cwd)
+        # History in memory: kernels of parallel workers would contend for one SQLite history file.
+        await self.km.start_kernel(env=env, cwd=cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=60)
@@ -121,10 +127,33 @@ class WarmKernel:
             c = reply["content"]
             raise KernelResetError(f"{c.get('ename')}: {c.get('evalue')}")
 
+    def begin_reset(self) -> None:
+        """Send the reset now, without waiting: it runs in the kernel while this thread renders the
+        page; the kernel handles requests in order, so the next notebook starts after it."""
+        self._reset_msg = self.kc.execute(_RESET, silent=True, store_history=False)
+
     def reset(self) -> None:
-        if not self.clean:
-            self._run(_RESET, timeout=30)
+        """Make sure the kernel is reset (waits for a reset begun earlier, or runs one now)."""
+        from jupyter_core.utils import run_sync
+
+        msg_id, self._reset_msg = self._reset_msg, None
+        if msg_id is None:
+            if not self.clean:
+                self._run(_RESET, timeout=30)
             self.clean = True
+            return
+
+        async def _wait() -> dict:
+            while True:
+                msg = await self.kc.get_shell_msg(timeout=30)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return msg
+
+        reply = run_sync(_wait)()
+        if reply["content"]["status"] != "ok":
+            c = reply["content"]
+            raise KernelResetError(f"{c.get('ename')}: {c.get('evalue')}")
+        self.clean = True
 
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -227,19 +256,19 @@ def _make_engine_class():
             kernel.clean = False
             client = PapermillNotebookClient(
                 nb_man, km=kernel.km, kernel_name=kernel_name, log=logger, log_output=log_output,
-                timeout=execution_timeout or CELL_TIMEOUT_S, store_widget_state=True,
-                record_timing=True)
+                timeout=execution_timeout or CELL_TIMEOUT_S, interrupt_on_timeout=True,
+                store_widget_state=True, record_timing=True)
             client.kc = kernel.kc
             try:
-                return client.execute()
+                nb = client.execute()
             except BaseException:
-                # A dead or timed-out kernel is not reused; the next notebook gets a new one.
+                # A dead kernel (or one that would not answer) is not reused; the next notebook
+                # gets a new one.
                 POOL.discard(kernel)
                 raise
-            finally:
-                kernel.notebooks += 1
-                if not kernel.alive():
-                    POOL.discard(kernel)
+            kernel.notebooks += 1
+            kernel.begin_reset()
+            return nb
 
     return WarmKernelEngine
 

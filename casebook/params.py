@@ -1,0 +1,166 @@
+"""Parameter sets (YAML files under `parameters/`): loaded, validated, refused by field before anything runs.
+
+`load_params(path, Model)` is generic: any pydantic model with `extra="forbid"` works (the casebook
+build's `CasebookParams` here, the training sessions' parameters elsewhere). A file that is not
+YAML, not a mapping, has an unknown key, an unknown ward, a bad fiscal year or a wrong type is
+refused with `ParamsError`, whose lines are Japanese and name the key as written in the file
+(`wards[1]（区）: 「堺市北区」は大阪市の区ではありません…`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from casebook.model import FiscalYear, Line, Status, ThemeName, WardName, describe_errors
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ParamsError(ValueError):
+    """A parameter set that cannot be used; `lines` name each bad key (Japanese)."""
+
+    def __init__(self, path: str | Path, lines: list[str]):
+        self.path = str(path)
+        self.lines = lines
+        super().__init__(f"パラメータファイル {self.path} を使えません:\n" + "\n".join(f"・{line}" for line in lines))
+
+
+def _as_list(value: object) -> object:
+    # `wards: 生野区` is as clear as `wards: [生野区]`; accept a single value as a one-item list.
+    return [value] if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _title_of(model: type[BaseModel], loc: tuple) -> str:
+    """The Japanese title of the field at `loc` (Field(title=...)), following nested models."""
+    current: type[BaseModel] | None = model
+    title = ""
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return ""
+        title = info.title or ""
+        ann = info.annotation
+        current = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return title
+
+
+def describe_params_errors(model: type[BaseModel], exc: ValidationError) -> list[str]:
+    """Each error as 'key（見出し）: 理由', the reason in Japanese from model.describe_errors."""
+    lines = []
+    for err, text in zip(exc.errors(), describe_errors(exc)):
+        reason = text.split(": ", 1)[1] if ": " in text else text
+        key = _key_path(err["loc"]) or "（ファイル全体）"
+        title = _title_of(model, err["loc"])
+        if err["type"] == "extra_forbidden":
+            parent = err["loc"][:-1]
+            owner = model
+            for part in parent:
+                if isinstance(part, str):
+                    ann = owner.model_fields[part].annotation
+                    owner = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else owner
+            allowed = "、".join(owner.model_fields)
+            reason = f"この項目は使えません（使える項目: {allowed}）"
+        lines.append(f"{key}（{title}）: {reason}" if title else f"{key}: {reason}")
+    return lines
+
+
+def load_params(path: str | Path, model: type[M]) -> M:
+    """Read a YAML parameter file into `model`; ParamsError (Japanese, by key) when anything is wrong."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError(path, ["ファイルがありません"]) from None
+    except UnicodeDecodeError:
+        raise ParamsError(path, ["UTF-8 のテキストとして読めません"]) from None
+    except OSError as exc:
+        raise ParamsError(path, [f"ファイルを読めません（{exc.strerror}）"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.line + 1}行目 {mark.column + 1}文字目: " if mark else ""
+        raise ParamsError(path, [f"{where}YAML として読めません（{getattr(exc, 'problem', None) or exc}）"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ParamsError(path, ["「キー: 値」の形（YAML のマッピング）で書いてください"])
+    bad = [k for k in data if not isinstance(k, str)]
+    if bad:
+        raise ParamsError(path, [f"{k!r}: 項目名は文字列にしてください" for k in bad])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ParamsError(path, describe_params_errors(model, exc)) from None
+
+
+# --- the casebook build's parameter set ----------------------------------------------------------
+
+class BuildOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    charts: bool = Field(True, title="区の活動状況のグラフを載せる")
+    jobs: Annotated[int, Field(ge=1, le=64)] | None = Field(None, title="並列に動かすカーネルの数")
+    footer: Line = Field("大阪市社会福祉協議会 ・ 事例はすべて匿名化し、本人の同意を得て掲載しています",
+                         title="ページの下に出す文")
+
+
+class CasebookParams(BaseModel):
+    """What a casebook build collects (empty lists: no restriction) and how it shows it."""
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line = Field("事例集", title="事例集の題名")
+    wards: list[WardName] = Field(default_factory=list, title="区")
+    themes: list[ThemeName] = Field(default_factory=list, title="テーマ")
+    fiscal_years: list[FiscalYear] = Field(default_factory=list, title="年度")
+    statuses: list[Status] = Field(default_factory=lambda: ["approved", "published"], title="状態")
+    options: BuildOptions = Field(default_factory=BuildOptions, title="オプション")
+
+    @field_validator("wards", "themes", "fiscal_years", "statuses", mode="before")
+    @classmethod
+    def _lists(cls, v: object) -> object:
+        return _as_list(v)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        if not v:
+            raise ValueError("事例集の題名を入力してください")
+        return v
+
+    @field_validator("statuses")
+    @classmethod
+    def _statuses(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("状態を1つ以上指定してください")
+        return list(dict.fromkeys(v))
+
+    def selects(self, case) -> bool:
+        """Whether a case belongs to this collection."""
+        return ((not self.wards or case.ward in self.wards)
+                and (not self.themes or any(t in self.themes for t in case.themes))
+                and (not self.fiscal_years or case.fiscal_year in self.fiscal_years)
+                and case.status in self.statuses)
+
+
+def load_casebook_params(path: str | Path | None = None) -> CasebookParams:
+    """The build's parameter set from `path` (default: parameters/casebook/default.yaml)."""
+    if path is None:
+        from casebook.settings import Settings
+
+        path = Settings().parameters_dir / "casebook" / "default.yaml"
+    return load_params(path, CasebookParams)

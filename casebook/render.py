@@ -1,0 +1,165 @@
+"""Turn executed notebooks and case lists into the casebook's HTML: the only module that calls nbconvert.
+
+- `render_case_page(nb, site)`: an executed case_page notebook → one HTML page, through our own
+  nbconvert template folder `templates/nbconvert/casebook_page` (extends the stock `lab` one):
+  input hidden, prompts hidden, cells tagged `remove_cell` dropped, one linked stylesheet, and no
+  script, MathJax, require.js, widget renderer or font from anywhere.
+- `render_site(...)`: the index pages (home with the search box, by ward — all 24 with counts —,
+  by theme, by fiscal year) from Jinja templates under `templates/site/` with autoescape on.
+- `template_files()`: every file that decides how a page looks, for the build's cache key.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Sequence
+
+from casebook import vocab
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+NBCONVERT_DIR = TEMPLATES / "nbconvert"
+PAGE_TEMPLATE = "casebook_page"
+STYLESHEET = TEMPLATES / "casebook.css"
+SITE_DIR = TEMPLATES / "site"
+
+_local = threading.local()
+
+
+def template_files() -> list[Path]:
+    """The template folder's files (page template, site templates, stylesheet, search script)."""
+    return sorted(p for p in TEMPLATES.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class CasebookPageExporter(HTMLExporter):
+        """HTMLExporter without its final BeautifulSoup pass (about half the render time).
+
+        That pass adds alt text to <img> and tabindex under `.jp-Notebook`; our pages have neither
+        (the ecomap and charts are inline SVG with a <title>, and the template has no .jp-Notebook).
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return CasebookPageExporter
+
+
+def _exporter():
+    """One exporter per thread: building one loads and compiles the templates (~0.2 s)."""
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        from traitlets.config import Config
+
+        config = Config()
+        config.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
+        config.TagRemovePreprocessor.enabled = True
+        exporter = _exporter_class()(
+            config=config,
+            template_name=PAGE_TEMPLATE,
+            extra_template_basedirs=[str(NBCONVERT_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=False,
+            # None of these is used by our template; set to '' so a stray include cannot fetch.
+            require_js_url="", mathjax_url="", widget_renderer_url="", jupyter_widgets_base_url="",
+        )
+        _local.exporter = exporter
+    return exporter
+
+
+def render_case_page(nb, site: dict) -> str:
+    """HTML of one executed case page. `site` carries title, root ('../'), ward, ward_code,
+    case_id, case_title and footer for the page's header and breadcrumb."""
+    body, _resources = _exporter().from_notebook_node(nb, resources={"casebook": dict(site)})
+    return body
+
+
+# --- index pages ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """One case as the index pages list it."""
+    id: str
+    title: str
+    ward: str
+    ward_code: str
+    fiscal_year: int
+    themes: tuple[str, ...]
+    keywords: tuple[str, ...]
+    provider_role: str
+
+    @property
+    def year_label(self) -> str:
+        return vocab.format_fiscal_year(self.fiscal_year)
+
+    @classmethod
+    def of(cls, case) -> "Entry":
+        return cls(case.id, case.title, case.ward, vocab.parse_ward(case.ward).code, case.fiscal_year,
+                   tuple(case.themes), tuple(case.keywords), case.provider_role)
+
+
+@cache
+def _site_env():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(loader=FileSystemLoader(str(SITE_DIR)), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def theme_slug(name: str) -> str:
+    return next(t["id"] for t in vocab.themes() if t["name"] == name)
+
+
+def render_site(entries: Sequence[Entry], *, title: str, footer: str) -> dict[str, str]:
+    """Every index page as {relative path: html}: home, wards (all 24, zero counts too), themes,
+    fiscal years, and one listing page per ward / theme / year."""
+    env = _site_env()
+    pages: dict[str, str] = {}
+    common = {"site_title": title, "footer": footer}
+
+    def put(path: str, template: str, **context) -> None:
+        root = "../" * path.count("/")
+        pages[path] = env.get_template(template).render(root=root, **common, **context)
+
+    wards = []
+    for w in vocab.wards():
+        cases = [e for e in entries if e.ward == w.name]
+        wards.append({"name": w.name, "code": w.code, "count": len(cases)})
+        put(f"wards/{w.code}.html", "listing.html.j2", heading=f"{w.name}の事例", crumb=("区から探す", "wards/index.html"),
+            entries=cases)
+    themes = []
+    for t in vocab.themes():
+        cases = [e for e in entries if t["name"] in e.themes]
+        themes.append({"name": t["name"], "slug": t["id"], "count": len(cases)})
+        put(f"themes/{t['id']}.html", "listing.html.j2", heading=f"テーマ「{t['name']}」の事例",
+            crumb=("テーマから探す", "themes/index.html"), entries=cases)
+    years = []
+    for y in sorted({e.fiscal_year for e in entries}, reverse=True):
+        cases = [e for e in entries if e.fiscal_year == y]
+        years.append({"label": vocab.format_fiscal_year(y), "year": y, "count": len(cases)})
+        put(f"years/{y}.html", "listing.html.j2", heading=f"{vocab.format_fiscal_year(y)}の事例",
+            crumb=("年度から探す", "years/index.html"), entries=cases)
+    put("wards/index.html", "groups.html.j2", heading="区から探す", groups=wards, kind="wards",
+        lead="大阪市の24区すべてを公式の順に並べています。括弧内は事例の数です。")
+    put("themes/index.html", "groups.html.j2", heading="テーマから探す", groups=themes, kind="themes",
+        lead="1つの事例が複数のテーマに入ることがあります。")
+    put("years/index.html", "groups.html.j2", heading="年度から探す", groups=years, kind="years",
+        lead="年度は4月から翌年3月までです。")
+    put("index.html", "home.html.j2", entries=entries, wards=wards, themes=themes, years=years)
+    return pages
