@@ -189,7 +189,7 @@ ROLE_WORDS = frozenset("""
 ボランティア サポーター 見守り 店長 店主 大家 家主 管理人 隣人 近所 ご近所 友人 知人 仲間 住民 利用者 参加者
 患者 皆 皆様 みな みんな 皆さん お客 客 お隣 向かい お向かい 社協 区社協 市社協 包括 地域包括 区役所 役所 警察 お巡り
 巡査 消防 保育士 栄養士 理学療法士 作業療法士 弁護士 司法書士 後見人 成年後見人 保佐人 補助人 通訳 記者 議員 市長 区長
-CSW MSW PSW SW Dr ドクター ナース リーダー スタッフ メンバー お姉さん お兄さん 八百屋 魚屋 本屋 米屋 酒屋 床屋 パン屋
+CSW MSW PSW SW Dr ドクター 学生 生徒 児童 ヤクルト 生協 コープ 郵便 新聞 宅配 配達 運転手 大工 ナース リーダー スタッフ メンバー お姉さん お兄さん 八百屋 魚屋 本屋 米屋 酒屋 床屋 パン屋
 お医者 医者 歯医者 お店 店 業者 神父 牧師 住職 お坊さん 和尚 大将 女将 親方 先輩 後輩 同僚 上司 部下 相手 相方
 """.split())
 
@@ -249,7 +249,8 @@ _BLOCK = re.compile(
     rf"|{_N}\s?番\s?{_N}\s?号"
     rf"|(?<![\d.])\d{{1,3}}-\d{{1,4}}(?:-\d{{1,4}})?(?![\d])"
 )
-_ROOM = re.compile(rf"^[\s-]?\d{{1,4}}\s?号室|^\s?{_N}\s?号(?!室)")
+_ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
+_LANDMARK = re.compile(r"(駅|線|通り?|商店街|公園|橋|川|市場|筋)")
 
 _PLACE_WORDS = re.compile(r"(大阪府|大阪市|府|市)$")
 
@@ -362,9 +363,10 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
                     im.group(1) == "番号" and _INSURANCE_CONTEXT.search(before) and len(digits) >= 1)):
             kind = "insurance_number"
             # A letter before the number belongs to it (療育手帳 A 12345, 記号 AB1234).
-            lead = re.search(r"[A-Za-z]{1,2}[\s\-]?$", s[:start])
-            if lead and not re.search(r"(TEL|Tel|tel|FAX|No)\s?$", s[:start]):
-                start = lead.start()
+            window_start = max(0, start - 8)
+            lead = re.search(r"[A-Za-z]{1,2}[\s\-]?$", s[window_start:start])
+            if lead and not re.search(r"(TEL|Tel|tel|FAX|No)\s?$", s[window_start:start]):
+                start = window_start + lead.start()
         elif _PHONE_INTRO.search(before) and 8 <= len(digits) <= 11 and (len(digits) < 10 or digits[0] == "0"):
             kind = "phone"
         elif _POSTAL_INTRO.search(before) and len(digits) == 7:
@@ -422,17 +424,13 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
         if re.fullmatch(r"\d{1,3}-\d{1,4}-\d{1,4}", txt) and txt.startswith("0"):
             continue
-        if r := _ROOM.match(s[end:]):
-            end += r.end()
+        if r := _ROOM.match(s, end):
+            end = r.end()
         town_start = _town_start(s, toks, by_end, start)
         if plain_pair and town_start == start:
             continue  # 10-12 alone is a range, not an address
         if town_start < start:
             start = town_start
-        elif re.search(r"(大阪市|[区市])\s?$", s[:start]) is None and re.search(r"[丁番号]", txt) is None \
-                and not re.search(r"(住所|自宅|在住|住まい|宅|アパート|マンション)[\sはがの:：]*$", s[:start]):
-            # 3-10-5 with nothing before it: still an address block (the DOMAIN's own example).
-            pass
         out.append((start, end, "address"))
     # A town name right after the ward (生野区桃谷, 北区中崎町), even without numbers.
     for i, t in enumerate(toks):
@@ -483,6 +481,34 @@ def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) ->
     return first.start + (len(town_text) - len(rest))
 
 
+# Common words the analyser sometimes takes for rare surnames when they stand alone.
+NOT_NAMES = frozenset("見方 味方 科部 地方 前方 後方 仕方 両方 夕方 明方 大方 先方 他方 当方 貴方 目方 片方".split())
+
+_LOOKUP_LOCK = threading.Lock()
+
+
+@cache
+def _has_name_entry(surface: str) -> bool:
+    """Whether the dictionary lists this word as a person's name at all (翼 yes, 学生 no)."""
+    _tokenizer()
+    with _LOOKUP_LOCK:
+        entries = _DICTIONARY.lookup(surface)
+    return any(tuple(m.part_of_speech()[:3]) == ("名詞", "固有名詞", "人名") for m in entries)
+
+
+def _common_word_here(toks: list[_Tok], i: int) -> bool:
+    """A lone surname-tagged token that reads better as an ordinary word: 見方, or glued to a noun (家庭科部)."""
+    t = toks[i]
+    if t.surface in NOT_NAMES:
+        return True
+    if i > 0:
+        p = toks[i - 1]
+        if p.end == t.start and p.pos[:2] == ("名詞", "普通名詞") and not _is_role(p.surface) \
+                and not _is_placeholder(p.surface):
+            return True
+    return False
+
+
 def _is_placeholder(surface: str) -> bool:
     return _PLACEHOLDER.match(surface) is not None
 
@@ -513,13 +539,14 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
                 else:
                     break
             start, end = t.start, toks[j - 1].end
-            after = s[end:]
-            fac = _FACILITY_RE.match(after)
+            fac = _FACILITY_RE.match(s, end)
             if fac:
-                out.append((start, end + fac.end(), "facility"))
-            elif re.match(r"(駅|線|通り?|商店街|公園|橋|川|市場|筋)", after):
+                out.append((start, fac.end(), "facility"))
+            elif _LANDMARK.match(s, end):
                 pass  # 鶴橋駅, 梅田: a landmark, not a person
-            elif _honorific_at(s, end) or not _KANA_RUN.match(s[start:end]) or j - i > 1:
+            elif _honorific_at(s, end) or j - i > 1:
+                out.append((start, end, "person"))
+            elif not _KANA_RUN.match(s[start:end]) and not _common_word_here(toks, i):
                 out.append((start, end, "person"))
             used.update(range(i, j))
             i = j
@@ -539,8 +566,6 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
                 if re.fullmatch(r"[A-Za-z]+", p.surface) and not re.fullmatch(r"[A-Z][a-z]+", p.surface):
                     break
                 first -= 1
-                if p.proper and not p.name and p.place is False:
-                    continue
             else:
                 break
         if first == k:
@@ -549,21 +574,23 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
         name = s[start:end]
         if _is_role(name) or name in _ward_names() or _is_placeholder(name):
             continue
+        if t.surface not in ("ちゃん", "くん", "君") and all(
+                x.pos[:2] == ("名詞", "普通名詞") and not _has_name_entry(x.surface) for x in toks[first:k]):
+            continue   # 学生さん, 運転手さん: a common noun the dictionary never lists as a name
         out.append((start, end, "person"))
     out += _kana_names(s, toks)
     # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘.
     for k, t in enumerate(toks):
         if k in used or not t.noun or t.pos[1] == "数詞":
             continue
-        after = s[t.end:]
-        fac = _FACILITY_RE.match(after)
+        fac = _FACILITY_RE.match(s, t.end)
         if not fac:
             continue
         if _is_placeholder(t.surface) or t.surface in _ward_names() or _strip_city(t.surface) == "":
             continue
         if t.proper or (fac.group(1) in _KANA_FACILITY and _KANA_RUN.match(t.surface) and len(t.surface) >= 2):
             start = t.start + (len(t.surface) - len(_strip_city(t.surface)))
-            out.append((start, t.end + fac.end(), "facility"))
+            out.append((start, fac.end(), "facility"))
     return out
 
 
@@ -671,8 +698,8 @@ _BIRTH_WESTERN_DIGITS = re.compile(r"^(\d{4})[/.\-]")
 
 
 def _replacement(text: str, f: Finding, letters: _Letters) -> str:
-    after = text[f.end:]
-    before = text[:f.start]
+    after = text[f.end:f.end + 12]
+    before = text[max(0, f.start - 12):f.start]
     if f.kind == "person":
         letter = letters.letter(f.text)
         follows = unicodedata.normalize("NFKC", after[:8])
