@@ -207,9 +207,17 @@ FACILITY_SUFFIXES = (
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
-_KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館"}
-
 _CJK = r"\u3400-\u9fff\uf900-\ufaff々〆ヶ"
+_KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館", "保育園", "保育所", "幼稚園",
+                  "クリニック", "医院", "作業所", "デイサービス"}
+# Kana words that name a kind of activity, not one place (ふれあい喫茶, いきいき活動, こども食堂).
+_GENERIC_KANA = {"こども", "ふれあい", "いきいき", "みんな", "ちいき", "ボランティア", "ケア", "デイ", "ショート",
+                 "グループ", "サービス", "ホーム", "コミュニティ", "サロン", "ヘルパー", "リハビリ", "メンタル"}
+# Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
+_BUILDING_PREFIX = re.compile(rf"(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
+                              rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
+_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}\s?号室?")
+
 _KANA_RUN = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー]+$")
 _KANJI_NUM = "〇一二三四五六七八九十百千"
 _N = rf"(?:\d{{1,4}}|[{_KANJI_NUM}]{{1,4}})"
@@ -234,7 +242,7 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-
 
 _ERA = r"(?:明治|大正|昭和|平成|令和|[MTSHR]\.?)"
 _BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、]*$")
-_BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s)）」、。,.]|$|で|の|、)|出生|誕生)")
+_BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、)|出生|誕生)")
 _DATE_PATTERNS = (
     re.compile(rf"{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})\s?年\s?{_N}\s?月(?:\s?{_N}\s?日)?"),
     re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)\s?年\s?\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?"),
@@ -588,9 +596,16 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
             continue
         if _is_placeholder(t.surface) or t.surface in _ward_names() or _strip_city(t.surface) == "":
             continue
-        if t.proper or (fac.group(1) in _KANA_FACILITY and _KANA_RUN.match(t.surface) and len(t.surface) >= 2):
+        if t.proper or (fac.group(1) in _KANA_FACILITY and _KANA_RUN.match(t.surface) and len(t.surface) >= 2
+                        and t.surface not in _GENERIC_KANA):
             start = t.start + (len(t.surface) - len(_strip_city(t.surface)))
             out.append((start, fac.end(), "facility"))
+    for m in _BUILDING_PREFIX.finditer(s):
+        out.append((m.start(), m.end(), "facility"))
+    # A room number right after a named building belongs to it (コーポ蒲生203号, さくら荘 2号室).
+    for i, (start, end, kind) in enumerate(out):
+        if kind == "facility" and (r := _ROOM_AFTER.match(s, end)):
+            out[i] = (start, r.end(), kind)
     return out
 
 
@@ -649,6 +664,7 @@ def _is_honorific(t: _Tok, s: str) -> bool:
 
 # --- suggestions ------------------------------------------------------------------------------
 
+_ROOM_TAIL = re.compile(r"\s?(?:第)?\d{1,4}\s?号室?$")
 _LETTER_USE = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
 
 
@@ -707,7 +723,9 @@ def _replacement(text: str, f: Finding, letters: _Letters) -> str:
             return letter
         return letter + "さん"
     if f.kind == "facility":
-        norm = unicodedata.normalize("NFKC", f.text)
+        norm = _ROOM_TAIL.sub("", unicodedata.normalize("NFKC", f.text))
+        if b := _BUILDING_PREFIX.fullmatch(norm):
+            return b.group(1) + letters.letter(b.group(2))
         m = None
         for m in _FACILITY_RE.finditer(norm):
             pass
@@ -728,7 +746,7 @@ def _replacement(text: str, f: Finding, letters: _Letters) -> str:
         if m:
             era = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}[norm[0]]
             return f"{era}{m.group(1)}年"
-        return ""
+        return REMOVED
     return REMOVED
 
 
@@ -737,14 +755,8 @@ def _apply(text: str, findings: list[Finding], letters: _Letters) -> str:
     pos = 0
     for f in findings:
         parts.append(text[pos:f.start])
-        rep = _replacement(text, f, letters)
-        parts.append(rep)
+        parts.append(_replacement(text, f, letters))
         pos = f.end
-        if f.kind == "birth_date" and rep == "":
-            # A birthday with no year: drop the 生まれ that followed it as well.
-            m = re.match(r"\s*(生まれ|うまれ|生)", text[pos:])
-            if m:
-                pos += m.end()
     parts.append(text[pos:])
     return "".join(parts)
 

@@ -224,3 +224,27 @@ def test_bundled_sample_cases_that_are_approved_or_published_have_no_findings():
     print("\n".join(["", f"{len(cases)} sample cases, {len(report)} findings"] + report))
     public = [line for line in report if "[approved]" in line or "[published]" in line]
     assert not public, "\n".join(public)
+
+
+# --- the dictionary: loaded lazily, once per process, safe across threads ------------------------
+
+def test_importing_the_module_does_not_load_the_analyser():
+    import subprocess
+    import sys
+
+    code = ("import sys, casebook.privacy as p; assert 'sudachipy' not in sys.modules; "
+            "p.find_pii('山本さん'); assert 'sudachipy' in sys.modules; print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_threads_share_one_dictionary_and_get_the_same_findings():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [item["text"] for item in SET["pii"]]
+    serial = [find_pii(t) for t in texts]
+    first = privacy._DICTIONARY
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(find_pii, texts * 4))
+    assert parallel == serial * 4
+    assert privacy._DICTIONARY is first
