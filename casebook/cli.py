@@ -290,12 +290,14 @@ def import_(
     author: str = typer.Option("import", "--author", help="履歴に残す名前"),
 ) -> None:
     """ファイルから取り込む。1行でも問題があれば何も書き込まない。"""
+    from casebook import vocab
     from casebook.exchange import ImportFailed, import_file
     from casebook.store import StoreError
 
+    fiscal_year = _parse_option(vocab.parse_fiscal_year, year, "--year")
     with open_store() as store:
         try:
-            report = import_file(store, file, replace=replace, author=author, fiscal_year=year)
+            report = import_file(store, file, replace=replace, author=author, fiscal_year=fiscal_year)
         except ImportFailed as exc:
             print_problems(exc.problems)
             raise fail(f"\n問題が {len(exc.problems)} 件あるため、何も取り込みませんでした（データベースは変わっていません）。")
@@ -324,7 +326,10 @@ def export(
     ward_name = _parse_option(lambda v: vocab.parse_ward(v).name, ward, "--ward")
     statuses = [_parse_option(vocab.parse_status, s, "--status") for s in status] if status else None
     with open_store(read_only=True) as store:
-        report = export_file(store, file, what=what, ward=ward_name, status=statuses)
+        try:
+            report = export_file(store, file, what=what, ward=ward_name, status=statuses)
+        except OSError as exc:
+            raise fail(f"書き出せませんでした（{file}）: {exc.strerror or exc}")
     typer.echo(report.summary())
     for removed in report.removed:
         typer.echo(f"（前回の書き出しの {removed.name} を削除しました）")
