@@ -48,7 +48,8 @@ class SurveyForm(w.VBox):
         self.comments.add_class("wb-sv-comments")
         self.requests = w.Textarea(placeholder="取り上げてほしいテーマなど", layout=w.Layout(width="95%", height="60px"))
         self.requests.add_class("wb-sv-requests")
-        self.send = w.Button(description="アンケートを送信", button_style="primary", icon="paper-plane")
+        self.send = w.Button(description="アンケートを送信", button_style="primary", icon="paper-plane",
+                              layout=w.Layout(width="auto"))
         self.send.add_class("wb-sv-send")
         self.status = w.HTML()
         self.status.add_class("wb-sv-status")

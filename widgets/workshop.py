@@ -30,8 +30,8 @@ CSS = """
 .wb-point.wb-pinned{border-left-color:#dd6b20;background:#fffaf0}
 .wb-agenda-now{background:#ebf8ff;font-weight:bold}
 .wb-over{color:#c53030;font-weight:bold}
-table.wb-tally{border-collapse:collapse}
-table.wb-tally td,table.wb-tally th{border:1px solid #cbd5e0;padding:2px 8px;text-align:center}
+table.wb-tally-table{border-collapse:collapse}
+table.wb-tally-table td,table.wb-tally-table th{border:1px solid #cbd5e0;padding:2px 8px;text-align:center}
 </style>
 """
 
@@ -202,7 +202,7 @@ class FacilitatorBoard(w.VBox):
         body = "".join(f"<tr><th>{escape(g)}</th>" + "".join(f"<td>{n}</td>" for n in counts)
                        + f"<td><b>{sum(counts)}</b></td></tr>" for g, counts in b.tally.items())
         totals = "".join(f"<td><b>{q.total}</b></td>" for q in b.questions)
-        self.tally.value = (f'<table class="wb-tally"><tr><th>グループ</th>{head}<th>計</th></tr>{body}'
+        self.tally.value = (f'<table class="wb-tally-table"><tr><th>グループ</th>{head}<th>計</th></tr>{body}'
                             f"<tr><th>計</th>{totals}<td><b>{b.total}</b></td></tr></table>")
         boxes = []
         for q in b.questions:

@@ -1,0 +1,76 @@
+"""Participants' pages driven over the kernel socket with no browser — as a script could — on a
+real Voila: hostile values are refused with a message and leave the store as it was, and a group
+of participants submitting at the same moment all arrive (the small version of
+benchmarks/session_load.py; it asserts only that everything is in the store)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from casebook import sessions
+from casebook.store import Store
+from kernel_channel import KernelChannel
+
+pytestmark = pytest.mark.slow
+
+
+def test_values_sent_by_a_script_are_refused_with_a_message_and_change_nothing(settings, tmp_path):
+    params = {"id": "script-test", "title": "スクリプト対策の確認", "date": "2025-06-01", "kind": "basic1",
+              "participants": [{"name": "参加者01", "ward": "生野区"}, {"name": "参加者02", "ward": "北区"}],
+              "groups": [{"name": "1グループ", "members": ["参加者01", "参加者02"]}],
+              "questions": ["問いです"]}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    sessions.prepare(path, settings, execute=False)
+    with sessions.serve("script-test", settings, pool_size=0) as server, \
+            KernelChannel.from_page(server.page_url(sessions.PARTICIPANT_NOTEBOOK)) as kc:
+        status = kc.find(dom_class="wb-s-q0-status")
+        send = kc.find(dom_class="wb-s-q0-send")
+        kc.click(send)                                   # the button is disabled in the page, not for a script
+        assert "氏名とグループ" in kc.text(status)
+
+        name, join, who = (kc.find(dom_class=c) for c in ("wb-s-name", "wb-s-join", "wb-s-who"))
+        kc.set(name, value="参加者01\n<script>alert(1)</script>")
+        kc.click(join)
+        assert "改行は入れられません" in kc.text(who)
+        kc.set(name, value="参加者01")
+        kc.set(kc.find(dom_class="wb-s-group"), index=99)   # not an option: the widget keeps its value
+        kc.click(join)
+        assert "参加者01 さん（1グループ）" in kc.text(who)
+
+        text = kc.find(dom_class="wb-s-q0-text")
+        kc.set(text, value="あ" * 9000)
+        kc.click(send)
+        assert "8000文字以内" in kc.text(status)
+
+        survey_status, survey_send = kc.find(dom_class="wb-sv-status"), kc.find(dom_class="wb-sv-send")
+        kc.set(kc.find(dom_class="wb-sv-satisfaction"), index=7)
+        kc.click(survey_send)
+        assert "満足度: 選んでください" in kc.text(survey_status)
+        with Store.open(settings) as store:
+            assert store.group_notes("script-test") == [] and store.evaluations("script-test") == []
+
+        kc.set(text, value="正しい意見")
+        kc.click(send)
+        assert "送信しました" in kc.text(status)
+        with Store.open(settings) as store:
+            sessions.close(store, "script-test")
+        kc.set(text, value="終了後に書き換え")
+        kc.click(send)
+        assert "締め切られています" in kc.text(status)
+        for item in sessions.SURVEY_SCORES:
+            kc.set(kc.find(dom_class=f"wb-sv-{item}"), index=0)
+        kc.click(survey_send)
+        assert "締め切られています" in kc.text(survey_status)
+    with Store.open(settings) as store:
+        assert [n.text for _, n in store.group_notes("script-test")] == ["正しい意見"]
+        assert store.evaluations("script-test") == []
+
+
+def test_participants_submitting_at_the_same_moment_all_arrive(settings):
+    from benchmarks.session_load import run_load
+
+    result = run_load(8, settings)
+    assert result.refusals == []
+    assert (result.notes, result.evaluations) == (16, 8)
