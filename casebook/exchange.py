@@ -55,7 +55,6 @@ import json
 import os
 import re
 import tempfile
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -458,10 +457,6 @@ def _put(target: dict, path: str, value: object) -> None:
     target[last] = value
 
 
-def _key(value: object) -> str:
-    return vocab.normalize(_as_text(value)) if not _is_blank(value) else ""
-
-
 # --- reading files into raw tables -------------------------------------------------------------
 
 @dataclass
@@ -473,6 +468,7 @@ class _Raw:
     headers: list[str]
     rows: list[tuple[int, list[object]]]
     preamble: str = ""                 # title text above the header row
+    typed: dict[str, str] = field(default_factory=dict)   # column path -> the header as the user wrote it
 
 
 def _hkey(header: object) -> str:
@@ -495,6 +491,22 @@ def _figure_of(header: str) -> dict | None:
     return figures.get(key) or figures.get(_UNIT_SUFFIX.sub("", key))
 
 
+# Other names staff use for a column (the issue itself says タイトル for 事例タイトル).
+_EXTRA_ALIASES = {"case": {"タイトル": "title", "事例名": "title", "区社協": "ward", "事例ID": "id"},
+                  "activity": {"区社協": "ward", "数値": "value", "実績": "value"},
+                  "session": {"タイトル": "title", "研修名": "title", "ID": "id"}}
+
+
+def _unknown_column(header: str, table: Table) -> str:
+    import difflib
+
+    names = [c.header for c in table.columns]
+    close = difflib.get_close_matches(header, names, n=1, cutoff=0.5)
+    hint = f"もしかして「{close[0]}」ですか？ " if close else ""
+    listing = f"使える列: {'、'.join(names)}" if len(names) <= 12 else "使える列は workbench export で書き出したファイルの1行目にあります"
+    return f"「{table.name}」の表にこの列はありません（{hint}{listing}）"
+
+
 @cache
 def _aliases(table: Table) -> dict[str, Column]:
     """Header keys a column answers to: its header, its model path, its bare label when unambiguous."""
@@ -507,6 +519,9 @@ def _aliases(table: Table) -> dict[str, Column]:
         if leaf_count[leaf] == 1:
             out.setdefault(leaf, c)
         out.setdefault(_hkey(c.path), c)
+    by_path = {c.path: c for c in table.columns}
+    for name, path in _EXTRA_ALIASES.get(table.kind, {}).items():
+        out.setdefault(_hkey(name), by_path[path])
     for c in table.columns:
         out[_hkey(c.header)] = c
     return out
@@ -685,8 +700,7 @@ class _Reader:
                 continue
             column = aliases.get(_hkey(header))
             if column is None:
-                self.problem(raw.source, raw.header_row, header,
-                             f"「{table.name}」の表にこの列はありません（使える列: {'、'.join(c.header for c in table.columns)}）")
+                self.problem(raw.source, raw.header_row, header, _unknown_column(header, table))
             elif column.path in seen:
                 self.problem(raw.source, raw.header_row, header, f"列「{seen[column.path]}」と同じ項目の列が2つあります")
                 column = None
@@ -695,6 +709,7 @@ class _Reader:
             columns.append(column)
         missing = [c for c in table.columns if (c.kind == "ref" or c.required) and c.path not in seen
                    and not (table.kind == "activity" and c.path == "theme")]   # a known 指標 gives the theme
+        raw.typed = seen
         for c in missing:
             self.problem(raw.source, raw.header_row, c.header, f"「{c.header}」の列がありません")
         if missing:
@@ -912,10 +927,10 @@ def _tabular_locator(prov: dict[tuple, tuple[_Raw, int, Table]]):
             if loc[:cut] in prov:
                 raw, number, table = prov[loc[:cut]]
                 rest = ".".join(str(p) for p in loc[cut:] if not isinstance(p, int))
-                header = table.header(rest)
+                header = raw.typed.get(rest) or table.header(rest)
                 while not header and "." in rest:   # a nested model error: the column of its parent
                     rest = rest.rsplit(".", 1)[0]
-                    header = table.header(rest)
+                    header = raw.typed.get(rest) or table.header(rest)
                 if not header and rest == "text" and table.kind == "question":
                     header = table.columns[1].header
                 path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
