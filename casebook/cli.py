@@ -417,13 +417,14 @@ def check(
         report = check_store(store, ward=ward_name, status=statuses)
     shown = [r for r in report.rows if show_overridden or not r.overridden]
     current = None
-    for row in shown:
+    for i, row in enumerate(shown):
         if row.case_id != current:
             current = row.case_id
             typer.echo(f"\n【{row.case_id}】{row.ward}・{vocab.status_label(row.status)}")
         mark = "（問題なしと判断済み）" if row.overridden else ""
         typer.echo(f"  {field_label(row.field)}: {row.finding.label}「{row.finding.text}」{mark}")
-        if not row.overridden:
+        last_of_field = i + 1 == len(shown) or (shown[i + 1].case_id, shown[i + 1].field) != (row.case_id, row.field)
+        if last_of_field and any(not r.overridden for r in shown if (r.case_id, r.field) == (row.case_id, row.field)):
             typer.echo(f"    修正案: {row.suggestion}")
     open_rows = report.open_rows
     cases = len({r.case_id for r in open_rows})

@@ -754,9 +754,14 @@ def _apply(text: str, findings: list[Finding], letters: _Letters) -> str:
     parts = []
     pos = 0
     for f in findings:
-        parts.append(text[pos:f.start])
-        parts.append(_replacement(text, f, letters))
-        pos = f.end
+        rep = _replacement(text, f, letters)
+        start, end = f.start, f.end
+        # A number alone in brackets: （06-0000-1234） becomes （略）, not （（略））.
+        if rep == REMOVED and start > pos and text[start - 1] in "（(" and text[end:end + 1] in ("）", ")"):
+            start, end = start - 1, end + 1
+        parts.append(text[pos:start])
+        parts.append(rep)
+        pos = end
     parts.append(text[pos:])
     return "".join(parts)
 
