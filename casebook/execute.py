@@ -405,7 +405,7 @@ class DaskExecutor:
         from distributed import Client
 
         self._own = not isinstance(scheduler, Client)
-        self.client = Client(scheduler) if self._own else scheduler
+        self.client = Client(scheduler, timeout="15s") if self._own else scheduler
 
     def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
         from distributed import as_completed

@@ -12,6 +12,7 @@ Public API:
     section_keys() -> list of the section keys case_sections_html accepts
     check_publishable(case)                         raises PageError when a case must not be shown
     load_case(case_id, version, store=None) -> Case / ward_figures(store, case) -> list[WardActivity]
+    ward_figures_from(rows, case) -> list[WardActivity]  the same over rows already read
     open_store()                                    context manager: the settings' store, read-only, shared
     stylesheet() -> str                             the CSS the fragments expect
 """
@@ -225,10 +226,13 @@ def ward_figures(store, case: Case) -> list[WardActivity]:
 
     The build hashes exactly this list into the page's cache key, so a changed figure rebuilds it.
     """
-    rows: list[WardActivity] = []
-    for theme in case.themes:
-        rows.extend(store.activity(ward=case.ward, theme=theme))
-    return sorted(rows, key=lambda r: (case.themes.index(r.theme), r.figure, r.fiscal_year))
+    return ward_figures_from(store.activity(ward=case.ward), case)
+
+
+def ward_figures_from(rows: Iterable[WardActivity], case: Case) -> list[WardActivity]:
+    """`ward_figures` over rows already read (the build reads all figures once for many cases)."""
+    mine = [r for r in rows if r.ward == case.ward and r.theme in case.themes]
+    return sorted(mine, key=lambda r: (case.themes.index(r.theme), r.figure, r.fiscal_year))
 
 
 def stylesheet() -> str:
