@@ -35,12 +35,12 @@ KIND_LABELS: dict[str, str] = {
 REMOVED = "（略）"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     """One piece of personal information: `text == original[start:end]` (offsets before normalising)."""
+    kind: str
     start: int
     end: int
-    kind: str
     text: str
 
     @property
@@ -318,7 +318,7 @@ def _resolve(n: _Normalised, cands: list[tuple[int, int, str]]) -> list[Finding]
         while oe > os_ and n.original[oe - 1].isspace():
             oe -= 1
         if os_ < oe:
-            out.append(Finding(os_, oe, kind, n.original[os_:oe]))
+            out.append(Finding(kind, os_, oe, n.original[os_:oe]))
     return out
 
 
