@@ -977,14 +977,19 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _yaml_item_lines(text: str) -> dict[str, list[int]]:
-    """Line numbers of each item of the top-level lists (key "" for a bare list)."""
+def _load_yaml(text: str) -> tuple[object, dict[str, list[int]]]:
+    """The document, and the line each item of its top-level lists starts on (key "" for a bare list).
+
+    One parse (libyaml's when present): the node tree gives the lines, then becomes the data.
+    """
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
     out: dict[str, list[int]] = {}
     if isinstance(node, yaml.SequenceNode):
         out[""] = [item.start_mark.line + 1 for item in node.value]
@@ -992,7 +997,7 @@ def _yaml_item_lines(text: str) -> dict[str, list[int]]:
         for key, value in node.value:
             if isinstance(value, yaml.SequenceNode):
                 out[str(key.value)] = [item.start_mark.line + 1 for item in value.value]
-    return out
+    return data, out
 
 
 # --- reading: the public functions --------------------------------------------------------------
@@ -1022,13 +1027,11 @@ def _read_into(reader: _Reader, path: Path) -> None:
         if text is None:
             reader.problem(path.name, None, "", "文字コードが読めません（UTF-8 で保存してください）")
             return
+        import yaml
+
         try:
-            if fmt == "json":
-                data, lines = json.loads(text), {}
-            else:
-                import yaml
-                data, lines = yaml.safe_load(text), _yaml_item_lines(text)
-        except Exception as exc:  # a syntax error: name the line the parser names
+            data, lines = (json.loads(text), {}) if fmt == "json" else _load_yaml(text)
+        except (yaml.YAMLError, json.JSONDecodeError) as exc:  # a syntax error: name the line the parser names
             mark = getattr(exc, "problem_mark", None)
             row = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
             reader.problem(path.name, row, "", f"{fmt.upper()} として読めません（{getattr(exc, 'problem', None) or exc}）")
