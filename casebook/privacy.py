@@ -702,7 +702,7 @@ class _Letters:
         if key in self.names:
             return self.names[key]
         # 佐藤 after 佐藤花子 (or 花子 after it): the same person keeps the same letter.
-        related = [v for k, v in self.names.items() if len(k) >= 2 and len(key) >= 1 and
+        related = [v for k, v in self.names.items() if len(k) >= 2 and len(key) >= 2 and
                    (k.startswith(key) or k.endswith(key) or key.startswith(k) or key.endswith(k))]
         letter = related[0] if related else self._next()
         self.names[key] = letter
