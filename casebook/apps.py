@@ -1,0 +1,53 @@
+"""The editable apps: which notebooks staff, advisors and editors open in Voila, and serving them.
+
+Voila serves a folder; `notebooks/` also holds batch notebooks (case pages, reports) that must not
+be opened as pages, so the app notebooks are copied into `build/apps/` and only that folder is served.
+
+    prepare_apps_dir(settings) -> Path
+    serve_apps(settings, port=8866, pool_size=2) -> VoilaServer     (casebook.serving.start_voila)
+    case_form_url(server, **query) -> str
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from casebook.settings import Settings
+
+APP_NOTEBOOKS = ("case_analysis.ipynb",)
+CASE_FORM = "case_analysis.ipynb"
+
+
+def apps_dir(settings: Settings) -> Path:
+    return settings.build_dir / "apps"
+
+
+def prepare_apps_dir(settings: Settings, *, notebooks_dir: Path | None = None) -> Path:
+    """A fresh folder holding exactly the app notebooks (stale or foreign files removed)."""
+    source = notebooks_dir or settings.notebooks_dir
+    target = apps_dir(settings)
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in APP_NOTEBOOKS:
+        shutil.copy2(source / name, target / name)
+    return target
+
+
+def serve_apps(settings: Settings | None = None, *, port: int = 0, pool_size: int = 2, max_kernels: int = 40,
+               cull_idle_timeout: int = 600, log_path: Path | None = None, wait: bool = True,
+               foreground: bool = False):
+    """Start Voila on 127.0.0.1 over the apps folder with the workbench's safe settings."""
+    from casebook.serving import VoilaOptions, start_voila
+
+    settings = settings or Settings.from_env()
+    root = prepare_apps_dir(settings)
+    opts = VoilaOptions(root=root, port=port, pool_size=pool_size, max_kernels=max_kernels,
+                        cull_idle_timeout=cull_idle_timeout, preheat_notebooks=list(APP_NOTEBOOKS))
+    return start_voila(opts, settings, log_path=log_path or settings.build_dir / "logs" / "apps-voila.log",
+                       wait=wait, foreground=foreground)
+
+
+def case_form_url(server, **query: str) -> str:
+    return server.page_url(CASE_FORM, **{k: v for k, v in query.items() if v not in (None, "")})

@@ -1,0 +1,776 @@
+"""The case-analysis form (事例分析シート): every section of the case sheet in Japanese, grouped in
+tabs the way the paper sheet is, with validation beside each field, privacy warnings as a person
+types, a support-timeline editor, an ecomap editor, draft autosave, an explicit 保存, conflict
+merge, and the review / history panels.
+
+    show_case_app(case_id="", ward="", author="", role="staff", read_only=False)   # the notebook's one call
+    app = CaseApp(params, store=store)      # params from AppParams.parse(...); app.widget to display
+    app.save() -> bool; app.form.values(); app.record (CaseRecord | None)
+
+Every check runs here in Python, never only in the browser: values sent by a script over the kernel
+socket reach the same callbacks (see widgets/common.py's guarded widgets).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import ipywidgets as w
+from pydantic import ValidationError
+
+from casebook import vocab
+from casebook.model import LONG, SHORT, Case, describe_errors, field_label
+from widgets.common import (Debouncer, Field, GButton, GCheckbox, GCombobox, GDropdown, GSelectMultiple, GText,
+                            GTextarea, SaveStatus, esc, format_time, html, notice, parse_flag, query_parameters,
+                            shared_layout, stylesheet, tag)
+from widgets.ecomap import EcomapEditor
+from widgets.merge import ConflictPanel
+from widgets.review import HistoryPanel, ReviewPanel
+from widgets.timeline import TimelineEditor
+
+ROLES = ("staff", "advisor", "editor")
+AUTOSAVE_DELAY = 3.0          # seconds after typing stops
+NEW_ID = "NEW"                # stands in for the number a new case gets when first saved
+EDITOR_STATUSES = ("draft", "submitted", "reviewed", "approved")
+
+# The sheet, tab by tab: (tab title, [(dotted path, kind, required, help)]).
+SHEET: list[tuple[str, list[tuple[str, str, bool, str]]]] = [
+    ("基本情報", [
+        ("title", "line", True, "事例の内容が分かる短い題"),
+        ("ward", "ward", True, ""),
+        ("fiscal_year", "year", True, "4月〜翌年3月"),
+        ("provider", "line", False, "個人名ではなく担当の呼び方でもかまいません"),
+        ("provider_role", "staff_role", False, ""),
+        ("target", "target", False, ""),
+        ("themes", "themes", False, "Ctrl（⌘）を押しながら複数選べます"),
+        ("keywords", "keywords", False, "「、」で区切って入力（20個まで）"),
+        ("reason", "text", False, ""),
+        ("questions", "text", False, "研修会で一緒に考えたいこと"),
+    ]),
+    ("事例の概要", [("summary.referral", "line", False, "例: 民生委員, 地域包括支援センター, 区役所"),
+                ("summary.main_complaint", "text", False, ""), ("summary.support_period", "line", False, "")]),
+    ("本人・世帯の状況", [
+        ("person.age_band", "line", False, "年代で（例: 70代）"), ("person.gender", "line", False, ""),
+        ("person.household", "text", False, ""), ("person.housing", "text", False, ""),
+        ("person.health", "text", False, ""), ("person.care_level", "line", False, ""),
+        ("person.economy", "text", False, ""), ("person.life_history", "text", False, ""),
+        ("person.wishes", "text", False, ""), ("person.strengths", "text", False, "")]),
+    ("地域の状況", [
+        ("community.school_district", "text", False, ""), ("community.population", "text", False, ""),
+        ("community.networks", "text", False, ""), ("community.resources", "text", False, ""),
+        ("community.strengths_issues", "text", False, "")]),
+    ("ジェノグラム・エコマップ", [("genogram", "text", False, "3世代の家族関係を文章で")]),
+    ("アセスメント", [
+        ("assessment.person", "text", False, ""), ("assessment.family", "text", False, ""),
+        ("assessment.community", "text", False, ""), ("assessment.needs", "text", False, ""),
+        ("assessment.judgement", "text", False, "")]),
+    ("支援方針・目標", [("plan.policy", "text", False, ""), ("plan.short_term_goal", "text", False, ""),
+                  ("plan.long_term_goal", "text", False, "")]),
+    ("支援の経過", []),
+    ("結果・評価", [("outcome.person_change", "text", False, ""), ("outcome.community_change", "text", False, ""),
+               ("outcome.resource_development", "text", False, "")]),
+    ("考察", [("reflection.csw_viewpoint", "text", False, ""), ("reflection.future_issues", "text", False, "")]),
+    ("検討記録", [("discussion.issues", "text", False, ""), ("discussion.discussion", "text", False, ""),
+              ("discussion.conclusion", "text", False, "")]),
+    ("同意・匿名化", [("ethics.consent", "check", False, "本人（または家族）の同意を得ている"),
+                ("ethics.anonymised", "check", False, "人名・住所・番号などを匿名化した")]),
+]
+KEYWORD_SPLIT = re.compile(r"[、,，;；\n]+")
+
+
+def leaf_label(path: str) -> str:
+    """The label of a field inside its tab: 'assessment.person' -> 本人, 'summary.referral' -> 相談経路."""
+    labels = vocab.field_labels()
+    parts = path.split(".")
+    if len(parts) > 1:
+        return labels.get(".".join(parts[-2:]), labels.get(parts[-1], parts[-1]))
+    return labels.get(path, path)
+
+
+def fiscal_year_options(current: int | None = None) -> list[tuple[str, int]]:
+    today = dt.date.today()
+    this = vocab.fiscal_year_of(today)
+    years = set(range(this - 8, this + 2)) | ({current} if current else set())
+    return [(vocab.format_fiscal_year(y), y) for y in sorted(years, reverse=True)]
+
+
+def _get(data: dict, path: str) -> Any:
+    for part in path.split("."):
+        data = data.get(part, {}) if isinstance(data, dict) else {}
+    return data if data != {} else None
+
+
+def _put(data: dict, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        data = data.setdefault(part, {})
+    data[last] = value
+
+
+def errors_by_path(exc: ValidationError) -> dict[str, list[str]]:
+    """A pydantic error as {dotted path: [Japanese message without the field name]}."""
+    out: dict[str, list[str]] = {}
+    for err, line in zip(exc.errors(), describe_errors(exc)):
+        path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"]).replace(".[", "[")
+        label = field_label(path) if path else "入力"
+        out.setdefault(path, []).append(line.removeprefix(f"{label}: "))
+    return out
+
+
+def check_case(data: dict) -> tuple[Case | None, dict[str, list[str]]]:
+    try:
+        return Case.model_validate(data), {}
+    except ValidationError as exc:
+        return None, errors_by_path(exc)
+
+
+# --- page parameters ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppParams:
+    case_id: str = ""
+    ward: str = ""            # the ward's name once parsed ("" = any ward)
+    author: str = ""
+    role: str = "staff"
+    read_only: bool = False
+
+    @classmethod
+    def parse(cls, *, case_id: Any = "", ward: Any = "", author: Any = "", role: Any = "staff",
+              read_only: Any = False) -> tuple["AppParams | None", list[str]]:
+        """Validate notebook or URL parameters; problems come back as Japanese lines naming the parameter."""
+        problems: list[str] = []
+        role_text = vocab.normalize(role or "staff").lower()
+        if role_text not in ROLES:
+            problems.append(f"役割（role）「{role}」は使えません（staff / advisor / editor のどれか）")
+        ward_name = ""
+        if str(ward or "").strip():
+            try:
+                ward_name = vocab.parse_ward(ward).name
+            except vocab.VocabError as exc:
+                problems.append(f"区（ward）: {exc}")
+        case_text = vocab.normalize(case_id or "")
+        if case_text and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", case_text):
+            problems.append(f"事例番号（case_id）「{case_id}」は半角英数字とハイフンで指定してください")
+        author_text = str(author or "").strip()
+        if re.search(r"[\x00-\x1f\x7f]", author_text) or len(author_text) > SHORT:
+            problems.append("記入者（author）は改行・制御文字なしの200文字以内で指定してください")
+        try:
+            flag = parse_flag(read_only)
+        except ValueError as exc:
+            problems.append(f"読み取り専用（read_only）: {exc}")
+            flag = True
+        if not flag and not author_text and not problems:
+            problems.append("記入者（author）を指定してください（例: ?author=山田&role=staff&ward=生野区）")
+        if problems:
+            return None, problems
+        return cls(case_text, ward_name, author_text, role_text, flag), []
+
+    def query(self, **changes: str) -> str:
+        values = {"case_id": self.case_id, "ward": self.ward, "author": self.author, "role": self.role,
+                  "read_only": "1" if self.read_only else "", **changes}
+        return "?" + urlencode({k: v for k, v in values.items() if v})
+
+
+# --- the form (sections only; no storage) -----------------------------------------------------------
+
+class CaseForm:
+    """Widgets for every section; `values()` gives the raw case data, `load()` fills them.
+
+    A section's widgets are made when its tab is first opened (`ensure_built`): a page with every
+    section built carries ~1000 widget models, and opening it would be slow. Sections not built yet
+    contribute the loaded data unchanged.
+    """
+
+    ECOMAP_SECTION = next(i for i, (title, _) in enumerate(SHEET) if title == "ジェノグラム・エコマップ")
+    TIMELINE_SECTION = next(i for i, (title, _) in enumerate(SHEET) if title == "支援の経過")
+
+    def __init__(self, on_change, *, fixed_ward: str = ""):
+        self.on_change = on_change
+        self.fixed_ward = fixed_ward
+        self.fields: dict[str, Field] = {}
+        self.data: dict = {}
+        self.disabled = False
+        self.built: set[int] = set()
+        self._loading = False
+        self.timeline: TimelineEditor | None = None
+        self.ecomap: EcomapEditor | None = None
+        self.case_number = tag(w.HTML(""), "wb-case-number")
+        self.titles = [title for title, _ in SHEET]
+        self.sections = [tag(w.VBox([]), "wb-section", f"wb-section-{i}") for i in range(len(SHEET))]
+        self.ensure_built(0)
+
+    def ensure_built(self, index: int) -> None:
+        """Make the widgets of section `index` (once), filled from the loaded data."""
+        if index in self.built or not 0 <= index < len(SHEET):
+            return
+        self.built.add(index)
+        title, specs = SHEET[index]
+        fields = [self._make(path, kind, required, help) for path, kind, required, help in specs]
+        boxes = [f.box for f in fields]
+        if index == 0:
+            boxes.insert(0, self.case_number)
+        if index == self.ECOMAP_SECTION:
+            self.ecomap = EcomapEditor(on_change=self._structure_changed)
+            boxes += [html("<h3>エコマップ</h3>"), self.ecomap.widget]
+        if index == self.TIMELINE_SECTION:
+            self.timeline = TimelineEditor(on_change=self._structure_changed)
+            boxes.append(self.timeline.widget)
+        self._loading = True
+        try:
+            for field in fields:
+                self._fill(field)
+            if index == self.ECOMAP_SECTION:
+                self.ecomap.load(self.data.get("ecomap") or {})
+                self.ecomap.set_disabled(self.disabled)
+            if index == self.TIMELINE_SECTION:
+                self.timeline.load(self.data.get("timeline") or [])
+                self.timeline.set_disabled(self.disabled)
+        finally:
+            self._loading = False
+        for field in fields:
+            field.widget.disabled = self.disabled or (field.kind == "ward" and bool(self.fixed_ward))
+        self.sections[index].children = boxes
+
+    def build_all(self) -> None:
+        for index in range(len(SHEET)):
+            self.ensure_built(index)
+
+    def _make(self, path: str, kind: str, required: bool, help: str) -> Field:
+        wide = shared_layout(width="100%")
+        if kind == "line":
+            widget = GText(layout=wide)
+            widget.max_chars = SHORT * 4
+        elif kind == "text":
+            widget = GTextarea(layout=shared_layout(width="100%", height="5.5em"))
+            widget.max_chars = LONG * 4
+        elif kind == "ward":
+            widget = GDropdown(options=[(n, n) for n in vocab.ward_names()], value=None,
+                               layout=shared_layout(width="14em"))
+        elif kind == "year":
+            widget = GDropdown(options=fiscal_year_options(), value=vocab.fiscal_year_of(dt.date.today()),
+                               layout=shared_layout(width="18em"))
+        elif kind == "target":
+            widget = GDropdown(options=[(t["name"], t["id"]) for t in vocab.targets()], value="individual",
+                               layout=shared_layout(width="10em"))
+        elif kind == "themes":
+            widget = GSelectMultiple(options=vocab.theme_names(), rows=7, layout=shared_layout(width="26em"))
+        elif kind == "staff_role":
+            widget = GCombobox(options=[r["name"] for r in vocab.staff_roles()], ensure_option=False,
+                               layout=shared_layout(width="26em"))
+            widget.max_chars = SHORT * 4
+        elif kind == "keywords":
+            widget = GText(placeholder="例: 孤立、ごみ屋敷、見守り", layout=wide)
+            widget.max_chars = SHORT * 20
+        elif kind == "check":
+            widget = GCheckbox(value=False, indent=False, description=help)
+            help = ""
+        else:  # pragma: no cover - the SHEET table is fixed
+            raise ValueError(kind)
+        field = Field(path, widget, label=leaf_label(path), required=required, help=help,
+                      privacy=kind in ("line", "text", "keywords", "staff_role"))
+        field.kind = kind
+        widget.observe(lambda change, field=field: self._changed(field, change), names="value")
+        self.fields[path] = field
+        return field
+
+    # --- values ----------------------------------------------------------------------------------
+
+    def values(self) -> dict:
+        data: dict = {}
+        for _title, specs in SHEET:
+            for path, kind, _required, _help in specs:
+                field = self.fields.get(path)
+                if field is None:
+                    value = _get(self.data, path)
+                    value = _default(kind) if value is None else value
+                else:
+                    value = field.widget.value
+                    if kind == "themes":
+                        value = list(value)
+                    elif kind == "keywords":
+                        value = [k.strip() for k in KEYWORD_SPLIT.split(value or "") if k.strip()]
+                    elif kind == "check":
+                        value = bool(value)
+                _put(data, path, value)
+        data["timeline"] = self.timeline.value() if self.timeline else list(self.data.get("timeline") or [])
+        data["ecomap"] = self.ecomap.value() if self.ecomap else (self.data.get("ecomap") or {"nodes": [], "ties": []})
+        return data
+
+    def load(self, data: dict) -> None:
+        import copy
+
+        self.data = copy.deepcopy(data)
+        if not self.data.get("ward") and self.fixed_ward:
+            self.data["ward"] = self.fixed_ward
+        self._loading = True
+        try:
+            for field in self.fields.values():
+                self._fill(field)
+            if self.timeline:
+                self.timeline.load(self.data.get("timeline") or [])
+            if self.ecomap:
+                self.ecomap.load(self.data.get("ecomap") or {})
+        finally:
+            self._loading = False
+        number = data.get("id")
+        self.case_number.value = (f'<div class="wb-label">事例番号: <span class="wb-case-id">{esc(number)}</span></div>'
+                                  if number and number != NEW_ID else
+                                  '<div class="wb-label">事例番号: <span class="wb-case-id">（最初の保存で付きます）</span></div>')
+
+    def _fill(self, field: Field) -> None:
+        value = _get(self.data, field.path)
+        kind = field.kind
+        if kind == "themes":
+            value = tuple(t for t in (value or []) if t in vocab.theme_names())
+        elif kind == "keywords":
+            value = "、".join(value or [])
+        elif kind == "check":
+            value = bool(value)
+        elif kind == "year":
+            field.widget.options = fiscal_year_options(value)
+            value = value or vocab.fiscal_year_of(dt.date.today())
+        elif kind == "ward":
+            value = value if value in vocab.ward_names() else None
+        elif kind == "target":
+            value = value or "individual"
+        else:
+            value = value or ""
+        field.widget.value = value
+        field.touched = False
+        field.show_errors([])
+        field.show_privacy(value if isinstance(value, str) else "")
+
+    def set_disabled(self, disabled: bool) -> None:
+        self.disabled = disabled
+        for field in self.fields.values():
+            field.widget.disabled = disabled or (field.kind == "ward" and bool(self.fixed_ward))
+        if self.timeline:
+            self.timeline.set_disabled(disabled)
+        if self.ecomap:
+            self.ecomap.set_disabled(disabled)
+
+    def show_errors(self, errors: dict[str, list[str]], *, everywhere: bool) -> list[str]:
+        """Messages beside each field (touched fields while typing, all after a save attempt);
+        returns the messages that belong to no visible field, with the field named."""
+        routed: dict[str, list[str]] = {path: [] for path in self.fields}
+        ecomap, general = [], []
+        for path, messages in errors.items():
+            if path.startswith("timeline") and self.timeline:
+                continue
+            if path.startswith("ecomap") and self.ecomap:
+                ecomap += messages
+                continue
+            owner = next((p for p in sorted(self.fields, key=len, reverse=True)
+                          if path == p or path.startswith(p + "[") or path.startswith(p + ".")), None)
+            if owner:
+                routed[owner].extend(messages)
+            else:
+                general.extend(f"{field_label(path) if path else '入力'}: {m}" for m in messages)
+        for path, field in self.fields.items():
+            if everywhere or field.touched:
+                field.show_errors(routed[path])
+        if self.timeline:
+            self.timeline.show_errors(errors, touched_only=not everywhere)
+        if self.ecomap:
+            self.ecomap.show_errors(ecomap)
+        return general
+
+    # --- change tracking -------------------------------------------------------------------------
+
+    def _changed(self, field: Field, change) -> None:
+        if self._loading:
+            return
+        field.touched = True
+        if isinstance(change["new"], str):
+            field.show_privacy(change["new"])
+        self.on_change()
+
+    def _structure_changed(self) -> None:
+        if not self._loading:
+            self.on_change()
+
+
+def _default(kind: str) -> Any:
+    return {"themes": [], "keywords": [], "check": False, "target": "individual"}.get(kind, "")
+
+
+# --- the app: form + store + review -----------------------------------------------------------------
+
+class CaseApp:
+    """One person's page on one case (or a new one)."""
+
+    def __init__(self, params: AppParams, *, store, autosave_delay: float = AUTOSAVE_DELAY):
+        from casebook.store import NotFoundError
+
+        self.params, self.store = params, store
+        self.role, self.author, self.read_only = params.role, params.author, params.read_only
+        self.record = None
+        self.in_conflict = False
+        self.attempted = False       # after a save attempt, show every field's message
+        self.status = SaveStatus()
+        self.title = tag(w.HTML(""), "wb-title")
+        self.notice = tag(w.HTML(""), "wb-app-notice")
+        self.problems = tag(w.HTML(""), "wb-form-problems")
+        self.save_button = tag(GButton(description="保存", button_style="primary", icon="",
+                                       tooltip="入力内容を保存します（新しい版になります）"), "wb-save")
+        self.save_button.on_click(lambda _: self.save())
+        self.form = CaseForm(self._changed, fixed_ward=params.ward if params.role == "staff" else "")
+        self.conflict = ConflictPanel(on_merge=self.save_merged, on_discard=self.discard_mine)
+        self.review = ReviewPanel(self)
+        self.history = HistoryPanel(self)
+        self.autosave = Debouncer(autosave_delay, self._autosave)
+        self.js = w.Output(layout=w.Layout(display="none"))
+
+        if params.case_id:
+            try:
+                self.record = store.get_case(params.case_id)
+            except NotFoundError as exc:
+                raise AppRefusal([str(exc)]) from exc
+            if params.role == "staff" and params.ward and self.record.case.ward != params.ward:
+                raise AppRefusal([f"この事例は{self.record.case.ward}の事例です（ward={params.ward} のページでは開けません）"])
+            self.form.load(self.record.case.model_dump(mode="json"))
+        else:
+            if params.role == "advisor":
+                raise AppRefusal(["助言者は事例番号（case_id）を指定して開いてください"])
+            self.form.load({"id": NEW_ID, "ward": params.ward or None})
+        self.saved_data = self.form.values()
+
+        tabs = w.Tab(children=[*self.form.sections, self.review.widget, self.history.widget],
+                     titles=[*self.form.titles, "助言・承認", "履歴"])
+        tabs.observe(lambda change: self.form.ensure_built(change["new"]), names="selected_index")
+        self.tabs = tag(tabs, "wb-tabs")
+        toolbar = tag(w.VBox([w.HBox([self.save_button, self.status.html]), self.problems]), "wb-toolbar")
+        self.widget = tag(w.VBox([stylesheet(), self.title, self.notice, toolbar, self.conflict.widget, self.tabs,
+                                  self.js]), "wb-app", "wb-case-app")
+        self._refresh_all()
+        if self.record is not None:
+            self.status.loaded(self.record.version, self.record.updated_at, self.record.updated_by)
+
+    # --- who may do what ---------------------------------------------------------------------------
+
+    def can_edit(self, status: str | None = None) -> bool:
+        """May this person change the case's content (at its current status, or at `status`)?"""
+        if self.read_only:
+            return False
+        if self.record is None and status is None:
+            return self.role in ("staff", "editor")
+        status = status or self.record.case.status
+        return (self.role == "staff" and status == "draft") or (self.role == "editor" and status in EDITOR_STATUSES)
+
+    def dirty(self) -> bool:
+        return self.form.values() != self.saved_data
+
+    # --- change → validation, autosave ---------------------------------------------------------------
+
+    def _changed(self) -> None:
+        data = self._data()
+        _, errors = check_case(data)
+        errors = {**errors, **self._extra_errors(data)}
+        general = self.form.show_errors(errors, everywhere=self.attempted)
+        self.problems.value = notice(general, "error") if general else ""
+        if not self.can_edit():
+            return
+        if self.form.values() != self.saved_data:
+            self.status.dirty()
+            if not self.in_conflict:
+                self.autosave.poke()
+
+    def _data(self, form_values: dict | None = None) -> dict:
+        """The case to save: the form's sections + what the form does not edit (id, status, comments)."""
+        data = form_values if form_values is not None else self.form.values()
+        if self.record is not None:
+            base = self.record.case.model_dump(mode="json")
+            return {**data, "id": base["id"], "status": base["status"], "comments": base["comments"]}
+        return {**data, "id": NEW_ID, "status": "draft", "comments": []}
+
+    def _extra_errors(self, data: dict) -> dict[str, list[str]]:
+        """Rules the model does not know: a ward's staff write their own ward's cases."""
+        fixed = self.form.fixed_ward
+        if fixed and data.get("ward") != fixed:
+            return {"ward": [f"このページでは{fixed}の事例だけを扱えます"]}
+        return {}
+
+    def _autosave(self) -> None:
+        if self.in_conflict or not self.can_edit() or not self.dirty():
+            return
+        data = self._data()
+        case, errors = check_case(data)
+        if case is None or self._extra_errors(data):
+            self.status.waiting("入力の誤りを直すと自動保存されます（" + "、".join(
+                field_label(p) for p in list(errors)[:3]) + "）")
+            return
+        self.save(auto=True)
+
+    # --- saving --------------------------------------------------------------------------------------
+
+    def save(self, *, auto: bool = False) -> bool:
+        from casebook.store import StaleVersionError, StoreError
+
+        self.autosave.cancel()
+        if not self.can_edit():
+            self.status.failed("この役割・状態ではこの事例を編集できません")
+            return False
+        form_values = self.form.values()
+        data = self._data(form_values)
+        case, errors = check_case(data)
+        errors = {**errors, **self._extra_errors(data)}
+        if errors:
+            self.attempted = True
+            general = self.form.show_errors(errors, everywhere=True)
+            self.problems.value = notice(general, "error") if general else ""
+            self.status.failed(f"入力に誤りがあります（{len(errors)} 件）。各項目の横の説明を見て直してください。"
+                               "入力内容は画面に残っています。")
+            return False
+        try:
+            record = self._write(case)
+        except StaleVersionError as exc:
+            self._show_conflict(str(exc), form_values)
+            return False
+        except StoreError as exc:
+            self.status.failed(f"{exc}（入力内容は画面に残っています）")
+            return False
+        self._saved(record, form_values, auto=auto)
+        return True
+
+    def _write(self, case: Case):
+        from casebook.store import DuplicateError
+
+        if self.record is not None:
+            return self.store.save_case(case, author=self.author, base_version=self.record.version, role=self.role)
+        for _attempt in range(5):  # another page may take the same next number at the same moment
+            case_id = self.store.next_case_id(case.ward, case.fiscal_year)
+            try:
+                return self.store.create_case(case.model_copy(update={"id": case_id}), author=self.author)
+            except DuplicateError:
+                continue
+        raise DuplicateError("事例番号を決められませんでした。もう一度保存してください")
+
+    def _saved(self, record, form_values: dict, *, auto: bool) -> None:
+        created = self.record is None
+        self.record = record
+        self.saved_data = form_values
+        self.in_conflict = False
+        self.conflict.hide()
+        self.status.saved(record.version, record.updated_at, record.updated_by, auto=auto)
+        if created:
+            self.form.case_number.value = (f'<div class="wb-label">事例番号: <span class="wb-case-id">'
+                                           f'{esc(record.case.id)}</span></div>')
+            self._set_url(record.case.id)
+        self._refresh_all()
+
+    def _set_url(self, case_id: str) -> None:
+        """After the first save the address carries the case number, so reloading reopens this case."""
+        from IPython.display import Javascript, display
+
+        query = json.dumps(self.params.query(case_id=case_id))
+        with self.js:
+            display(Javascript(f"window.history.replaceState(null, '', {query});"))
+
+    # --- conflicts -----------------------------------------------------------------------------------
+
+    def _show_conflict(self, message: str, form_values: dict) -> None:
+        from casebook.store import NotFoundError
+
+        self.in_conflict = True
+        self.autosave.cancel()
+        self.status.failed(message)
+        try:
+            current = self.store.get_case(self.record.case.id)
+        except NotFoundError as exc:
+            self.status.failed(str(exc))
+            return
+        base = self._data(self.saved_data) if self.record is not None else None
+        self.conflict.show(message, self._data(form_values), current.case.model_dump(mode="json"), current.version,
+                           base=base)
+
+    def save_merged(self, merged: dict, stored_version: int) -> None:
+        from casebook.store import StaleVersionError, StoreError
+
+        if not self.in_conflict or self.record is None:
+            return
+        current = self.store.get_case(self.record.case.id)
+        if current.version != stored_version:
+            return self._show_conflict(f"見比べている間に、さらに {current.updated_by} さんが保存しました（版 "
+                                       f"{current.version}）。もう一度見比べてください。", self.form.values())
+        if not self.can_edit(current.case.status):
+            self.status.failed(f"この事例は「{vocab.status_label(current.case.status)}」になったため、この役割では"
+                               "編集できません。入力内容は画面に残っています。")
+            return
+        case, errors = check_case(merged)
+        if case is None:
+            self.status.failed("統合した内容に誤りがあります: " + " / ".join(
+                f"{field_label(p)}: {m[0]}" for p, m in errors.items()))
+            return
+        try:
+            record = self.store.save_case(case, author=self.author, base_version=stored_version, role=self.role)
+        except StaleVersionError as exc:
+            return self._show_conflict(str(exc), self.form.values())
+        except StoreError as exc:
+            self.status.failed(str(exc))
+            return
+        self.form.load(record.case.model_dump(mode="json"))
+        self._saved(record, self.form.values(), auto=False)
+        self.notice.value = notice(f"統合して版 {record.version} として保存しました", "ok")
+
+    def discard_mine(self) -> None:
+        if self.record is None:
+            return
+        self.record = self.store.get_case(self.record.case.id)
+        self.form.load(self.record.case.model_dump(mode="json"))
+        self.saved_data = self.form.values()
+        self.in_conflict = False
+        self.conflict.hide()
+        self.status.loaded(self.record.version, self.record.updated_at, self.record.updated_by)
+        self._refresh_all()
+
+    # --- hooks for the review and history panels ------------------------------------------------------
+
+    def before_action(self) -> str | None:
+        """Save pending edits before a status move or a restore; a message when that is not possible."""
+        if self.in_conflict:
+            return "先に「保存が重なりました」の欄で入力内容を統合してください"
+        if self.can_edit() and self.dirty():
+            if not self.save():
+                return "未保存の入力を保存できなかったため、操作を中止しました（入力内容は画面に残っています）"
+        return None
+
+    def after_action(self, record, message: str, *, reload_form: bool = False) -> None:
+        self.record = record
+        if reload_form or not self.dirty():
+            self.form.load(record.case.model_dump(mode="json"))
+            self.saved_data = self.form.values()
+        self.status.saved(record.version, record.updated_at, record.updated_by)
+        self.notice.value = notice(message, "ok")
+        self._refresh_all()
+
+    def reload_after_refusal(self) -> None:
+        from casebook.store import NotFoundError
+
+        if self.record is None or self.dirty():
+            return
+        try:
+            self.record = self.store.get_case(self.record.case.id)
+        except NotFoundError:
+            return
+        self.form.load(self.record.case.model_dump(mode="json"))
+        self.saved_data = self.form.values()
+        self.status.loaded(self.record.version, self.record.updated_at, self.record.updated_by)
+        self._refresh_all()
+
+    def _refresh_all(self) -> None:
+        editable = self.can_edit()
+        self.form.set_disabled(not editable)
+        self.save_button.layout.display = "inline-flex" if editable else "none"
+        role_name = next(r["name"] for r in vocab.app_roles() if r["id"] == self.role)
+        case = self.record.case if self.record else None
+        head = esc(case.title) if case else "新しい事例"
+        sub = [f"{esc(self.author) or '（閲覧）'}（{esc(role_name)}）"]
+        if case:
+            sub += [esc(case.ward), esc(case.fiscal_year_label), f"状態: {esc(vocab.status_label(case.status))}"]
+        if not editable:
+            sub.append("閲覧のみ" if self.read_only or self.role == "advisor" else "この状態では編集できません")
+        self.title.value = (f'<h2>事例分析シート — {head}</h2><div class="wb-subtitle">{" ・ ".join(sub)}</div>')
+        self.review.refresh()
+        self.history.refresh()
+
+
+class AppRefusal(Exception):
+    """The page cannot show an editable form (bad parameters, unknown case); lines say why in Japanese."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def refusal_widget(lines: list[str]) -> w.Widget:
+    return tag(w.VBox([stylesheet(), w.HTML("<h2>事例分析シート</h2>"),
+                       tag(w.HTML(notice(lines, "error")), "wb-refusal")]), "wb-app")
+
+
+def case_list_widget(store, params: AppParams) -> w.Widget:
+    """Links to the cases a person may open (a page with no case_id for advisors and editors)."""
+    wanted = {"advisor": ["submitted", "reviewed"], "editor": ["submitted", "reviewed", "approved", "published"],
+              "staff": None}[params.role]
+    records = store.list_cases(ward=params.ward or None, status=wanted)
+    rows = "".join(
+        f'<tr><td><a href="{esc(params.query(case_id=r.case.id))}">{esc(r.case.id)}</a></td><td>{esc(r.case.title)}</td>'
+        f"<td>{esc(r.case.ward)}</td><td>{esc(r.case.fiscal_year_label)}</td>"
+        f"<td>{esc(vocab.status_label(r.case.status))}</td><td>{format_time(r.updated_at)}</td></tr>"
+        for r in records[:500])
+    body = (f"<table><tr><th>事例番号</th><th>タイトル</th><th>区</th><th>年度</th><th>状態</th><th>最終保存</th></tr>"
+            f"{rows}</table>" if rows else '<div class="wb-help">該当する事例はありません</div>')
+    return tag(w.HTML(f'<div class="wb-history"><h3>事例一覧</h3>{body}</div>'), "wb-case-list")
+
+
+# --- entry points used by the notebook -----------------------------------------------------------------
+
+def warm_up() -> None:
+    """Imports and one-time loads done before a visitor arrives (preheated kernels run this early)."""
+    import casebook.store  # noqa: F401 - SQLAlchemy and the model, imported ahead
+    try:
+        from casebook.privacy import find_pii
+        find_pii("Aさんは生野区に住んでいる。")  # loads the dictionary once
+    except Exception:  # noqa: BLE001 - the form works without privacy hints
+        pass
+    try:
+        from widgets.common import _css
+        _css()
+    except OSError:
+        pass
+    # Build and drop one form on a throwaway in-memory store, so a visitor's first form is a warm one.
+    from casebook.store import Store
+    from widgets.common import close_all
+    try:
+        with Store("sqlite://") as scratch:
+            app = CaseApp(AppParams(author="warm-up", role="staff"), store=scratch, autosave_delay=0)
+            app.form.fields["title"].widget.value = "warm-up"
+            close_all([app.widget])
+    except Exception:  # noqa: BLE001 - warming up is an optimisation only
+        pass
+
+
+def build_case_app(case_id: Any = "", ward: Any = "", author: Any = "", role: Any = "staff",
+                   read_only: Any = False, *, use_query: bool = True, store=None,
+                   autosave_delay: float = AUTOSAVE_DELAY) -> tuple[w.Widget, CaseApp | None]:
+    """The page for these parameters (URL query values win over the notebook's), or a refusal."""
+    given = {"case_id": case_id, "ward": ward, "author": author, "role": role, "read_only": read_only}
+    if use_query:
+        query = query_parameters()
+        unknown = sorted(set(query) - set(given))
+        if unknown:
+            return refusal_widget([f"このページでは使えない指定があります: {', '.join(unknown)}"]), None
+        given.update(query)
+    params, problems = AppParams.parse(**given)
+    if params is None:
+        return refusal_widget(problems), None
+    if store is None:
+        from casebook.store import Store, StoreError
+        try:
+            store = Store.open(read_only=params.read_only)
+        except StoreError as exc:
+            return refusal_widget([str(exc)]), None
+    try:
+        app = CaseApp(params, store=store, autosave_delay=autosave_delay)
+    except AppRefusal as exc:
+        extra = [case_list_widget(store, params)] if not params.case_id else []
+        return tag(w.VBox([refusal_widget(exc.lines), *extra]), "wb-app"), None
+    if not params.case_id and params.role == "editor":
+        return tag(w.VBox([app.widget, case_list_widget(store, params)]), "wb-app"), app
+    if not params.case_id and params.role == "staff" and params.ward:
+        return tag(w.VBox([app.widget, case_list_widget(store, params)]), "wb-app"), app
+    return app.widget, app
+
+
+def show_case_app(case_id: Any = "", ward: Any = "", author: Any = "", role: Any = "staff",
+                  read_only: Any = False, **options) -> CaseApp | None:
+    """Display the case page in the notebook's output; returns the app (None when refused)."""
+    from IPython.display import display
+
+    widget, app = build_case_app(case_id, ward, author, role, read_only, **options)
+    display(widget)
+    return app
