@@ -1,0 +1,304 @@
+"""`workbench publish`: a read-only snapshot of only what may be published, served by Voila.
+
+What reaches the snapshot (a separate SQLite file, build/publish/published.sqlite):
+- cases with status 公開中 that pass both checks a reader's page needs: consent and the
+  anonymisation check (casebook.pages.check_publishable) and the privacy gate with the editor's
+  recorded overrides (casebook.workflow); any other published case is refused by name, with why;
+- every ward's activity figures;
+- training sessions without anybody's name: participants keep only their ward and role, group
+  members and the facilitator are dropped, and a summary with a privacy finding is withheld.
+
+The file is written under a temporary name, checked, made read-only and moved into place in one
+rename, so a running page never sees half a snapshot. The published notebooks (notebooks/published/)
+open it through `open_snapshot()`: SQLite `mode=ro`, so a write fails in the driver. Voila and its
+kernels get an environment with the snapshot's path (WORKBENCH_PUBLISHED) and without the working
+store's path or URL (`published_environ`).
+
+    publish(settings) -> PublishReport                 snapshot + static export
+    build_snapshot(store, settings) -> PublishReport
+    export_static(catalog, out_dir) -> Path            offline HTML of the dashboard
+    serve_published(settings, port=, pool_size=, ...) -> VoilaServer
+    open_snapshot() / load_catalog()                   inside a published page's kernel
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
+
+from casebook.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    from casebook.dashboard import Catalog
+    from casebook.model import Case, Session
+    from casebook.serving import VoilaServer
+    from casebook.store import Store
+
+PUBLISHED_ENV = "WORKBENCH_PUBLISHED"
+SNAPSHOT_NAME = "published.sqlite"
+STATIC_NAME = "dashboard"
+PUBLISHED_NOTEBOOKS_DIR = REPO_ROOT / "notebooks" / "published"
+DASHBOARD_NOTEBOOK = "ward_dashboard.ipynb"
+BROWSER_NOTEBOOK = "casebook_browser.ipynb"
+AUTHOR = "公開処理"   # the snapshot records no staff name as author
+
+# Environment variables a published kernel must not inherit: the working store's settings and any
+# database credentials the publishing user may have exported.
+_PRIVATE_PREFIXES = ("WORKBENCH_", "PG")
+_PRIVATE_NAMES = {"DATABASE_URL", "SQLALCHEMY_DATABASE_URI"}
+
+
+class PublishError(Exception):
+    """A refusal of the whole publish step; the message is Japanese."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    case_id: str
+    title: str
+    ward: str
+    reasons: tuple[str, ...]
+
+    def line(self) -> str:
+        return f"事例「{self.title}」（{self.case_id}・{self.ward}）は公開しません:\n" + "\n".join(
+            f"  {r}" for r in self.reasons)
+
+
+@dataclass
+class PublishReport:
+    snapshot: Path
+    published: list[tuple[str, str]] = field(default_factory=list)     # (case id, title)
+    refused: list[Refusal] = field(default_factory=list)
+    not_published: int = 0          # cases in other statuses, never considered
+    activity: int = 0
+    sessions: int = 0
+    withheld: list[str] = field(default_factory=list)                  # session parts left out, why
+    static_dir: Path | None = None
+
+    def summary(self) -> str:
+        lines = [f"公開用スナップショット: {self.snapshot}",
+                 f"  公開する事例 {len(self.published)} 件、公開しない事例 {len(self.refused)} 件"
+                 f"（公開中以外の事例 {self.not_published} 件は対象外）",
+                 f"  活動状況 {self.activity} 行、研修会 {self.sessions} 件（参加者の氏名は含めません）"]
+        if self.static_dir:
+            lines.append(f"静的ダッシュボード: {self.static_dir / 'index.html'}")
+        return "\n".join(lines)
+
+
+# --- what may be published -------------------------------------------------------------------------
+
+def refusal_reasons(store: "Store", case: "Case") -> list[str]:
+    """Why a published case must not reach a reader ([] when it may): consent, anonymisation check,
+    and every privacy finding the editor has not overridden, each naming its field."""
+    from casebook.pages import PageError, check_publishable
+    from casebook.workflow import gate
+
+    reasons: list[str] = []
+    try:
+        check_publishable(case)
+    except PageError as exc:
+        reasons.append(str(exc))
+    reasons += [b.line() for b in gate(case, store.overrides(case.id))]
+    return reasons
+
+
+def published_session(session: "Session", case_ids: set[str]) -> tuple["Session | None", list[str]]:
+    """The session as a reader may see it: no names; (None, why) when it cannot be shown at all."""
+    from casebook.model import Participant
+    from casebook.privacy import find_pii
+
+    notes: list[str] = []
+    head = f"研修会「{session.title}」（{session.id}）"
+    if find_pii(session.title) or find_pii(session.venue):
+        return None, [f"{head}: 名称または会場に個人が特定されるおそれのある記述があるため公開しません"]
+    summary = session.summary
+    if summary and find_pii(summary):
+        summary = ""
+        notes.append(f"{head}: 総括に個人が特定されるおそれのある記述があるため、総括を公開しません")
+    questions = [q for q in session.questions if not find_pii(q)]
+    if len(questions) != len(session.questions):
+        notes.append(f"{head}: 問いの一部に個人が特定されるおそれのある記述があるため、その問いを公開しません")
+    advisor = session.advisor if session.advisor and not find_pii(session.advisor) else ""
+    # Attendance by ward and role stays (the dashboard counts it); the names do not.
+    participants = [Participant(name=f"参加者{i}", ward=p.ward, role=p.role)
+                    for i, p in enumerate(session.participants, start=1)]
+    groups = [g.model_copy(update={"members": []}) for g in session.groups]
+    return session.model_copy(update={
+        "facilitator": "", "advisor": advisor, "participants": participants, "groups": groups,
+        "questions": questions, "summary": summary,
+        "case_ids": [c for c in session.case_ids if c in case_ids]}), notes
+
+
+def build_snapshot(store: "Store", settings: Settings) -> PublishReport:
+    """Write the snapshot of what may be published and swap it into place (read-only file)."""
+    from casebook.store import Store
+
+    target = settings.publish_dir / SNAPSHOT_NAME
+    report = PublishReport(snapshot=target)
+    cases: list[Case] = []
+    for record in store.list_cases(status="published"):
+        case = record.case
+        reasons = refusal_reasons(store, case)
+        if reasons:
+            report.refused.append(Refusal(case.id, case.title, case.ward, tuple(reasons)))
+        else:
+            cases.append(case)
+            report.published.append((case.id, case.title))
+    report.not_published = len(store.list_cases(status=["draft", "submitted", "reviewed", "approved"]))
+    ids = {c.id for c in cases}
+    sessions = []
+    for s in store.list_sessions():
+        shown, notes = published_session(s, ids)
+        report.withheld += notes
+        if shown is not None:
+            sessions.append(shown)
+    activity = store.activity()
+
+    settings.publish_dir.mkdir(parents=True, exist_ok=True)
+    tmp = settings.publish_dir / f".{SNAPSHOT_NAME}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with Store(f"sqlite:///{tmp}") as snap:
+            counts = snap.import_all(cases=cases, activity=activity, sessions=sessions, author=AUTHOR)
+        # A rollback journal, not WAL: a `mode=ro` reader then needs no -shm file beside it.
+        con = sqlite3.connect(tmp)
+        try:
+            con.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            con.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        with Store(f"sqlite:///{tmp}", read_only=True) as check:
+            problems = check.integrity_check()
+            stored = len(check.list_cases())
+        if problems or stored != len(cases):
+            raise PublishError("公開用スナップショットの検査に失敗しました: " + "; ".join(problems or ["件数が合いません"]))
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(tmp, target)   # one rename: a page opens the old file or the new one, never half
+    finally:
+        tmp.unlink(missing_ok=True)
+    report.activity, report.sessions = counts["activity"], counts["sessions"]
+    return report
+
+
+def publish(settings: Settings | None = None, *, static: bool = True) -> PublishReport:
+    """Snapshot of the working store (opened read-only) and, unless told not to, the static export."""
+    from casebook.store import Store
+
+    settings = settings or Settings.from_env()
+    with Store.open(settings, read_only=True) as store:
+        report = build_snapshot(store, settings)
+    if static:
+        with open_snapshot_at(report.snapshot) as snap:
+            from casebook.dashboard import Catalog
+
+            report.static_dir = export_static(Catalog.load(snap), settings.publish_dir / STATIC_NAME)
+    return report
+
+
+# --- reading the snapshot (inside a published page's kernel) ---------------------------------------
+
+def open_snapshot_at(path: Path | str) -> "Store":
+    from casebook.store import Store, StoreError
+
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"公開用スナップショットがありません: {path}（先に workbench publish を実行してください）")
+    return Store(f"sqlite:///{path}", read_only=True)
+
+
+@cache
+def open_snapshot() -> "Store":
+    """The snapshot named by WORKBENCH_PUBLISHED, read-only in the driver; never the working store."""
+    from casebook.store import StoreError
+
+    path = os.environ.get(PUBLISHED_ENV)
+    if not path:
+        raise StoreError("公開用スナップショットが指定されていません（WORKBENCH_PUBLISHED）")
+    return open_snapshot_at(path)
+
+
+@cache
+def load_catalog() -> "Catalog":
+    from casebook.dashboard import Catalog
+
+    return Catalog.load(open_snapshot())
+
+
+# --- serving -----------------------------------------------------------------------------------------
+
+def published_environ(snapshot: Path, settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Voila's (and so every kernel's) environment: the snapshot's path, nothing of the working store."""
+    base = os.environ if base is None else base
+    secrets = [s for s in (settings.store_url, str(settings.sqlite_path), str(settings.data_dir),
+                           settings.db_url or "") if s]
+    env = {k: v for k, v in base.items()
+           if not k.startswith(_PRIVATE_PREFIXES) and k not in _PRIVATE_NAMES
+           and not any(s in v for s in secrets)}
+    env[PUBLISHED_ENV] = str(Path(snapshot).resolve())
+    env["PYTHONUNBUFFERED"] = "1"
+    env["MPLCONFIGDIR"] = str(settings.publish_dir / "mplconfig")
+    return env
+
+
+def serve_published(settings: Settings | None = None, *, port: int = 0, pool_size: int = 1,
+                    max_kernels: int = 24, cull_idle_timeout: int = 300, cull_interval: int = 30,
+                    notebooks_dir: Path | None = None, log_path: Path | None = None,
+                    wait: bool = True) -> "VoilaServer":
+    """Voila over notebooks/published/ only, with casebook.serving's safe settings and the snapshot."""
+    from casebook.serving import VoilaOptions, VoilaServer, free_port, voila_argv
+
+    settings = settings or Settings.from_env()
+    snapshot = settings.publish_dir / SNAPSHOT_NAME
+    if not snapshot.is_file():
+        raise PublishError(f"公開用スナップショットがありません: {snapshot}（先に workbench publish を実行してください）")
+    root = Path(notebooks_dir or PUBLISHED_NOTEBOOKS_DIR)
+    opts = VoilaOptions(root=root, port=port or free_port(), pool_size=pool_size, max_kernels=max_kernels,
+                        cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval)
+    log_path = log_path or settings.publish_dir / "voila.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = published_environ(snapshot, settings)
+    (settings.publish_dir / "mplconfig").mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(voila_argv(opts), stdout=log, stderr=subprocess.STDOUT, env=env,
+                                cwd=str(root), start_new_session=True)
+    server = VoilaServer(proc, opts, log_path)
+    if wait:
+        try:
+            server.wait_ready()
+        except BaseException:
+            server.stop()
+            raise
+    return server
+
+
+# --- the static export ---------------------------------------------------------------------------------
+
+def export_static(catalog: "Catalog", out_dir: Path) -> Path:
+    """The dashboard as offline HTML (index, one page per ward, one per case), swapped into place."""
+    from casebook.dashboard_static import render_site
+
+    files = render_site(catalog)
+    out_dir = Path(out_dir)
+    tmp = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex[:8]}.tmp")
+    old = out_dir.with_name(f".{out_dir.name}.old")
+    try:
+        for rel, text in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        shutil.rmtree(old, ignore_errors=True)
+        if out_dir.exists():
+            out_dir.rename(old)
+        tmp.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
