@@ -1292,7 +1292,8 @@ def write_bundle(bundle: Bundle, path: Path | str, *, what: str = "all") -> Expo
             text = json.dumps(doc, ensure_ascii=False, indent=1)
         else:
             import yaml
-            text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+            dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+            text = yaml.dump(doc, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
         _atomic_write(path, text.encode("utf-8"))
         return ExportReport(path, (path,), counts)
     names = _tables_for(what)

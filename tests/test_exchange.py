@@ -351,3 +351,18 @@ def test_the_sample_data_loads_through_the_import_path_once(store_url):
     assert all("すでに登録されています" in p.reason for p in failed.value.problems)
     assert snapshot(store) == before
     store.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", ["yaml", "json", "csv", "xlsx"])
+def test_the_whole_sample_survives_a_round_trip(tmp_path, store_url, suffix):
+    source = Store(store_url)
+    exchange.load_sample(source)
+    path = tmp_path / f"sample.{suffix}"
+    export_file(source, path)
+    target = Store(f"sqlite:///{tmp_path / 'copy.sqlite'}")
+    report = import_file(target, path)
+    assert report.counts["cases"] >= 48 and report.counts["activity"] >= 24 * 3
+    assert snapshot(target) == snapshot(source)
+    source.close()
+    target.close()
