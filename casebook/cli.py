@@ -584,6 +584,52 @@ def serve(
     typer.echo("停止しました。")
 
 
+# --- publishing (casebook.publish) ---------------------------------------------------------------------
+
+@app.command()
+def publish(
+    port: int = typer.Option(8867, "--port", help="ポート番号（127.0.0.1 で待ち受け）"),
+    pool: int = typer.Option(1, "--pool", help="あらかじめ起動しておくカーネルの数（ページごと）"),
+    static_only: bool = typer.Option(False, "--static-only", help="スナップショットと静的ダッシュボードだけをつくり、サーバーは起動しない"),
+) -> None:
+    """公開中の事例（個人情報の点検を通ったもの）・活動状況・研修会の読み取り専用スナップショットをつくり、
+    ダッシュボードと事例集を Voila で公開する。Ctrl+C で止まる。"""
+    import signal
+    import time
+
+    from casebook.publish import BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, PublishError
+    from casebook.publish import publish as build
+    from casebook.publish import serve_published
+    from casebook.store import StoreError
+
+    if not 0 <= port <= 65535 or not 0 <= pool <= 20:
+        raise fail("--port は 0〜65535、--pool は 0〜20 で指定してください", 2)
+    try:
+        report = build()
+    except (StoreError, PublishError) as exc:
+        raise fail(str(exc))
+    for refusal in report.refused:
+        typer.echo(refusal.line(), err=True)
+    for note in report.withheld:
+        typer.echo(note, err=True)
+    typer.echo(report.summary())
+    if static_only:
+        return
+    server = serve_published(port=port, pool_size=pool)
+    typer.echo(f"24区ダッシュボード: {server.page_url(DASHBOARD_NOTEBOOK)}")
+    typer.echo(f"事例集:             {server.page_url(BROWSER_NOTEBOOK)}")
+    typer.echo(f"ログ: {server.log_path}")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))  # stop Voila on TERM too
+    try:
+        while server.proc.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    typer.echo("停止しました。")
+
+
 def main() -> None:
     app()
 
