@@ -8,10 +8,11 @@ page opens from disk with no network and no font of the reader's.
 
 from __future__ import annotations
 
+from collections import Counter
 from html import escape
 from typing import Any, Sequence
 
-from casebook import charts, sessions
+from casebook import charts, sessions, vocab
 from casebook.model import SCALE, Evaluation, GroupNote, Session
 
 SCALE_COLOURS = ("#2b6cb0", "#63b3ed", "#cbd5e0", "#f6ad55", "#c53030")  # とてもよかった … わるかった
@@ -47,7 +48,9 @@ def header_html(session: Session, case_titles: Sequence[tuple[str, str]] = ()) -
             ("検討事例", "、".join(f"{t}（{i}）" for i, t in case_titles))]
     body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows if v)
     state = "終了" if session.closed else "開催中（未終了）"
-    return (f'<style>{CSS}</style><div class="wb-report"><h1>{_e(session.title)} 実施報告</h1>'
+    from casebook import pages  # the casebook's stylesheet inline: the report is styled on its own
+
+    return (f'<style>{pages.stylesheet()}{CSS}</style><div class="wb-report"><h1>{_e(session.title)} 実施報告</h1>'
             f"<table>{body}<tr><th>状態</th><td>{_e(state)}</td></tr></table></div>")
 
 
@@ -60,9 +63,12 @@ def attendance_html(session: Session) -> str:
     groups = _table(["グループ", "人数", "メンバーの区"],
                     [(g.name, len(g.members), "、".join(sorted({_ward_of(session, m) for m in g.members})))
                      for g in session.groups], numeric=(1,))
+    present = {w for w, _ in a["by_ward"]}
+    absent = [w for w in vocab.ward_names() if w not in present]
+    absent_line = f"<p>参加のなかった区: {_e('、'.join(absent))}</p>" if absent else "<p>24区すべてから参加がありました。</p>"
     return ('<div class="wb-report"><h2>出席状況</h2>'
             f"<p>参加者 <b>{a['total']}</b> 人（{a['wards']} 区から）</p>"
-            f"<h3>区社協別</h3>{_table(['区', '人数'], a['by_ward'], numeric=(1,))}{chart}"
+            f"<h3>区社協別</h3>{chart}{absent_line}"
             f"<h3>職種・役割別</h3>{_table(['職種・役割', '人数'], a['by_role'], numeric=(1,))}"
             f"<h3>グループ編成</h3>{groups}</div>")
 
@@ -141,8 +147,10 @@ def survey_html(evaluations: list[Evaluation]) -> str:
                  "2点 = あまりよくなかった、1点 = わるかった。肯定的な回答は4点以上の割合。</p>")
     for title, texts in (("感想・意見（自由記述）", s["comments"]), ("今後の研修への要望", s["requests"])):
         parts.append(f"<h3>{title}（{len(texts)}件）</h3>")
-        parts.append("<ul>" + "".join(f'<li style="white-space:pre-wrap">{_e(t)}</li>' for t in texts) + "</ul>"
-                     if texts else "<p>記入はありません。</p>")
+        # The same words from several people are one line with a count, most frequent first.
+        counted = Counter(texts).most_common()
+        parts.append("<ul>" + "".join(f'<li style="white-space:pre-wrap">{_e(t)}{f"（{n}人）" if n > 1 else ""}</li>'
+                                      for t, n in counted) + "</ul>" if texts else "<p>記入はありません。</p>")
     return "".join(parts) + "</div>"
 
 
@@ -168,7 +176,7 @@ def _comparison_chart(rows: list[dict[str, Any]]) -> str:
     charts.setup_matplotlib()
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.5, 3.0))
+    fig = Figure(figsize=(7.5, 3.2))
     ax = fig.add_subplot()
     labels = [f"{r['date']:%Y年%m月}" for r in rows]
     width = 0.8 / len(SURVEY_ITEMS)
@@ -180,7 +188,7 @@ def _comparison_chart(rows: list[dict[str, Any]]) -> str:
     ax.set_ylim(1, 5)
     ax.set_ylabel("平均（5点満点）")
     ax.set_title("満足度・理解度・有用性の平均の推移")
-    ax.legend(ncols=3, fontsize=8, frameon=False, loc="lower right")
+    ax.legend(ncols=3, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return f'<img class="chart" alt="同じ種類の研修会との比較" src="{charts.figure_png_data_uri(fig)}">'

@@ -640,7 +640,7 @@ def report(session_id: str, settings: Settings | None = None, *, notebooks_dir: 
     settings = settings or Settings.from_env()
     with Store.open(settings, read_only=True) as store:
         try:
-            store.get_session(session_id)
+            session = store.get_session(session_id)
         except NotFoundError:
             raise SessionError(f"研修会「{session_id}」は登録されていません") from None
     out_dir = session_dir(settings, session_id)
@@ -649,11 +649,23 @@ def report(session_id: str, settings: Settings | None = None, *, notebooks_dir: 
     _execute((notebooks_dir or NOTEBOOKS) / REPORT_NOTEBOOK, executed, settings, cwd=out_dir,
              parameters={"session_id": session_id})
     html = out_dir / "report.html"
-    _render(executed, html)
+    _render(executed, html, session)
     return ReportResult(session_id=session_id, html=html, notebook=executed)
 
 
-def _render(executed: Path, html: Path) -> None:
+def _render(executed: Path, html: Path, session: Session) -> None:
+    """Through the casebook's own offline nbconvert template (casebook.render), like a case page.
+
+    Its header links into the casebook; from build/sessions/<id>/ that is ../../casebook/.
+    """
+    import nbformat
+
     from casebook import render
 
-    render.render_notebook(executed, html)
+    nb = nbformat.read(str(executed), as_version=4)
+    with_session = {"title": "大阪市社協 研修会の記録", "root": "../../casebook/", "ward": "研修会",
+                    "ward_code": "index", "case_id": session.id, "case_title": f"{session.title} 実施報告",
+                    "footer": "研修会の実施報告（workbench session report）"}
+    tmp = html.with_suffix(".html.tmp")
+    tmp.write_text(render.render_case_page(nb, with_session), encoding="utf-8")
+    tmp.replace(html)  # a reader never sees half a report

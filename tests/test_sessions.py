@@ -253,3 +253,24 @@ def test_cli_prepare_refuses_a_bad_file_naming_the_field(store, settings, tmp_pa
     assert result.exit_code == 1
     assert "開催日（date）" in result.output
     assert store.list_sessions() == []
+
+
+def test_the_sample_sessions_are_the_example_parameter_sets_as_held(settings):
+    from casebook.exchange import load_sample
+
+    with Store.open(settings) as store:
+        load_sample(store)
+        known = [r.case.id for r in store.list_cases()]
+        for path in EXAMPLES:
+            planned = sessions.build_session(sessions.load_params(path, known_case_ids=known))
+            held = store.get_session(planned.id)
+            assert held.closed and held.summary
+            assert held.model_dump(exclude={"closed", "summary"}) == planned.model_dump(exclude={"closed", "summary"})
+            assert len(store.evaluations(held.id)) >= 30 and store.group_notes(held.id)
+            # earlier sessions of the same kind exist, so the report has something to compare with
+            assert len(sessions.comparison(store, held)) >= 2
+        # a held session is not prepared again; the same programme is, under a new id
+        with pytest.raises(sessions.SessionError, match="終了済み"):
+            sessions.prepare(EXAMPLES[-1], settings, execute=False)
+        report = sessions.prepare(EXAMPLES[-1], settings, session_id="2025-kiso2", execute=False)
+        assert report.created and store.get_session("2025-kiso2").participants == held.participants
