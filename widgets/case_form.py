@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -722,6 +723,8 @@ def warm_up() -> None:
         _css()
     except OSError:
         pass
+    if os.environ.get("VOILA_PREHEAT") != "True":
+        return  # without a pool the visitor is already waiting: do not build a form twice
     # Build and drop one form on a throwaway in-memory store, so a visitor's first form is a warm one.
     from casebook.store import Store
     from widgets.common import close_all
