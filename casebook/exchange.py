@@ -840,7 +840,8 @@ class _Reader:
         default_year = self.fiscal_year or _year_in_text(raw.name or "") or _year_in_text(raw.preamble)
         if year_i is None and default_year is None:
             self.problem(raw.source, raw.header_row, year_h,
-                         "年度がわかりません（「年度」の列を加えるか、年度を指定して取り込んでください）")
+                         "年度がわかりません（「年度」の列を加えるか、シート名を「令和6年度」のようにするか、"
+                         "取り込むときに年度を指定してください: workbench import ファイル --year 令和6年度）")
             return
         for number, cells in raw.rows:
             cell = lambda i: cells[i] if i is not None and i < len(cells) else None  # noqa: E731
