@@ -136,13 +136,14 @@ def _stack_versions() -> str:
     return ";".join(out)
 
 
-def code_fingerprint() -> str:
-    """Everything outside the case that decides a page: page code, vocabulary, stack versions."""
+def code_fingerprint(templates: Path | None = None) -> str:
+    """Everything outside the case that decides a page: page code, vocabulary, templates, stack versions."""
     from casebook import __version__, render
 
     vocab_files = sorted((HERE / "vocab").glob("*.yaml"))
+    other = _files_hash(render.template_files(templates)) if templates else ""
     return _sha(__version__, _files_hash(HERE / name for name in PAGE_CODE), _files_hash(vocab_files),
-                _files_hash(render.template_files()), _stack_versions())
+                _files_hash(render.template_files()), other, _stack_versions())
 
 
 def _canonical(obj) -> str:
@@ -288,9 +289,13 @@ def _place(src: Path, dst: Path) -> None:
 
 def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | None" = None, *,
                    jobs: int | None = None, force: bool = False, scheduler=None, progress: bool | None = None,
-                   notebook: Path | None = None, params_path: str | None = None) -> BuildReport:
+                   notebook: Path | None = None, params_path: str | None = None,
+                   templates: Path | None = None) -> BuildReport:
     """Build the casebook into `settings.casebook_dir`; see the module docstring. Raises BuildError
-    (or ParamsError for a bad parameter file) only when nothing could be built."""
+    (or ParamsError for a bad parameter file) only when nothing could be built.
+
+    `notebook` and `templates` replace notebooks/case_page.ipynb and casebook/templates (a folder
+    laid out the same way): for trying a new look, and for tests."""
     from casebook.params import CasebookParams, load_casebook_params
 
     t_start = time.perf_counter()
@@ -348,7 +353,7 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
         from casebook import pages as page_mod
 
         notebook_hash = _files_hash([notebook])
-        code_hash = code_fingerprint()
+        code_hash = code_fingerprint(templates)
         site_common = {"title": params.title, "root": "../", "footer": params.options.footer}
         todo, keys = [], {}
         for rec in passed:
@@ -365,7 +370,8 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
         # 4. execute + render what is not cached
         t = time.perf_counter()
         if todo:
-            _execute(todo, report, settings, params, notebook, pages_dir, site_common, jobs, scheduler, progress)
+            _execute(todo, report, settings, params, notebook, pages_dir, site_common, jobs, scheduler, progress,
+                     templates)
         report.times["execute"] = time.perf_counter() - t
 
         # 5. the site, in a temporary folder beside the target, then one swap
@@ -374,7 +380,7 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
         ok_cases = [rec.case for rec in passed if rec.case.id in ok_ids]
         tmp = target.with_name(f".{target.name}-tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
-            _assemble(tmp, ok_cases, keys, pages_dir, params, report, cache_root)
+            _assemble(tmp, ok_cases, keys, pages_dir, params, report, cache_root, templates)
             report.times["site"] = time.perf_counter() - t
             report.times["total"] = time.perf_counter() - t_start
             _write_atomic(tmp / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
@@ -390,7 +396,8 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
     return report
 
 
-def _execute(todo, report, settings, params, notebook, pages_dir, site_common, jobs, scheduler, progress) -> None:
+def _execute(todo, report, settings, params, notebook, pages_dir, site_common, jobs, scheduler, progress,
+             templates) -> None:
     from tqdm import tqdm
 
     from casebook import vocab
@@ -407,7 +414,8 @@ def _execute(todo, report, settings, params, notebook, pages_dir, site_common, j
         page_jobs.append(PageJob(case_id=case.id, key=key, notebook=str(notebook),
                                  parameters={"case_id": case.id, "version": rec.version,
                                              "charts": params.options.charts},
-                                 site=site, env=settings.environ(), warmup=WARMUP))
+                                 site=site, env=settings.environ(), warmup=WARMUP,
+                                 templates=str(templates or "")))
     try:
         executor = make_executor(jobs, scheduler)
     except Exception as exc:  # an unreachable scheduler: nothing built, the old casebook stays
@@ -436,9 +444,10 @@ def _execute(todo, report, settings, params, notebook, pages_dir, site_common, j
 
 
 def _assemble(tmp: Path, cases, keys: dict[str, str], pages_dir: Path, params, report: BuildReport,
-              cache_root: Path) -> None:
+              cache_root: Path, templates: Path | None) -> None:
     from casebook import render, search, vocab
 
+    templates = Path(templates or render.TEMPLATES)
     (tmp / "cases").mkdir(parents=True)
     (tmp / "assets").mkdir()
     sizes = []
@@ -448,10 +457,11 @@ def _assemble(tmp: Path, cases, keys: dict[str, str], pages_dir: Path, params, r
         sizes.append(src.stat().st_size / 1024)
     if sizes:
         report.pages_kb = {"mean": round(sum(sizes) / len(sizes), 1), "max": round(max(sizes), 1)}
-    shutil.copyfile(render.STYLESHEET, tmp / "assets" / "casebook.css")
-    shutil.copyfile(render.TEMPLATES / "search.js", tmp / "assets" / "search.js")
+    shutil.copyfile(templates / "casebook.css", tmp / "assets" / "casebook.css")
+    shutil.copyfile(templates / "search.js", tmp / "assets" / "search.js")
     entries = [render.Entry.of(c) for c in cases]
-    for path, html in render.render_site(entries, title=params.title, footer=params.options.footer).items():
+    for path, html in render.render_site(entries, title=params.title, footer=params.options.footer,
+                                         templates=templates).items():
         out = tmp / path
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")

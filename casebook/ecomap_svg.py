@@ -87,11 +87,11 @@ def _layout(ecomap: Ecomap, size: float) -> tuple[dict[str, _Placed], float]:
     placed: dict[str, _Placed] = {}
     if center is not None:
         placed[center.id] = _Placed(center, cx, cy, font * 1.1)
-    inner = size * 0.145 if household else 0.0
+    inner = size * 0.16 if household else 0.0
     for i, node in enumerate(household):
         angle = -math.pi / 2 + math.pi / max(len(household), 1) + 2 * math.pi * i / len(household)
         placed[node.id] = _Placed(node, cx + inner * math.cos(angle), cy + inner * math.sin(angle), font)
-    ring = inner + size * 0.065 if household else 0.0
+    ring = inner + size * 0.06 if household else 0.0
     outer = size * 0.40
     for i, node in enumerate(resources):
         angle = -math.pi / 2 + 2 * math.pi * i / len(resources)
@@ -104,8 +104,10 @@ def _layout(ecomap: Ecomap, size: float) -> tuple[dict[str, _Placed], float]:
 def _zigzag(x1: float, y1: float, x2: float, y2: float, amp: float = 4.0, step: float = 7.0) -> str:
     """A zigzag path from (x1, y1) to (x2, y2) with straight ends, so arrowheads point true."""
     length = math.hypot(x2 - x1, y2 - y1)
-    if length < 4 * step:
+    step = min(step, length / 6)  # a short tie (person to household) still zigzags
+    if step < 2:
         return f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"
+    amp = min(amp, step * 0.8)
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
     px, py = -uy, ux
     points = [(x1, y1), (x1 + ux * step, y1 + uy * step)]

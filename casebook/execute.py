@@ -22,7 +22,9 @@ import copy
 import logging
 import os
 import socket
+import tempfile
 import threading
+import uuid
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +85,18 @@ class KernelResetError(RuntimeError):
     """A warm kernel could not be reset; it is discarded and a new one started."""
 
 
+def _remove_stale_sockets(sock_dir: Path) -> None:
+    """Socket files of kernels whose build process was killed (named k<pid>-…)."""
+    for p in sock_dir.glob("k*-*"):
+        try:
+            pid = int(p.name[1:].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            p.unlink(missing_ok=True)
+        except (ValueError, PermissionError, OSError):
+            continue
+
+
 class WarmKernel:
     """One ipykernel kept alive across notebooks; used by one thread at a time.
 
@@ -98,7 +112,12 @@ class WarmKernel:
         self.notebooks = 0
         self.clean = True
         self._reset_msg: str | None = None
-        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        # IPC (Unix sockets) rather than TCP: local only, no open port, no ipykernel warning.
+        sock_dir = Path(tempfile.gettempdir()) / f"casebook-kernels-{os.getuid()}"
+        sock_dir.mkdir(mode=0o700, exist_ok=True)
+        _remove_stale_sockets(sock_dir)
+        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                                     ip=str(sock_dir / f"k{os.getpid()}-{uuid.uuid4().hex[:10]}"))
         self.kc = None
         run_sync(self._start)(env, cwd)
         try:
@@ -295,6 +314,7 @@ class PageJob:
     site: dict                                 # template context: title, root, ward …
     env: dict[str, str] = field(default_factory=dict)   # added to the kernel's environment
     warmup: str = ""
+    templates: str = ""                        # template folder; "" = casebook/templates
 
 
 @dataclass
@@ -354,7 +374,7 @@ def run_page(job: PageJob) -> PageResult:
     result.execute_seconds = t1 - t0
     if result.error is None:
         try:
-            result.html = render.render_case_page(nb, job.site)
+            result.html = render.render_case_page(nb, job.site, job.templates or render.TEMPLATES)
         except Exception as exc:
             result.error = {"cell": None, "ename": type(exc).__name__, "evalue": f"nbconvert: {exc}"}
     result.render_seconds = time.perf_counter() - t1

@@ -20,17 +20,15 @@ from typing import Sequence
 from casebook import vocab
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-NBCONVERT_DIR = TEMPLATES / "nbconvert"
-PAGE_TEMPLATE = "casebook_page"
+PAGE_TEMPLATE = "casebook_page"   # templates/nbconvert/casebook_page (extends the stock "lab")
 STYLESHEET = TEMPLATES / "casebook.css"
-SITE_DIR = TEMPLATES / "site"
 
 _local = threading.local()
 
 
-def template_files() -> list[Path]:
+def template_files(templates: Path = TEMPLATES) -> list[Path]:
     """The template folder's files (page template, site templates, stylesheet, search script)."""
-    return sorted(p for p in TEMPLATES.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(p for p in Path(templates).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 def _exporter_class():
@@ -59,9 +57,10 @@ def _exporter_class():
     return CasebookPageExporter
 
 
-def _exporter():
-    """One exporter per thread: building one loads and compiles the templates (~0.2 s)."""
-    exporter = getattr(_local, "exporter", None)
+def _exporter(templates: Path = TEMPLATES):
+    """One exporter per thread and template folder: building one compiles the templates (~0.2 s)."""
+    exporters = _local.__dict__.setdefault("exporters", {})
+    exporter = exporters.get(str(templates))
     if exporter is None:
         from traitlets.config import Config
 
@@ -71,7 +70,7 @@ def _exporter():
         exporter = _exporter_class()(
             config=config,
             template_name=PAGE_TEMPLATE,
-            extra_template_basedirs=[str(NBCONVERT_DIR)],
+            extra_template_basedirs=[str(Path(templates) / "nbconvert")],
             exclude_input=True,
             exclude_input_prompt=True,
             exclude_output_prompt=True,
@@ -79,14 +78,15 @@ def _exporter():
             # None of these is used by our template; set to '' so a stray include cannot fetch.
             require_js_url="", mathjax_url="", widget_renderer_url="", jupyter_widgets_base_url="",
         )
-        _local.exporter = exporter
+        exporters[str(templates)] = exporter
     return exporter
 
 
-def render_case_page(nb, site: dict) -> str:
+def render_case_page(nb, site: dict, templates: Path | str = TEMPLATES) -> str:
     """HTML of one executed case page. `site` carries title, root ('../'), ward, ward_code,
-    case_id, case_title and footer for the page's header and breadcrumb."""
-    body, _resources = _exporter().from_notebook_node(nb, resources={"casebook": dict(site)})
+    case_id, case_title and footer for the page's header and breadcrumb. `templates`: a template
+    folder laid out like casebook/templates (the default)."""
+    body, _resources = _exporter(Path(templates)).from_notebook_node(nb, resources={"casebook": dict(site)})
     return body
 
 
@@ -115,21 +115,22 @@ class Entry:
 
 
 @cache
-def _site_env():
+def _site_env(templates: Path = TEMPLATES):
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(loader=FileSystemLoader(str(SITE_DIR)), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(loader=FileSystemLoader(str(Path(templates) / "site")), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 def theme_slug(name: str) -> str:
     return next(t["id"] for t in vocab.themes() if t["name"] == name)
 
 
-def render_site(entries: Sequence[Entry], *, title: str, footer: str) -> dict[str, str]:
+def render_site(entries: Sequence[Entry], *, title: str, footer: str,
+                templates: Path | str = TEMPLATES) -> dict[str, str]:
     """Every index page as {relative path: html}: home, wards (all 24, zero counts too), themes,
     fiscal years, and one listing page per ward / theme / year."""
-    env = _site_env()
+    env = _site_env(Path(templates))
     pages: dict[str, str] = {}
     common = {"site_title": title, "footer": footer}
 
