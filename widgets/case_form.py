@@ -517,6 +517,9 @@ class CaseApp:
             self.status.failed("この役割・状態ではこの事例を編集できません")
             return False
         form_values = self.form.values()
+        if self.record is not None and form_values == self.saved_data and not self.in_conflict:
+            self.status.unchanged()  # an explicit 保存 with nothing new does not make an empty version
+            return True
         data = self._data(form_values)
         case, errors = check_case(data)
         errors = {**errors, **self._extra_errors(data)}
@@ -557,11 +560,11 @@ class CaseApp:
         self.saved_data = form_values
         self.in_conflict = False
         self.conflict.hide()
-        self.status.saved(record.version, record.updated_at, record.updated_by, auto=auto)
-        if created:
+        if created:  # the address first, so a reload right after the confirmation reopens this case
+            self._set_url(record.case.id)
             self.form.case_number.value = (f'<div class="wb-label">事例番号: <span class="wb-case-id">'
                                            f'{esc(record.case.id)}</span></div>')
-            self._set_url(record.case.id)
+        self.status.saved(record.version, record.updated_at, record.updated_by, auto=auto)
         self._refresh_all()
 
     def _set_url(self, case_id: str) -> None:

@@ -331,6 +331,10 @@ class SaveStatus:
         self.state, self.detail = ("clean" if version else "new"), ""
         self._render()
 
+    def unchanged(self) -> None:
+        self.state, self.detail = "unchanged", ""
+        self._render()
+
     def dirty(self) -> None:
         if self.state != "dirty":
             self.state, self.detail = "dirty", ""
@@ -349,6 +353,7 @@ class SaveStatus:
         "clean": ("ok", "保存済み"),
         "saved": ("ok", "保存しました"),
         "autosaved": ("ok", "自動保存しました"),
+        "unchanged": ("ok", "保存済みです（変更はありません）"),
         "dirty": ("warn", "未保存の変更があります（入力が止まると自動保存します）"),
         "waiting": ("warn", "未保存の変更があります"),
         "failed": ("error", "保存できませんでした"),

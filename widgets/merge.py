@@ -15,7 +15,7 @@ import ipywidgets as w
 
 from casebook import vocab
 from casebook.model import field_label
-from widgets.common import GButton, GToggleButtons, close_all, esc, notice, tag
+from widgets.common import GButton, GToggleButtons, close_all, esc, notice, shared_layout, tag
 
 # Parts of a case a form does not edit: the workflow and the advisor's comments always come from the store.
 NOT_FROM_FORM = ("id", "status", "comments")
@@ -91,9 +91,15 @@ def display_text(path: str, value: Any) -> str:
 
 
 def inline_diff(old: str, new: str) -> str:
-    """HTML of `new` with what changed from `old` marked: <del> removed, <ins> added (escaped)."""
+    """HTML of `new` with what changed from `old` marked: <del> removed, <ins> added (escaped).
+
+    Texts that share little are shown whole (a character-level diff of them would be noise).
+    """
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if old and new and matcher.ratio() < 0.5:
+        return f"<ins>{esc(new)}</ins>"
     out = []
-    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
             out.append(esc(new[b0:b1]))
         else:
@@ -118,11 +124,13 @@ class ConflictPanel:
         self.reason = tag(w.HTML(""), "wb-conflict-reason")
         self.rows = tag(w.VBox([]), "wb-diff", "wb-conflict-rows")
         self.merge_button = tag(GButton(description="選んだ内容で保存", button_style="warning",
-                                        tooltip="各項目で選んだ方を、最新の版に重ねて保存します"), "wb-conflict-merge")
-        self.all_mine = tag(GButton(description="すべて自分の入力にする"), "wb-conflict-all-mine")
-        self.all_stored = tag(GButton(description="すべて保存済みの内容にする"), "wb-conflict-all-stored")
-        self.discard_button = tag(GButton(description="自分の入力を捨てて最新の版を開く", button_style="danger"),
-                                  "wb-conflict-discard")
+                                        tooltip="各項目で選んだ方を、最新の版に重ねて保存します",
+                                        layout=shared_layout(width="auto")), "wb-conflict-merge")
+        auto = shared_layout(width="auto")
+        self.all_mine = tag(GButton(description="すべて自分の入力にする", layout=auto), "wb-conflict-all-mine")
+        self.all_stored = tag(GButton(description="すべて保存済みの内容にする", layout=auto), "wb-conflict-all-stored")
+        self.discard_button = tag(GButton(description="自分の入力を捨てて最新の版を開く", button_style="danger",
+                                          layout=auto), "wb-conflict-discard")
         self.merge_button.on_click(lambda _: self._merge())
         self.all_mine.on_click(lambda _: self._choose_all(self.MINE))
         self.all_stored.on_click(lambda _: self._choose_all(self.STORED))
