@@ -510,10 +510,15 @@ def session_serve(
     pool: int = typer.Option(2, "--pool", help="あらかじめ起動しておくカーネルの数（ページごと）"),
 ) -> None:
     """研修会のページ（ファシリテーター用・参加者用）を Voila で開く。Ctrl+C で止まる。"""
+    import signal
     import time
 
     from casebook import sessions
 
+    def _stop(*_args):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)  # `kill` stops Voila and its kernels too, like Ctrl+C
     server = _session_call(sessions.serve, session_id, port=port, pool_size=pool)
     typer.echo(f"ファシリテーター用: {server.page_url(sessions.FACILITATOR_NOTEBOOK)}")
     typer.echo(f"参加者用:         {server.page_url(sessions.PARTICIPANT_NOTEBOOK)}")

@@ -17,13 +17,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
-from typing import TYPE_CHECKING, Annotated, Any, Iterable
+from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from casebook import vocab
 from casebook.model import (SCALE, SESSION_KINDS, AgendaItem, CaseId, Evaluation, Group, GroupNote, Line,
-                            Participant, Session, Text, ThemeName, describe_errors, field_label, scale_label)
+                            Participant, Session, Text, ThemeName, describe_errors, scale_label)
 from casebook.settings import REPO_ROOT, Settings
 
 if TYPE_CHECKING:  # the store is imported lazily: the CLI imports this module at start-up
@@ -76,172 +76,117 @@ class Params(BaseModel):
 
 
 class GroupRule(Params):
-    """Form mixed-ward groups from the participant list: give `count` groups or a group `size`."""
-    rule: Annotated[str, Field(pattern=r"^mixed_ward$")] = "mixed_ward"
-    count: Annotated[int, Field(ge=1, le=100)] | None = None
-    size: Annotated[int, Field(ge=2, le=50)] | None = None
+    """Form mixed-ward groups from the participant list: give `count` groups or a group `size`
+    (neither: no rule, the groups come from `groups` or from each participant's `group`)."""
+    rule: Literal["mixed_ward"] = Field("mixed_ward", title="ルール（mixed_ward: 区が混ざるように分ける）")
+    count: Annotated[int, Field(ge=1, le=100)] | None = Field(None, title="グループ数")
+    size: Annotated[int, Field(ge=2, le=50)] | None = Field(None, title="1グループの人数")
 
     @model_validator(mode="after")
     def _one_of(self) -> "GroupRule":
-        if (self.count is None) == (self.size is None):
+        if self.count is not None and self.size is not None:
             raise ValueError("count（グループ数）か size（1グループの人数）のどちらか一方を指定してください")
         return self
+
+    @property
+    def active(self) -> bool:
+        return self.count is not None or self.size is not None
 
 
 class SurveySpec(Params):
     """The evaluation survey's wording: 満足度・理解度・有用性 on the 5-point scale, then free text."""
-    title: Line = "振り返り・アンケート"
-    satisfaction: Line = "本日の研修の満足度"
-    understanding: Line = "内容の理解度"
-    usefulness: Line = "実践への有用性（業務に役立つか）"
-    comments: Line = "感想・意見（自由記述）"
-    requests: Line = "今後の研修への要望"
+    title: Line = Field("振り返り・アンケート", title="アンケートの見出し")
+    satisfaction: Line = Field("本日の研修の満足度", title="満足度の問い")
+    understanding: Line = Field("内容の理解度", title="理解度の問い")
+    usefulness: Line = Field("実践への有用性（業務に役立つか）", title="有用性の問い")
+    comments: Line = Field("感想・意見（自由記述）", title="感想・意見の問い")
+    requests: Line = Field("今後の研修への要望", title="要望の問い")
 
 
 class SessionParams(Params):
-    """parameters/sessions/<id>.yaml"""
-    id: CaseId
-    title: Line
-    date: dt.date
-    venue: Line = ""
-    kind: Annotated[str, BeforeValidator(parse_kind), Field(pattern=r"^(basic1|basic2|other)$")] = "other"
-    theme: ThemeName | None = None
-    facilitator: Line = ""
-    advisor: Line = ""
-    case_ids: list[CaseId] = Field(default_factory=list, max_length=10)
-    agenda: list[AgendaItem] = Field(default_factory=list, max_length=30)
-    participants: list[Participant] = Field(default_factory=list, max_length=500)
-    groups: list[Group] = Field(default_factory=list, max_length=100)
-    group_rule: GroupRule | None = None
-    questions: list[Text] = Field(default_factory=list, max_length=20)
-    survey: SurveySpec = Field(default_factory=SurveySpec)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "SessionParams":
-        errors: list[str] = []
-        names = [p.name for p in self.participants]
-        for i, p in enumerate(self.participants):
-            if not p.name:
-                errors.append(f"{_label(f'participants[{i}].name')}: 氏名を入力してください")
-        for name, n in Counter(names).items():
-            if n > 1 and name:
-                errors.append(f"{_label('participants')}: 「{name}」が{n}回あります（氏名は重複できません）")
-        if self.groups and self.group_rule:
-            errors.append(f"{_label('group_rule')}: groups と group_rule は同時に指定できません")
-        known = set(names)
-        seen_groups: set[str] = set()
-        for gi, g in enumerate(self.groups):
-            if not g.name:
-                errors.append(f"{_label(f'groups[{gi}].name')}: グループ名を入力してください")
-            if g.name in seen_groups:
-                errors.append(f"{_label(f'groups[{gi}].name')}: 「{g.name}」が重複しています")
-            seen_groups.add(g.name)
-            for mi, m in enumerate(g.members):
-                if m not in known:
-                    errors.append(f"{_label(f'groups[{gi}].members[{mi}]')}: 「{m}」は参加者一覧にいません")
-        for i, p in enumerate(self.participants):
-            if p.group and self.groups and p.group not in seen_groups:
-                errors.append(f"{_label(f'participants[{i}].group')}: 「{p.group}」というグループはありません")
-        for i, q in enumerate(self.questions):
-            if not q:
-                errors.append(f"{_label(f'questions[{i}]')}: 問いを入力してください")
-        if errors:
-            raise ValueError("\n".join(errors))
-        return self
+    """parameters/sessions/<id>.yaml (read by casebook.params.load_params: unknown keys refused)."""
+    id: CaseId = Field(title="研修会ID")
+    title: Line = Field(title="研修会名")
+    date: dt.date = Field(title="開催日")
+    venue: Line = Field("", title="会場")
+    kind: Annotated[Literal["basic1", "basic2", "other"], BeforeValidator(parse_kind)] = Field(
+        "other", title="研修の種類（basic1: 基礎研修 I / basic2: 基礎研修 II / other）")
+    theme: ThemeName | None = Field(None, title="テーマ")
+    facilitator: Line = Field("", title="ファシリテーター")
+    advisor: Line = Field("", title="助言者")
+    case_ids: list[CaseId] = Field(default_factory=list, max_length=10, title="検討事例")
+    agenda: list[AgendaItem] = Field(default_factory=list, max_length=30, title="次第")
+    participants: list[Participant] = Field(default_factory=list, max_length=500, title="参加者")
+    groups: list[Group] = Field(default_factory=list, max_length=100, title="グループ")
+    group_rule: GroupRule = Field(default_factory=GroupRule, title="グループ分けのルール")
+    questions: list[Text] = Field(default_factory=list, max_length=20, title="グループワークの問い")
+    survey: SurveySpec = Field(default_factory=SurveySpec, title="アンケート")
 
 
-# Labels for the keys of a parameter set where the case sheet's label for the same name would
-# mislead (id is 事例番号 on a case, 研修会ID here).
-_PARAM_LABELS = {
-    "id": "研修会ID", "title": "研修会名", "kind": "研修の種類", "questions": "グループワークの問い",
-    "group_rule": "グループ分けのルール", "count": "グループ数", "size": "1グループの人数", "rule": "ルール",
-    "survey": "アンケート", "summary": "総括", "date": "開催日",
-    "agenda.title": "次第の項目", "survey.title": "アンケートの見出し", "survey.comments": "感想・意見",
-    "participants.role": "職種・役割", "groups.name": "グループ名", "participants.name": "氏名",
-}
-
-
-def _label(path: str) -> str:
-    """'participants[3].ward' -> '参加者 4人目 › 区（participants[3].ward）'."""
-    parts, parent = [], ""
-    for piece in path.split("."):
-        m = re.fullmatch(r"(\w+)\[(\d+)\](?:\[(\d+)\])?", piece)
-        name, index = (m.group(1), int(m.group(2))) if m else (piece, None)
-        text = _PARAM_LABELS.get(f"{parent}.{name}") if parent else _PARAM_LABELS.get(name)
-        text = text or field_label(f"{parent}.{name}" if parent else name).split(" › ")[-1]
-        unit = "人目" if name == "participants" else "番目"
-        parts.append(text if index is None else f"{text} {index + 1}{unit}")
-        parent = name
-    return f"{' › '.join(parts)}（{path}）"
-
-
-def _describe_one(err: dict) -> str:
-    msg = err["msg"].removeprefix("Value error, ")
-    from casebook.model import _JA_MESSAGES  # the shared Japanese wording of pydantic's error types
-
-    kind = "string_too_long" if err["type"] == "too_long" and isinstance(err.get("input"), str) else err["type"]
-    if kind in _JA_MESSAGES:
-        msg = _JA_MESSAGES[kind].format(**(err.get("ctx") or {}))
-    return msg
+def cross_check(params: SessionParams, known_case_ids: Iterable[str] | None = None) -> list[str]:
+    """What one field alone cannot tell: names unique, group members on the list, cases registered."""
+    errors: list[str] = []
+    names = [p.name for p in params.participants]
+    for i, p in enumerate(params.participants):
+        if not p.name:
+            errors.append(f"participants[{i}].name（氏名）: 氏名を入力してください")
+    for name, n in Counter(names).items():
+        if n > 1 and name:
+            errors.append(f"participants（参加者）: 「{name}」が{n}回あります（氏名は重複できません）")
+    if params.groups and params.group_rule.active:
+        errors.append("group_rule（グループ分けのルール）: groups と group_rule は同時に指定できません")
+    known, seen = set(names), set()
+    for gi, g in enumerate(params.groups):
+        if not g.name:
+            errors.append(f"groups[{gi}].name（グループ名）: グループ名を入力してください")
+        elif g.name in seen:
+            errors.append(f"groups[{gi}].name（グループ名）: 「{g.name}」が重複しています")
+        seen.add(g.name)
+        for mi, m in enumerate(g.members):
+            if m not in known:
+                errors.append(f"groups[{gi}].members[{mi}]（メンバー）: 「{m}」は参加者一覧にいません")
+    for i, p in enumerate(params.participants):
+        if p.group and params.groups and p.group not in seen:
+            errors.append(f"participants[{i}].group（グループ）: 「{p.group}」というグループはありません")
+    for i, q in enumerate(params.questions):
+        if not q:
+            errors.append(f"questions[{i}]（グループワークの問い）: 問いを入力してください")
+    if known_case_ids is not None:
+        registered = set(known_case_ids)
+        errors += [f"case_ids[{i}]（検討事例）: 事例「{c}」は登録されていません"
+                   for i, c in enumerate(params.case_ids) if c not in registered]
+    return errors
 
 
 def validate_params(data: object, *, known_case_ids: Iterable[str] | None = None) -> SessionParams:
-    """A parsed YAML mapping -> SessionParams, or SessionError listing every problem by field."""
+    """A parsed YAML mapping -> SessionParams, or SessionError listing every problem by key."""
+    from casebook.params import describe_params_errors
+
     if not isinstance(data, dict):
-        raise SessionError("研修会のパラメータファイルは「項目: 値」の形（YAMLのマッピング）で書いてください")
+        raise SessionError("研修会のパラメータは「キー: 値」の形（YAML のマッピング）で書いてください")
     try:
         params = SessionParams.model_validate(data)
     except ValidationError as exc:
-        raise SessionError(_params_error_lines(exc)) from None
-    if known_case_ids is not None:
-        known = set(known_case_ids)
-        missing = [f"{_label(f'case_ids[{i}]')}: 事例「{c}」は登録されていません"
-                   for i, c in enumerate(params.case_ids) if c not in known]
-        if missing:
-            raise SessionError(missing)
+        raise SessionError(describe_params_errors(SessionParams, exc)) from None
+    errors = cross_check(params, known_case_ids)
+    if errors:
+        raise SessionError(errors)
     return params
 
 
-def _params_error_lines(exc: ValidationError) -> list[str]:
-    lines: list[str] = []
-    for err in exc.errors():
-        loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"]).replace(".[", "[")
-        msg = _describe_one(err)
-        if err["type"] == "value_error" and "\n" in msg or (err["type"] == "value_error" and not loc):
-            lines.extend(msg.split("\n"))  # cross-field checks name their own fields
-            continue
-        if err["type"] == "extra_forbidden":
-            lines.append(f"{loc}: この項目は使えません（項目名の綴りを確認してください）")
-            continue
-        if err["type"] == "string_pattern_mismatch" and loc == "kind":
-            msg = "basic1（基礎研修 I）/ basic2（基礎研修 II）/ other のどれかを指定してください"
-        elif err["type"] == "string_pattern_mismatch" and loc.endswith("rule"):
-            msg = "mixed_ward（区が混ざるように分ける）だけが使えます"
-        lines.append(f"{_label(loc)}: {msg}" if loc else msg)
-    return lines
-
-
 def load_params(path: Path | str, *, known_case_ids: Iterable[str] | None = None) -> SessionParams:
-    """Read and validate a parameter file; SessionError names every bad field (nothing else happens)."""
-    import yaml
+    """Read and validate a parameter file; SessionError names every bad key (nothing else happens)."""
+    from casebook import params as parameter_sets
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SessionError(f"ファイル {path} が見つかりません") from None
-    except UnicodeDecodeError:
-        raise SessionError(f"{path.name}: UTF-8 で保存してください") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{mark.line + 1}行目" if mark else ""
-        raise SessionError(f"{path.name}: YAMLとして読めません {where}".strip()) from None
-    try:
-        return validate_params(data, known_case_ids=known_case_ids)
-    except SessionError as exc:
+        params = parameter_sets.load_params(path, SessionParams)
+    except parameter_sets.ParamsError as exc:
         raise SessionError([f"{path.name}: {line}" for line in exc.lines]) from None
+    errors = cross_check(params, known_case_ids)
+    if errors:
+        raise SessionError([f"{path.name}: {line}" for line in errors])
+    return params
 
 
 # --- from parameters to the stored session ---------------------------------------------------
@@ -265,7 +210,7 @@ def form_mixed_groups(participants: list[Participant], *, count: int | None = No
 def build_session(params: SessionParams) -> Session:
     """The Session record a parameter set describes: groups formed, each participant's group set."""
     participants = list(params.participants)
-    if params.group_rule is not None:
+    if params.group_rule.active:
         groups = form_mixed_groups(participants, count=params.group_rule.count, size=params.group_rule.size)
     elif params.groups:
         groups = list(params.groups)
@@ -387,6 +332,16 @@ def submit_evaluation(store: "Store", session_id: str, *, participant: object, s
 
 _SURVEY_LABELS = {"satisfaction": "満足度", "understanding": "理解度", "usefulness": "有用性",
                   "comments": "感想・意見", "requests": "今後の要望"}
+
+
+def _describe_one(err: dict) -> str:
+    """One pydantic error's reason in the model's shared Japanese wording."""
+    from casebook.model import _JA_MESSAGES
+
+    kind = "string_too_long" if err["type"] == "too_long" and isinstance(err.get("input"), str) else err["type"]
+    if kind in _JA_MESSAGES:
+        return _JA_MESSAGES[kind].format(**(err.get("ctx") or {}))
+    return err["msg"].removeprefix("Value error, ")
 
 
 def _survey_error(err: dict) -> str:
@@ -549,15 +504,17 @@ def prepare(path: Path | str, settings: Settings | None = None, *, session_id: s
             try:
                 params = SessionParams.model_validate({**params.model_dump(), "id": session_id})
             except ValidationError as exc:
-                raise SessionError(_params_error_lines(exc)) from None
+                from casebook.params import describe_params_errors
+
+                raise SessionError(describe_params_errors(SessionParams, exc)) from None
         session = build_session(params)
         try:
             existing = store.get_session(session.id)
         except NotFoundError:
             existing = None
         if existing is not None and existing.closed:
-            raise SessionError(f"{_label('id')}: 研修会「{session.id}」は終了済みです。"
-                               "別のIDで準備してください（記録は変更していません）")
+            raise SessionError(f"id（研修会ID）: 研修会「{session.id}」は終了済みです。"
+                               "同じ内容で準備するときは --as 新しいID を付けてください（記録は変更していません）")
         if existing is not None:
             session = session.model_copy(update={"summary": existing.summary})
         out_dir = session_dir(settings, session.id)
@@ -623,7 +580,14 @@ def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, p
             raise SessionError(f"研修会「{session_id}」は登録されていません") from None
     opts = VoilaOptions(root=out_dir, port=port, pool_size=pool_size, max_kernels=max_kernels,
                         preheat_notebooks=[PARTICIPANT_NOTEBOOK])
-    return start_voila(opts, settings, log_path=log_path or out_dir / "voila.log", wait=wait)
+    server = start_voila(opts, settings, log_path=log_path or out_dir / "voila.log", wait=False)
+    if wait:
+        try:
+            server.wait_ready()
+        except BaseException:  # Ctrl+C or a failed start: never leave a server behind
+            server.stop()
+            raise
+    return server
 
 
 @dataclass

@@ -59,15 +59,15 @@ def test_example_parameter_sets_are_valid_and_form_mixed_ward_groups(path):
 
 
 BAD = {
-    "unknown case id": (dict(case_ids=["2024-27116-99"]), "検討事例 1番目（case_ids[0]）", "登録されていません"),
+    "unknown case id": (dict(case_ids=["2024-27116-99"]), "case_ids[0]（検討事例）", "登録されていません"),
     "ward that does not exist": (
-        dict(participants=[{"name": "参加者01", "ward": "堺市北区"}]), "参加者 1人目 › 区（participants[0].ward）",
+        dict(participants=[{"name": "参加者01", "ward": "堺市北区"}]), "participants[0].ward",
         "大阪市の区ではありません"),
-    "date that is not a date": (dict(date="2025-02-30"), "開催日（date）", "日付"),
-    "date that is words": (dict(date="来週の木曜日"), "開催日（date）", "日付"),
-    "unknown key": (dict(venu="研修室"), "venu", "この項目は使えません"),
-    "unknown key inside": (dict(group_rule={"count": 2, "mix": "ward"}), "group_rule.mix", "この項目は使えません"),
-    "unknown kind": (dict(kind="基礎研修 III"), "研修の種類（kind）", "basic1"),
+    "date that is not a date": (dict(date="2025-02-30"), "date（開催日）", "日付"),
+    "date that is words": (dict(date="来週の木曜日"), "date（開催日）", "日付"),
+    "unknown key": (dict(venu="研修室"), "venu: ", "この項目は使えません（使える項目: id、title"),
+    "unknown key inside": (dict(group_rule={"count": 2, "mix": "ward"}), "group_rule.mix", "使える項目: rule、count、size"),
+    "unknown kind": (dict(kind="基礎研修 III"), "kind（研修の種類", "basic1"),
     "group member not listed": (
         dict(group_rule=None, groups=[{"name": "1グループ", "members": ["参加者01", "だれか"]}]),
         "groups[0].members[1]", "参加者一覧にいません"),
@@ -92,13 +92,13 @@ def test_every_problem_of_a_file_is_listed_at_once(tmp_path):
     with pytest.raises(sessions.SessionError) as err:
         sessions.load_params(write_yaml(tmp_path / "s.yaml", data))
     joined = "\n".join(err.value.lines)
-    assert "（date）" in joined and "（participants[0].ward）" in joined and "participants[0].rol" in joined
+    assert "date（開催日）" in joined and "participants[0].ward" in joined and "participants[0].rol" in joined
 
 
 def test_a_file_that_is_not_yaml_or_not_a_mapping_is_refused(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("id: [unclosed\n", encoding="utf-8")
-    with pytest.raises(sessions.SessionError, match="YAMLとして読めません"):
+    with pytest.raises(sessions.SessionError, match="YAML として読めません"):
         sessions.load_params(broken)
     listed = tmp_path / "list.yaml"
     listed.write_text("- a\n- b\n", encoding="utf-8")
@@ -251,7 +251,7 @@ def test_cli_prepare_refuses_a_bad_file_naming_the_field(store, settings, tmp_pa
     path = write_yaml(tmp_path / "bad.yaml", base_params(date="2025-02-30"))
     result = CliRunner().invoke(app, ["session", "prepare", str(path)])
     assert result.exit_code == 1
-    assert "開催日（date）" in result.output
+    assert "date（開催日）" in result.output
     assert store.list_sessions() == []
 
 

@@ -100,7 +100,7 @@ def test_facilitator_sees_every_point_live_then_closes_and_late_input_is_refused
 
         for i, page in enumerate(pages.values()):
             for item in ("satisfaction", "understanding", "usefulness"):
-                page.locator(f".wb-sv-{item} label", has_text=("とてもよかった", "まあまあよかった", "わるかった")[i]).click()
+                page.locator(f".wb-sv-{item} button", has_text=("とてもよかった", "まあまあよかった", "わるかった")[i]).click()
             page.locator(".wb-sv-comments textarea").fill("グループで他区のやり方を聞けた")
             page.locator(".wb-sv-send").click()
             expect(page.locator(".wb-sv-status")).to_contain_text("アンケートを保存しました")
@@ -108,6 +108,9 @@ def test_facilitator_sees_every_point_live_then_closes_and_late_input_is_refused
                 page.screenshot(path=str(ARTIFACTS / "session_participant.png"), full_page=True)
         expect(fac.locator(".wb-updated")).to_contain_text("アンケート回答 3 / 6 人", timeout=15_000)
 
+        fac.locator(".lm-TabBar-tab", has_text="事例").click()   # the case, as the casebook shows it
+        expect(fac.locator(".wb-facilitator")).to_contain_text("本人の思いを地域でどう支えるか")
+        fac.screenshot(path=str(ARTIFACTS / "session_case_tab.png"))
         fac.locator(".lm-TabBar-tab", has_text="まとめ・終了").click()
         fac.locator(".wb-summary textarea").fill("本人の「できること」に目を向けると地域の資源が見えてくる。")
         fac.locator(".wb-close").click()   # not confirmed yet: nothing happens but a message

@@ -35,7 +35,10 @@ def test_values_sent_by_a_script_are_refused_with_a_message_and_change_nothing(s
         kc.click(join)
         assert "改行は入れられません" in kc.text(who)
         kc.set(name, value="参加者01")
-        kc.set(kc.find(dom_class="wb-s-group"), index=99)   # not an option: the widget keeps its value
+        kc.set(kc.find(dom_class="wb-s-group"), index=99)   # not an option: refused, the widget keeps its value
+        assert "選択肢にない値" in kc.text(who)
+        kc.set(kc.find(dom_class="wb-s-group"), options=["偽のグループ"])   # not something a person can change
+        assert "変更できません" in kc.text(who)
         kc.click(join)
         assert "参加者01 さん（1グループ）" in kc.text(who)
 
@@ -46,6 +49,7 @@ def test_values_sent_by_a_script_are_refused_with_a_message_and_change_nothing(s
 
         survey_status, survey_send = kc.find(dom_class="wb-sv-status"), kc.find(dom_class="wb-sv-send")
         kc.set(kc.find(dom_class="wb-sv-satisfaction"), index=7)
+        assert "選択肢にない値" in kc.text(survey_status)
         kc.click(survey_send)
         assert "満足度: 選んでください" in kc.text(survey_status)
         with Store.open(settings) as store:
@@ -74,3 +78,28 @@ def test_participants_submitting_at_the_same_moment_all_arrive(settings):
     result = run_load(8, settings)
     assert result.refusals == []
     assert (result.notes, result.evaluations) == (16, 8)
+
+
+def test_the_facilitator_timer_runs_in_the_kernel_and_pins_reach_the_store(settings, tmp_path):
+    params = {"id": "timer-test", "title": "タイマーの確認", "date": "2025-06-01", "kind": "basic2",
+              "agenda": [{"title": "開会", "minutes": 1}, {"title": "事例の提示", "minutes": 15}],
+              "participants": [{"name": "参加者01", "ward": "生野区", "group": "1グループ"}],
+              "questions": ["問いです"]}
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    sessions.prepare(path, settings, execute=False)
+    with Store.open(settings) as store:
+        note_id = sessions.submit_point(store, "timer-test", participant="参加者01", group="1グループ", question=0,
+                                        text="ピン留めされる意見")
+    with sessions.serve("timer-test", settings, pool_size=0) as server, \
+            KernelChannel.from_page(server.page_url(sessions.FACILITATOR_NOTEBOOK)) as kc:
+        clock = kc.find(dom_class="wb-timer")
+        assert "開会" in kc.text(clock) and "残り 01:00" in kc.text(clock) and "停止中" in kc.text(clock)
+        kc.click(kc.find(dom_class="wb-timer-start"))
+        kc.wait_for(lambda k: "残り 00:5" in k.text(clock), timeout=10)   # ticking with no click
+        kc.click(kc.find(dom_class="wb-agenda-next"))
+        assert "事例の提示" in kc.text(clock) and "進行中" in kc.text(clock)
+        kc.set(kc.find(dom_class=f"wb-pin-{note_id}"), value=True)
+        kc.wait_for(lambda k: "ピン留めされる意見" in k.text(k.find(dom_class="wb-pinned-list")), timeout=10)
+    with Store.open(settings) as store:
+        assert [n.pinned for _, n in store.group_notes("timer-test")] == [True]

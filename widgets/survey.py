@@ -14,6 +14,7 @@ import ipywidgets as w
 
 from casebook import sessions
 from casebook.model import SCALE
+from widgets.common import GButton, GTextarea, GToggleButtons, notice
 
 DEFAULT_SURVEY = {
     "title": "振り返り・アンケート", "satisfaction": "本日の研修の満足度", "understanding": "内容の理解度",
@@ -24,11 +25,8 @@ SCALE_OPTIONS = [(label, 5 - i) for i, label in enumerate(SCALE)]  # とても�
 
 
 def status_html(kind: str, lines: list[str] | str) -> str:
-    """A message box (ok / error / info) with every line escaped."""
-    lines = [lines] if isinstance(lines, str) else lines
-    colour = {"ok": "#276749", "error": "#c53030", "info": "#2b6cb0"}[kind]
-    body = "<br>".join(escape(line) for line in lines)
-    return f'<div class="wb-msg wb-msg-{kind}" style="color:{colour};font-weight:bold">{body}</div>'
+    """A message box (ok / error / info), every line escaped (widgets.common.notice)."""
+    return notice(lines, kind)
 
 
 class SurveyForm(w.VBox):
@@ -37,27 +35,33 @@ class SurveyForm(w.VBox):
     def __init__(self, store, session_id: str, participant: Callable[[], str | None], survey: dict | None = None):
         self.store, self.session_id, self._participant = store, session_id, participant
         spec = {**DEFAULT_SURVEY, **(survey or {})}
-        self.scores: dict[str, w.RadioButtons] = {}
+        self.scores: dict[str, GToggleButtons] = {}
         rows = [w.HTML(f"<h3>{escape(spec['title'])}</h3>")]
         for key in sessions.SURVEY_SCORES:
-            radio = w.RadioButtons(options=SCALE_OPTIONS, value=None, layout=w.Layout(width="auto"))
+            radio = GToggleButtons(options=SCALE_OPTIONS, value=None, style={"button_width": "11.5em"})
+            radio.on_refused(self._refused)
             radio.add_class(f"wb-sv-{key}")
             self.scores[key] = radio
             rows += [w.HTML(f"<b>{escape(spec[key])}</b>"), radio]
-        self.comments = w.Textarea(placeholder="自由にお書きください", layout=w.Layout(width="95%", height="80px"))
+        self.comments = GTextarea(placeholder="自由にお書きください", layout=w.Layout(width="95%", height="80px"))
         self.comments.add_class("wb-sv-comments")
-        self.requests = w.Textarea(placeholder="取り上げてほしいテーマなど", layout=w.Layout(width="95%", height="60px"))
+        self.requests = GTextarea(placeholder="取り上げてほしいテーマなど", layout=w.Layout(width="95%", height="60px"))
         self.requests.add_class("wb-sv-requests")
-        self.send = w.Button(description="アンケートを送信", button_style="primary", icon="paper-plane",
-                              layout=w.Layout(width="auto"))
+        self.send = GButton(description="アンケートを送信", button_style="primary", icon="paper-plane",
+                            layout=w.Layout(width="18em"))
         self.send.add_class("wb-sv-send")
         self.status = w.HTML()
         self.status.add_class("wb-sv-status")
         self.send.on_click(self._on_send)
+        for widget in (self.comments, self.requests, self.send):
+            widget.on_refused(self._refused)
         rows += [w.HTML(f"<b>{escape(spec['comments'])}</b>"), self.comments,
                  w.HTML(f"<b>{escape(spec['requests'])}</b>"), self.requests, self.send, self.status]
         super().__init__(rows)
         self.add_class("wb-survey")
+
+    def _refused(self, _widget, message: str) -> None:
+        self.status.value = status_html("error", f"受け付けられない入力です: {message}")
 
     def _on_send(self, _button=None) -> None:
         name = self._participant()

@@ -21,6 +21,7 @@ import ipywidgets as w
 
 from casebook import sessions
 from casebook.model import Session
+from widgets.common import GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, stylesheet
 from widgets.survey import SurveyForm, status_html
 
 CSS = """
@@ -135,19 +136,21 @@ class FacilitatorBoard(w.VBox):
         self.updated.add_class("wb-updated")
         self.refresh_btn = w.Button(description="今すぐ更新", icon="refresh")
         self.refresh_btn.on_click(lambda _b: self.refresh(force=True))
-        self.summary = w.Textarea(value=self.session.summary, placeholder="助言者の総括を記録します",
+        self.summary = GTextarea(value=self.session.summary, placeholder="助言者の総括を記録します",
                                   layout=w.Layout(width="95%", height="140px"))
         self.summary.add_class("wb-summary")
-        self.save_summary_btn = w.Button(description="総括を保存", icon="save")
+        self.save_summary_btn = GButton(description="総括を保存", icon="save")
         self.save_summary_btn.add_class("wb-summary-save")
         self.save_summary_btn.on_click(self._on_save_summary)
-        self.confirm = w.Checkbox(value=False, description="受付を締め切って研修会を終了します", indent=False)
+        self.confirm = GCheckbox(value=False, description="受付を締め切って研修会を終了します", indent=False)
         self.confirm.add_class("wb-close-confirm")
-        self.close_btn = w.Button(description="研修会を終了する", button_style="danger", icon="lock")
+        self.close_btn = GButton(description="研修会を終了する", button_style="danger", icon="lock")
         self.close_btn.add_class("wb-close")
         self.close_btn.on_click(self._on_close)
         self.message = w.HTML()
         self.message.add_class("wb-fac-status")
+        for widget in (self.summary, self.save_summary_btn, self.confirm, self.close_btn):
+            widget.on_refused(lambda _w, msg: setattr(self.message, "value", status_html("error", msg)))
         self._signature: tuple | None = None
         self._task: asyncio.Task | None = None
         tabs = w.Tab([
@@ -160,7 +163,7 @@ class FacilitatorBoard(w.VBox):
         for i, title in enumerate(("次第・タイマー", "事例", "グループの意見", "まとめ・終了")):
             tabs.set_title(i, title)
         tabs.selected_index = 2
-        super().__init__([w.HTML(CSS), self.header, self.message, tabs])
+        super().__init__([stylesheet(), w.HTML(CSS), self.header, self.message, tabs])
         self.add_class("wb-facilitator")
         self.refresh(force=True)
         self._show_closed()
@@ -218,7 +221,8 @@ class FacilitatorBoard(w.VBox):
             box.add_class("wb-board-q")
             box.add_class(f"wb-board-q{q.index}")
             boxes.append(box)
-        self.board_box.children = boxes
+        old, self.board_box.children = self.board_box.children, boxes
+        close_all(old)  # a long session redraws often: free the rows it no longer shows
         self.pinned.value = ("".join(f'<div class="wb-point wb-pinned">【{escape(p.group)}】{escape(p.text)}</div>'
                                      for p in b.pinned) or "<p>まだありません。</p>")
 
@@ -324,34 +328,38 @@ class ParticipantPage(w.VBox):
         self.me: tuple[str, str] | None = None          # (name, group) once joined
         groups = sessions.group_names(self.session)
         self._group_of = {p.name: p.group for p in self.session.participants}
-        self.name = w.Combobox(options=[p.name for p in self.session.participants], ensure_option=False,
+        self.name = GCombobox(options=[p.name for p in self.session.participants], ensure_option=False,
                                placeholder="氏名を選ぶか入力", description="氏名")
         self.name.add_class("wb-s-name")
-        self.group = w.Dropdown(options=groups, value=None, description="グループ")
+        self.group = GDropdown(options=groups, value=None, description="グループ")
         self.group.add_class("wb-s-group")
         self.name.observe(self._on_name, names="value")
-        self.join = w.Button(description="参加する", button_style="primary", icon="sign-in")
+        self.join = GButton(description="参加する", button_style="primary", icon="sign-in")
         self.join.add_class("wb-s-join")
         self.join.on_click(self._on_join)
         self.who = w.HTML()
         self.who.add_class("wb-s-who")
+        for widget in (self.name, self.group, self.join):
+            widget.on_refused(lambda _w, msg: setattr(self.who, "value", status_html("error", msg)))
         self.questions: list[tuple[w.Textarea, w.Button, w.HTML]] = []
         rows = []
         for i, q in enumerate(self.session.questions):
-            text = w.Textarea(placeholder="グループで出た意見・論点を書いてください",
+            text = GTextarea(placeholder="グループで出た意見・論点を書いてください",
                               layout=w.Layout(width="95%", height="90px"))
             text.add_class(f"wb-s-q{i}-text")
-            send = w.Button(description="送信", icon="paper-plane", disabled=True)
+            send = GButton(description="送信", icon="paper-plane")
             send.add_class(f"wb-s-q{i}-send")
             status = w.HTML()
             status.add_class(f"wb-s-q{i}-status")
             send.on_click(lambda _b, i=i: self._on_send(i))
+            for widget in (text, send):
+                widget.on_refused(lambda _w, msg, status=status: setattr(status, "value", status_html("error", msg)))
             self.questions.append((text, send, status))
             rows += [w.HTML(f"<h4>問{i + 1}. {escape(q)}</h4>"), text, w.HBox([send, status])]
         self.survey = SurveyForm(store, session_id, lambda: self.me[0] if self.me else None, survey)
         closed = ('<p class="wb-over">この研修会は終了しました。入力は締め切られています。</p>'
                   if self.session.closed else "")
-        super().__init__([w.HTML(CSS), w.HTML(session_header(self.session) + closed),
+        super().__init__([stylesheet(), w.HTML(CSS), w.HTML(session_header(self.session) + closed),
                           w.HTML("<h3>1. 氏名とグループ</h3>"), self.name, self.group, self.join, self.who,
                           w.HTML("<h3>2. グループワーク</h3>"), *rows, w.HTML("<hr>"), self.survey])
         self.add_class("wb-participant")
@@ -378,7 +386,6 @@ class ParticipantPage(w.VBox):
         self.who.value = status_html("info", f"{name} さん（{self.group.value}）として入力します{listed}")
         own = sessions.own_points(self.store, self.session_id, name, self.group.value)
         for i, (text, send, status) in enumerate(self.questions):
-            send.disabled = False
             if i in own:
                 text.value = own[i]
                 send.description = "修正して送信"
