@@ -18,6 +18,8 @@ Both have `map(jobs) -> iterator of PageResult` in completion order, and `close(
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import logging
 import os
@@ -120,6 +122,9 @@ class WarmKernel:
                                      ip=str(sock_dir / f"k{os.getpid()}-{uuid.uuid4().hex[:10]}"))
         self.kc = None
         run_sync(self._start)(env, cwd)
+        # The context now holds this thread's event loop (jupyter_core keeps it in a ContextVar);
+        # shutting down from another thread runs in a copy of it, on the loop the sockets know.
+        self.ctx = contextvars.copy_context()
         try:
             self._run(_KERNEL_SETUP + "\n" + warmup + "\n" + _FREEZE)
         except BaseException:
@@ -194,9 +199,11 @@ class WarmKernel:
             await self.km.shutdown_kernel(now=True)
 
         try:
-            run_sync(_stop)()
-        except Exception:  # already gone: nothing to clean
-            log.debug("kernel shutdown failed", exc_info=True)
+            self.ctx.run(run_sync(_stop)) if hasattr(self, "ctx") else run_sync(_stop)()
+        except Exception:  # an unresponsive kernel: end its process rather than leak it
+            log.debug("kernel shutdown failed; killing it", exc_info=True)
+            with contextlib.suppress(Exception):
+                self.km.provisioner.process.kill()
 
 
 class KernelPool:
@@ -349,8 +356,22 @@ def _load_notebook(path: str):
     return nb
 
 
+_tls = threading.local()
+
+
 def run_page(job: PageJob) -> PageResult:
-    """Execute case_page.ipynb for one case (papermill, warm kernel) and render it (nbconvert)."""
+    """Execute case_page.ipynb for one case (papermill, warm kernel) and render it (nbconvert).
+
+    Runs in this thread's own context: jupyter_core keeps each thread's event loop in a ContextVar,
+    and executors such as Dask run tasks in a copy of their event-loop thread's context, where
+    that loop is already running ("This event loop is already running")."""
+    ctx = getattr(_tls, "ctx", None)
+    if ctx is None:
+        ctx = _tls.ctx = contextvars.Context()
+    return ctx.run(_run_page, job)
+
+
+def _run_page(job: PageJob) -> PageResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -366,8 +387,9 @@ def run_page(job: PageJob) -> PageResult:
             progress_bar=False, request_save_on_cell_execute=False, kernel_env=env,
             kernel_cwd=str(Path(job.notebook).parent), kernel_warmup=job.warmup)
     except PapermillExecutionError as exc:
-        result.error = {"cell": exc.exec_count if exc.cell_index is None else exc.cell_index,
-                        "ename": exc.ename, "evalue": exc.evalue}
+        # cell: index in the executed notebook (papermill's injected-parameters cell counts too)
+        result.error = {"cell": exc.cell_index, "exec_count": exc.exec_count, "ename": exc.ename,
+                        "evalue": exc.evalue}
     except Exception as exc:  # a dead kernel, a timeout: still one row in the report, not the end
         result.error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     t1 = time.perf_counter()

@@ -1,0 +1,298 @@
+"""The casebook build as the editor runs it before a training day: `workbench build` executes the case
+page notebook for each case with papermill, renders it with nbconvert, writes index pages and an
+offline search, swaps the result into build/casebook/ — and rebuilds only what changed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from casebook.model import Case, WardActivity
+from casebook.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+WORKBENCH = str(Path(sys.executable).with_name("workbench"))
+XSS_TITLE = "<script>alert('title')</script>見守りの記録"
+XSS_TEXT = "<img src=x onerror=alert('img')> </textarea><b>太字</b> {{ 7*7 }} {% raw %} 見守り"
+
+pytestmark = pytest.mark.slow
+
+
+def _gen():
+    spec = importlib.util.spec_from_file_location("gen_cases", REPO / "benchmarks" / "gen_cases.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def xss_case() -> Case:
+    base = _gen().make_cases(7)[6].model_dump()
+    base.update(id="2025-27122-09", ward="西成区", fiscal_year=2025, title=XSS_TITLE, reason=XSS_TEXT, keywords=[XSS_TEXT[:40]])
+    base["timeline"][0]["support"] = XSS_TEXT
+    base["comments"][0]["text"] = XSS_TEXT
+    base["ecomap"]["nodes"][1]["label"] = "<script>x</script>"
+    return Case.model_validate(base)
+
+
+def fill(settings: Settings, n: int = 6, extra: list[Case] = ()) -> list[Case]:
+    """A store with n generated approved cases (+ extra) and the ward figures."""
+    from casebook.store import Store
+
+    gen = _gen()
+    cases = gen.make_cases(n) + list(extra)
+    with Store.open(settings) as store:
+        store.import_all(cases=cases, activity=gen.make_activity(), author="test")
+    return cases
+
+
+def build(settings: Settings, **kw):
+    from casebook.build import build_casebook
+
+    kw.setdefault("jobs", 2)
+    return build_casebook(settings, None, progress=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One casebook of 6 generated cases and a case full of markup, built once for the read-only tests."""
+    root = tmp_path_factory.mktemp("casebook")
+    settings = Settings(data_dir=root / "data", build_dir=root / "build")
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in settings.environ().items():
+            mp.setenv(k, v)
+        mp.delenv("WORKBENCH_DB_URL", raising=False)
+        cases = fill(settings, 6, [xss_case()])
+        report = build(settings)
+    return settings, cases, report
+
+
+# --- a finished casebook ------------------------------------------------------------------------
+
+def test_a_build_makes_every_page_the_indexes_and_a_report(built):
+    settings, cases, report = built
+    out = settings.casebook_dir
+    assert report.ok and len(report.built) == len(cases) and not report.cached and not report.failed
+    for case in cases:
+        page = (out / "cases" / f"{case.id}.html").read_text(encoding="utf-8")
+        assert "2023年度（令和5年度）" in page or "2024年度（令和6年度）" in page or "2025年度（令和7年度）" in page
+        assert "エコマップ" in page and "支援の経過" in page and "助言者コメント" in page
+    saved = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert {c["case_id"] for c in saved["built"]} == {c.id for c in cases}
+    assert saved["cached"] == [] and saved["failed"] == [] and saved["blocked"] == []
+    assert set(saved["times"]) >= {"select", "gate", "execute", "site", "total"}
+    assert report.pages_kb["max"] <= 40, "a case page stays under 40 KB"
+
+
+def test_ward_index_lists_all_24_wards_with_counts_including_zero(built):
+    settings, cases, _ = built
+    html = (settings.casebook_dir / "wards" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<li( class="cb-zero")?><a href="(\d{5})\.html">([^<]+)</a><span class="cb-count">(\d+)件', html)
+    assert len(rows) == 24
+    counts = {name: int(n) for _z, _code, name, n in rows}
+    assert counts["北区"] == sum(c.ward == "北区" for c in cases) == 1
+    assert counts["西成区"] == 1 and counts["生野区"] == 0
+    assert all(z for z, _c, name, n in rows if n == "0"), "zero-count wards are shown, greyed"
+    for code in re.findall(r'href="(\d{5})\.html"', html):
+        assert (settings.casebook_dir / "wards" / f"{code}.html").exists()
+    themes = (settings.casebook_dir / "themes" / "index.html").read_text(encoding="utf-8")
+    assert themes.count('class="cb-count"') == 13
+    years = (settings.casebook_dir / "years" / "index.html").read_text(encoding="utf-8")
+    assert "2023年度（令和5年度）" in years and "2025年度（令和7年度）" in years
+
+
+REMOTE = [
+    re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.I),
+    re.compile(r"""url\(\s*["']?\s*(?:https?:)?//""", re.I),
+    re.compile(r"""@import\s+["']?(?:url\()?\s*["']?(?:https?:)?//""", re.I),
+    re.compile(r"""(?:fetch|XMLHttpRequest|importScripts|WebSocket|EventSource)\s*\(""", re.I),
+    re.compile(r"cdnjs|jsdelivr|unpkg|googleapis|MathJax|require\.js|requirejs|embed-amd", re.I),
+]
+
+
+def test_no_built_file_refers_to_anything_on_the_network(built):
+    settings, _, _ = built
+    files = [p for p in settings.casebook_dir.rglob("*") if p.is_file()]
+    assert len(files) > 40
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for pattern in REMOTE:
+            m = pattern.search(text)
+            assert m is None, f"{path.relative_to(settings.casebook_dir)}: {m.group(0)!r}"
+        # The only http(s) URLs allowed are XML namespace names inside inline SVG (never fetched).
+        for url in re.findall(r"https?://[^\s\"'<>)]+", text):
+            assert url in ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"), (path.name, url)
+
+
+def test_markup_typed_into_a_case_is_text_on_its_page_in_the_index_and_in_the_search(built):
+    settings, _, _ = built
+    out = settings.casebook_dir
+    page = (out / "cases" / "2025-27122-09.html").read_text(encoding="utf-8")
+    ward = (out / "wards" / "27122.html").read_text(encoding="utf-8")
+    home = (out / "index.html").read_text(encoding="utf-8")
+    for html in (page, ward):
+        assert "<script>alert" not in html and "<img src=x" not in html and "</textarea>" not in html
+        assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;見守りの記録" in html \
+            or "&lt;script&gt;alert('title')&lt;/script&gt;見守りの記録" in html
+    assert "<title>&lt;script&gt;" in page, "the page title is escaped too"
+    assert "{{ 7*7 }}" in page and "{% raw %}" in page and "&lt;/textarea&gt;&lt;b&gt;太字&lt;/b&gt;" in page
+    assert home.count("<script") == 2, "only the two search scripts"
+    index = (out / "assets" / "search-index.js").read_text(encoding="utf-8")
+    assert "<" not in index and ">" not in index
+    assert "\\u003cscript\\u003ealert('title')\\u003c/script\\u003e見守りの記録" in index
+
+
+# --- rebuilding --------------------------------------------------------------------------------------
+
+def test_editing_one_case_rebuilds_that_page_and_takes_the_rest_from_the_cache(settings, tmp_path):
+    from casebook.store import Store
+
+    cases = fill(settings, 6)
+    first = build(settings)
+    assert len(first.built) == 6
+
+    again = build(settings)
+    assert not again.built and len(again.cached) == 6, "nothing changed: nothing executed"
+
+    with Store.open(settings) as store:
+        rec = store.get_case(cases[2].id)
+        edited = rec.case.model_copy(update={"title": "見直した事例タイトル"})
+        store.save_case(edited, author="編集者C", base_version=rec.version)
+    after_edit = build(settings)
+    assert [b["case_id"] for b in after_edit.built] == [cases[2].id] and len(after_edit.cached) == 5
+    assert "見直した事例タイトル" in (settings.casebook_dir / "cases" / f"{cases[2].id}.html").read_text(encoding="utf-8")
+
+    # A ward figure its chart shows is data the page depends on: only that ward's case is rebuilt.
+    case = cases[4]
+    with Store.open(settings) as store:
+        row = store.activity(ward=case.ward, theme=case.themes[0])[0]
+        store.put_activity([WardActivity(**{**row.model_dump(), "value": row.value + 1000})])
+    after_figures = build(settings)
+    assert [b["case_id"] for b in after_figures.built] == [case.id]
+    assert f"{row.value + 1000:,.0f}" in (settings.casebook_dir / "cases" / f"{case.id}.html").read_text(encoding="utf-8")
+
+    # A changed notebook or template folder rebuilds every page.
+    notebook = tmp_path / "case_page.ipynb"
+    nb = json.loads((REPO / "notebooks" / "case_page.ipynb").read_text(encoding="utf-8"))
+    nb["cells"][0]["source"].append("\n（説明を1行追加）")
+    notebook.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    shutil.copy(REPO / "notebooks" / "case_page.ipynb", tmp_path / "unused.ipynb")
+    assert len(build(settings, notebook=notebook).built) == 6
+
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "casebook" / "templates", templates)
+    page_tpl = templates / "nbconvert" / "casebook_page" / "index.html.j2"
+    page_tpl.write_text(page_tpl.read_text(encoding="utf-8").replace(
+        '<main class="cb-main" id="case">', '<main class="cb-main cb-new-look" id="case">'), encoding="utf-8")
+    new_look = build(settings, notebook=notebook, templates=templates)
+    assert len(new_look.built) == 6
+    assert "cb-new-look" in (settings.casebook_dir / "cases" / f"{cases[0].id}.html").read_text(encoding="utf-8")
+    assert len(build(settings, notebook=notebook, templates=templates).cached) == 6
+
+
+def test_a_case_the_page_refuses_is_reported_with_cell_and_message_and_the_rest_is_built(settings):
+    gen = _gen()
+    broken = gen.make_cases(7)[6].model_copy(update={"id": "2025-27126-07"})
+    broken = Case.model_validate({**broken.model_dump(), "ethics": {"consent": False, "anonymised": True}})
+    cases = fill(settings, 4, [broken])
+    proc = subprocess.run([WORKBENCH, "build", "--jobs", "2"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "失敗 2025-27126-07（セル 3）PageError" in proc.stdout and "本人同意" in proc.stdout
+    report = json.loads((settings.casebook_dir / "report.json").read_text(encoding="utf-8"))
+    [failed] = report["failed"]
+    # cell 3 of the executed notebook: the load-and-check cell after papermill's injected parameters
+    assert failed["case_id"] == "2025-27126-07" and failed["cell"] == 3 and failed["ename"] == "PageError"
+    assert "倫理 › 本人同意 が確認されていない" in failed["evalue"]
+    for case in cases[:4]:
+        assert (settings.casebook_dir / "cases" / f"{case.id}.html").exists()
+    assert not (settings.casebook_dir / "cases" / "2025-27126-07.html").exists()
+    assert "2025-27126-07" not in (settings.casebook_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_case_with_personal_information_is_blocked_with_field_and_text(settings):
+    gen = _gen()
+    leaky = gen.make_cases(6)[5].model_dump()
+    leaky["id"] = "2024-27116-05"
+    leaky["person"]["life_history"] = "山田太郎さんは電話番号 06-6771-1234 で連絡がつく。"
+    cases = fill(settings, 3, [Case.model_validate(leaky)])
+    report = build(settings)
+    assert [b["case_id"] for b in report.blocked] == ["2024-27116-05"]
+    findings = report.blocked[0]["findings"]
+    assert any(f["field"] == "person.life_history" and "06-6771-1234" in f["text"] for f in findings), findings
+    assert all(f["label"].startswith("本人・世帯の状況") for f in findings)
+    assert len(report.built) == 3 and report.ok
+    assert not (settings.casebook_dir / "cases" / "2024-27116-05.html").exists()
+    assert "公開不可 2024-27116-05" in report.summary()
+
+
+def test_a_killed_build_leaves_the_previous_casebook_as_it_was(settings):
+    import psutil
+
+    fill(settings, 6)
+    assert build(settings).ok
+    out = settings.casebook_dir
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    proc = subprocess.Popen([WORKBENCH, "build", "--force", "--jobs", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # kill once its kernels run: the build is executing cases
+        if proc.poll() is not None:
+            pytest.fail("the build finished before it could be killed")
+        if any("ipykernel" in " ".join(c.cmdline()) for c in psutil.Process(proc.pid).children(recursive=True)):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before, "the old casebook is untouched"
+
+    again = build(settings)
+    assert again.ok and len(again.cached) + len(again.built) == 6
+    assert not list(settings.build_dir.glob(".casebook-*")), "what the killed build left is cleaned up"
+
+
+def test_bad_parameter_file_is_refused_by_field_and_nothing_runs(settings, tmp_path):
+    fill(settings, 2)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: 生野区の事例\nwards: [生野区, 堺市北区]\nfiscal_years: [令和99年度]\nlayout: wide\n", encoding="utf-8")
+    proc = subprocess.run([WORKBENCH, "build", str(bad)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "wards[1]（区）: 「堺市北区」は大阪市の区ではありません" in proc.stderr
+    assert "fiscal_years[0]（年度）" in proc.stderr and "layout: この項目は使えません" in proc.stderr
+    assert not settings.casebook_dir.exists() and not settings.cache_dir.exists()
+
+
+def test_a_parameter_set_selects_wards_and_years(settings, tmp_path):
+    cases = fill(settings, 8)
+    params = tmp_path / "kita.yaml"
+    params.write_text("title: 北区と都島区の事例\nwards: [北区, 大阪市都島区]\nfiscal_years: 令和5年度\n", encoding="utf-8")
+    from casebook.build import build_casebook
+
+    report = build_casebook(settings, params, jobs=1, progress=False)
+    wanted = {c.id for c in cases if c.ward in ("北区", "都島区") and c.fiscal_year == 2023}
+    assert {b["case_id"] for b in report.built} == wanted and report.selected == len(wanted)
+    assert "北区と都島区の事例" in (settings.casebook_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_same_build_runs_on_a_dask_cluster(settings):
+    from distributed import Client, LocalCluster
+
+    cases = fill(settings, 4)
+    with LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        report = build(settings, scheduler=client)
+    assert report.ok and report.executor.startswith("dask")
+    assert {b["case_id"] for b in report.built} == {c.id for c in cases}
+    assert all(b["worker"] for b in report.built)
+    assert (settings.casebook_dir / "cases" / f"{cases[0].id}.html").exists()
