@@ -520,7 +520,7 @@ def session_serve(
 
     signal.signal(signal.SIGTERM, _stop)  # `kill` stops Voila and its kernels too, like Ctrl+C
     server = _session_call(sessions.serve, session_id, port=port, pool_size=pool)
-    typer.echo(f"ファシリテーター用: {server.page_url(sessions.FACILITATOR_NOTEBOOK)}")
+    typer.echo(f"ファシリテーター用: {sessions.facilitator_url(server)}  （このURLは参加者に配らないでください）")
     typer.echo(f"参加者用:         {server.page_url(sessions.PARTICIPANT_NOTEBOOK)}")
     typer.echo(f"ログ: {server.log_path}")
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import secrets
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 FACILITATOR_NOTEBOOK = "training_session.ipynb"
 PARTICIPANT_NOTEBOOK = "session_participant.ipynb"
 REPORT_NOTEBOOK = "session_report.ipynb"
+FACILITATOR_KEY_ENV = "WORKBENCH_FACILITATOR_KEY"   # set by `serve` for its kernels; unset in batch runs
 
 # The case meeting's own order (DOMAIN.md); a session's agenda is checked against nothing but
 # offered as the default when a parameter set gives none.
@@ -580,7 +582,11 @@ def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, p
             raise SessionError(f"研修会「{session_id}」は登録されていません") from None
     opts = VoilaOptions(root=out_dir, port=port, pool_size=pool_size, max_kernels=max_kernels,
                         preheat_notebooks=[PARTICIPANT_NOTEBOOK])
-    server = start_voila(opts, settings, log_path=log_path or out_dir / "voila.log", wait=False)
+    # Participants share the server: only a URL with this key opens the facilitator's controls.
+    key = secrets.token_urlsafe(16)
+    server = start_voila(opts, settings, log_path=log_path or out_dir / "voila.log", wait=False,
+                         env={FACILITATOR_KEY_ENV: key})
+    server.facilitator_key = key
     if wait:
         try:
             server.wait_ready()
@@ -588,6 +594,11 @@ def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, p
             server.stop()
             raise
     return server
+
+
+def facilitator_url(server: "VoilaServer") -> str:
+    """The facilitator's page with the key `serve` made for this server."""
+    return server.page_url(FACILITATOR_NOTEBOOK, key=server.facilitator_key)
 
 
 @dataclass

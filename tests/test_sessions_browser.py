@@ -64,7 +64,7 @@ def test_facilitator_sees_every_point_live_then_closes_and_late_input_is_refused
         contexts.append(fac_ctx)
         external = _keep_local(fac_ctx)
         fac = fac_ctx.new_page()
-        fac.goto(server.page_url(sessions.FACILITATOR_NOTEBOOK))
+        fac.goto(sessions.facilitator_url(server))
         expect(fac.locator(".wb-updated")).to_contain_text("意見 0 件", timeout=60_000)
         expect(fac.locator(".wb-facilitator")).to_contain_text("基礎研修 II 事例検討会（テスト）")
 

@@ -91,15 +91,24 @@ def test_the_facilitator_timer_runs_in_the_kernel_and_pins_reach_the_store(setti
     with Store.open(settings) as store:
         note_id = sessions.submit_point(store, "timer-test", participant="参加者01", group="1グループ", question=0,
                                         text="ピン留めされる意見")
-    with sessions.serve("timer-test", settings, pool_size=0) as server, \
-            KernelChannel.from_page(server.page_url(sessions.FACILITATOR_NOTEBOOK)) as kc:
-        clock = kc.find(dom_class="wb-timer")
-        assert "開会" in kc.text(clock) and "残り 01:00" in kc.text(clock) and "停止中" in kc.text(clock)
-        kc.click(kc.find(dom_class="wb-timer-start"))
-        kc.wait_for(lambda k: "残り 00:5" in k.text(clock), timeout=10)   # ticking with no click
-        kc.click(kc.find(dom_class="wb-agenda-next"))
-        assert "事例の提示" in kc.text(clock) and "進行中" in kc.text(clock)
-        kc.set(kc.find(dom_class=f"wb-pin-{note_id}"), value=True)
-        kc.wait_for(lambda k: "ピン留めされる意見" in k.text(k.find(dom_class="wb-pinned-list")), timeout=10)
+    with sessions.serve("timer-test", settings, pool_size=0) as server:
+        # a participant who opens the facilitator's page without its key gets no controls
+        with KernelChannel.from_page(server.page_url(sessions.FACILITATOR_NOTEBOOK)) as stranger:
+            assert not stranger.find_all(dom_class="wb-close") and not stranger.find_all(dom_class="wb-pin")
+            assert any("ファシリテーター用です" in stranger.text(m) for m in stranger.find_all(model="HTMLModel"))
+        with KernelChannel.from_page(sessions.facilitator_url(server)) as kc:
+            _drive_the_board(kc, note_id)
     with Store.open(settings) as store:
         assert [n.pinned for _, n in store.group_notes("timer-test")] == [True]
+
+
+def _drive_the_board(kc: KernelChannel, note_id: int) -> None:
+    """Start the timer (it ticks with no click), move on in the agenda, pin a point."""
+    clock = kc.find(dom_class="wb-timer")
+    assert "開会" in kc.text(clock) and "残り 01:00" in kc.text(clock) and "停止中" in kc.text(clock)
+    kc.click(kc.find(dom_class="wb-timer-start"))
+    kc.wait_for(lambda k: "残り 00:5" in k.text(clock), timeout=10)   # ticking with no click
+    kc.click(kc.find(dom_class="wb-agenda-next"))
+    assert "事例の提示" in kc.text(clock) and "進行中" in kc.text(clock)
+    kc.set(kc.find(dom_class=f"wb-pin-{note_id}"), value=True)
+    kc.wait_for(lambda k: "ピン留めされる意見" in k.text(k.find(dom_class="wb-pinned-list")), timeout=10)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hmac
+import os
 import time
 from html import escape
 
@@ -21,7 +23,8 @@ import ipywidgets as w
 
 from casebook import sessions
 from casebook.model import Session
-from widgets.common import GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, stylesheet
+from widgets.common import (GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, query_parameters,
+                            stylesheet)
 from widgets.survey import SurveyForm, status_html
 
 CSS = """
@@ -308,6 +311,21 @@ def default_case_view(case) -> str:
     from casebook import pages
 
     return f"<style>{pages.stylesheet()}</style>{pages.case_page_html(case)}"
+
+
+def facilitator_allowed() -> bool:
+    """Under `session serve` the facilitator's page needs the key from its URL (?key=…); batch runs don't."""
+    expected = os.environ.get(sessions.FACILITATOR_KEY_ENV)
+    if not expected:
+        return True
+    return hmac.compare_digest(query_parameters().get("key", ""), expected)
+
+
+def facilitator_page(store, session_id: str, *, refresh_seconds: float = 2.0) -> w.Widget:
+    """The facilitator's board, started; or a refusal for anyone who opened the page without the key."""
+    if not facilitator_allowed():
+        return w.HTML(status_html("error", "このページはファシリテーター用です。参加者用のページを開いてください。"))
+    return FacilitatorBoard(store, session_id, refresh_seconds=refresh_seconds).start()
 
 
 def _case_summary_html(case) -> str:
