@@ -566,6 +566,7 @@ def serve(
     pool: int = typer.Option(2, "--pool", help="あらかじめ起動しておくカーネルの数"),
 ) -> None:
     """事例分析シート（職員・助言者・編集者用）を Voila で開く。Ctrl+C で止まる。"""
+    import signal
     import time
     from urllib.parse import quote
 
@@ -574,6 +575,8 @@ def serve(
     if not 0 <= port <= 65535 or not 0 <= pool <= 20:
         raise fail("--port は 0〜65535、--pool は 0〜20 で指定してください", 2)
     open_store().close()  # a missing or unreadable store is reported here, not inside every page
+    # Voila runs in its own session: a SIGTERM to this command must still stop it (via `finally`).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server = serve_apps(port=port, pool_size=pool)
     base = server.page_url(CASE_FORM)
     typer.echo(f"事例分析シート: {base}?role=staff&ward={quote('生野区')}&author={quote('職員A')}")
