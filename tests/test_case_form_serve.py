@@ -1,0 +1,57 @@
+"""`workbench serve`: Voila on 127.0.0.1 over the apps folder only — the case form opens, batch
+notebooks are not served — and stopping the command stops Voila and its kernels."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from casebook.serving import free_port
+from casebook.store import Store
+from kernel_channel import KernelChannel
+
+pytestmark = pytest.mark.slow
+
+
+def _answers(url: str) -> int | None:
+    try:
+        return urllib.request.urlopen(url, timeout=5).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+def test_serve_opens_the_case_form_only_and_stops_cleanly(settings):
+    with Store.open(settings):
+        pass
+    port = free_port()
+    workbench = str(Path(sys.executable).with_name("workbench"))
+    proc = subprocess.Popen([workbench, "serve", "--port", str(port), "--pool", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, **settings.environ()})
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("事例分析シート: http://127.0.0.1:"), first
+        url = first.split(": ", 1)[1].strip()
+        with KernelChannel.from_page(url) as kc:
+            assert "新しい事例" in kc.text(kc.find(dom_class="wb-title"))
+            assert kc.find_all(dom_class="wb-save")
+        base = f"http://127.0.0.1:{port}"
+        assert _answers(f"{base}/voila/render/case_page.ipynb") == 404       # batch notebooks are not apps
+        assert _answers(f"{base}/voila/render/training_session.ipynb") == 404
+        assert sorted(p.name for p in (settings.build_dir / "apps").iterdir()) == ["case_analysis.ipynb"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while _answers(f"http://127.0.0.1:{port}/voila/static/") is not None and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert _answers(f"http://127.0.0.1:{port}/voila/static/") is None              # Voila is gone too
