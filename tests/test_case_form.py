@@ -156,6 +156,18 @@ def _all(widget):
         yield from _all(child)
 
 
+def test_read_only_pages_show_the_case_with_nothing_to_change(store):
+    seed_case(store)
+    app = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff", read_only="1", author="")
+    assert not app.can_edit() and app.save_button.layout.display == "none"
+    assert all(f.widget.disabled for f in app.form.fields.values())
+    assert app.review.actions.children == () and app.history.restore_button.layout.display == "none"
+    assert app.form.fields["title"].widget.value == "ひとり暮らし高齢者の見守り" and "閲覧のみ" in app.title.value
+    app.form.timeline.add_row()
+    assert app.form.timeline.value() == [] and not app.save()
+    assert store.get_case("2024-27116-01").version == 1
+
+
 def test_staff_of_another_ward_cannot_open_the_case(store):
     seed_case(store)
     widget, app = build_case_app(use_query=False, store=store, case_id="2024-27116-01", ward="北区",

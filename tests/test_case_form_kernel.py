@@ -1,6 +1,7 @@
 """The case form driven over the Voila kernel socket with no browser — as a script could: values no
 person could enter in the page are refused with a Japanese message and leave the store unchanged;
-a valid value sent the same way is saved (so the channel really reaches the save callback)."""
+a valid value sent the same way is saved (so the channel really reaches the save callback), and
+a draft is autosaved by the kernel a few seconds after the last change."""
 
 from __future__ import annotations
 
@@ -72,9 +73,16 @@ def test_values_sent_over_the_kernel_socket_are_refused_and_change_nothing(setti
             kc.set(title, value="見守りから始まった支援")
             kc.click(save)
             assert "版 2" in kc.text(status)
+
+            kc.set(kc.find(dom_class="wb-tabs"), selected_index=2)
+            kc.set(kc.find(dom_class="wb-f-person-wishes"), value="住み慣れた家で暮らしたい")
+            assert "未保存の変更" in kc.text(status)
+            kc.wait_for(lambda k: "自動保存しました" in k.text(status), timeout=15)   # a few seconds after typing
+            assert "版 3" in kc.text(status)
         with Store.open(settings) as store:
             record = store.get_case(case_id)
-            assert record.version == 2 and record.case.title == "見守りから始まった支援"
+            assert record.version == 3 and record.case.title == "見守りから始まった支援"
+            assert record.case.person.wishes == "住み慣れた家で暮らしたい"
 
         with KernelChannel.from_page(case_form_url(server, case_id=case_id, role="advisor", author="助言者B")) as kc:
             kc.set(kc.find(dom_class="wb-f-title"), value="助言者による書き換え")   # disabled for an advisor
@@ -84,7 +92,7 @@ def test_values_sent_over_the_kernel_socket_are_refused_and_change_nothing(setti
             assert "コメントを追加できません" in kc.text(kc.find(dom_class="wb-review-message"))
         with Store.open(settings) as store:
             record = store.get_case(case_id)
-            assert record.version == 2 and record.case.title == "見守りから始まった支援" and not record.case.comments
+            assert record.version == 3 and record.case.title == "見守りから始まった支援" and not record.case.comments
 
         for query, expected in [({"role": "admin"}, "役割（role）「admin」は使えません"),
                                 ({"role": "staff", "ward": "堺市北区"}, "「堺市北区」は大阪市の区ではありません"),
