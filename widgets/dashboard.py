@@ -64,12 +64,12 @@ class Dashboard:
             "compare": tag(w.HBox([self.grid, self.ranking], layout=w.Layout(flex_flow="row wrap", gap="16px")),
                            "wb-dash-compare"),
             "trend": tag(w.VBox([self.trend]), "wb-dash-trends"),
-            "ward": tag(w.VBox([self.ward, self.ward_page]), "wb-dash-ward-box"),
+            "ward": tag(w.VBox([self.ward_page]), "wb-dash-ward-box"),
         }
         header = Display(
             '<div class="wb-dash-intro">各区社会福祉協議会が報告した活動状況（年度・テーマ・指標別）と、'
             "公開中の事例・研修会の記録です。区を選ぶとその区のページを表示します。</div>")
-        filters = w.HBox([self.year, self.theme, self.figure], layout=w.Layout(flex_flow="row wrap"))
+        filters = w.HBox([self.year, self.theme, self.figure, self.ward], layout=w.Layout(flex_flow="row wrap"))
         self.widget = tag(w.VBox([header, filters, self.view, self.message, *self.boxes.values()]), "wb-dashboard")
         self.theme.observe(self._on_theme, "value")
         for control in (self.year, self.figure):
