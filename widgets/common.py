@@ -207,13 +207,6 @@ def _find_pii():
     return find_pii
 
 
-KIND_LABELS = {
-    "phone": "電話番号", "postal": "郵便番号", "mynumber": "マイナンバー", "email": "メールアドレス",
-    "person": "人名", "name": "人名", "place": "地名", "address": "住所", "date": "日付", "age": "年齢",
-    "birth": "生年月日", "number": "番号", "facility": "施設名", "insurance": "保険証等の番号",
-}
-
-
 def pii_warnings(text: str) -> list[str]:
     """What the privacy check sees in one field's text, as short Japanese warnings."""
     find = _find_pii()
@@ -225,8 +218,7 @@ def pii_warnings(text: str) -> list[str]:
         return []
     out = []
     for f in findings[:8]:
-        kind = getattr(f, "kind", "")
-        label = getattr(f, "label", None) or KIND_LABELS.get(kind, kind)
+        label = getattr(f, "label", None) or getattr(f, "kind", "")
         out.append(f"{label}かもしれません:「{getattr(f, 'text', '')}」")
     if len(findings) > 8:
         out.append(f"ほか {len(findings) - 8} 件")
