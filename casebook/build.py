@@ -67,6 +67,7 @@ class BuildReport:
     blocked: list[dict] = field(default_factory=list)
     times: dict[str, float] = field(default_factory=dict)
     pages_kb: dict[str, float] = field(default_factory=dict)
+    site_key: str = ""
 
     @property
     def ok(self) -> bool:
@@ -310,7 +311,6 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
 
     with _lock(settings.build_dir):
         _recover(target)
-        # 1. select
         from casebook.store import Store, StoreError
 
         try:
@@ -319,58 +319,75 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             raise BuildError(str(exc)) from exc
         except Exception as exc:
             raise BuildError(f"データベースを開けません: {type(exc).__name__}: {exc}") from exc
+        executor = None
         try:
+            # 1. select
             records = [r for r in store.list_cases(status=params.statuses) if params.selects(r.case)]
             activity = store.activity() if params.options.charts else []
             report.selected = len(records)
             report.times["select"] = time.perf_counter() - t_start
 
-            # 2. privacy gate (results cached by the case's content, its overrides and the gate's code)
+            # 2. keys, and which pages the cache lacks
+            t = time.perf_counter()
+            from casebook import pages as page_mod
+
+            notebook_hash = _files_hash([notebook])
+            code_hash = code_fingerprint(templates)
+            keys, missing = {}, set()
+            for rec in records:
+                figures = page_mod.ward_figures_from(activity, rec.case)
+                key = keys[rec.case.id] = page_key(rec.case, figures, notebook_hash=notebook_hash,
+                                                   code_hash=code_hash, params=params)
+                if force or not (pages_dir / f"{key}.html").exists():
+                    missing.add(rec.case.id)
+            report.times["hash"] = time.perf_counter() - t
+            if missing:
+                # Kernels start (in their own processes) while this process runs the privacy gate.
+                executor = _start_executor(settings, report, notebook, jobs or params.options.jobs,
+                                           scheduler, warm=len(missing), templates=templates)
+
+            # 3. privacy gate: findings cached by the case's content and the gate's code; the
+            #    editor's overrides are read only for the (rare) cases that have findings.
             t = time.perf_counter()
             gate_cache = _JsonCache(cache_root / "gate.json")
             gate_fp = _gate_fingerprint()
             passed, gate_keys = [], set()
             for rec in records:
-                overrides = store.overrides(rec.case.id)
-                gkey = _sha(gate_fp, _canonical(rec.case.model_dump(mode="json")), _canonical(
-                    sorted((o["field"], o["kind"], o["text"]) for o in overrides)))
+                gkey = _sha(gate_fp, _canonical(rec.case.model_dump(mode="json")))
                 gate_keys.add(gkey)
                 findings = gate_cache.get(gkey)
                 if findings is None:
-                    findings = _gate_findings(rec.case, overrides)
+                    findings = _gate_findings(rec.case, [])
                     gate_cache.put(gkey, findings)
+                if findings:
+                    findings = _gate_findings(rec.case, store.overrides(rec.case.id))
                 if findings:
                     report.blocked.append({"case_id": rec.case.id, "title": rec.case.title, "findings": findings})
                 else:
                     passed.append(rec)
             gate_cache.save(keep=gate_keys)
             report.times["gate"] = time.perf_counter() - t
+        except BaseException:
+            if executor is not None:
+                executor.close()
+            raise
         finally:
             store.close()
 
-        # 3. keys and the cache
-        t = time.perf_counter()
-        from casebook import pages as page_mod
-
-        notebook_hash = _files_hash([notebook])
-        code_hash = code_fingerprint(templates)
-        site_common = {"title": params.title, "root": "../", "footer": params.options.footer}
-        todo, keys = [], {}
-        for rec in passed:
-            case = rec.case
-            figures = page_mod.ward_figures_from(activity, case)
-            key = page_key(case, figures, notebook_hash=notebook_hash, code_hash=code_hash, params=params)
-            keys[case.id] = key
-            if not force and (pages_dir / f"{key}.html").exists():
-                report.cached.append({"case_id": case.id, "key": key})
-            else:
-                todo.append((rec, key))
-        report.times["hash"] = time.perf_counter() - t
-
         # 4. execute + render what is not cached
         t = time.perf_counter()
-        if todo:
-            _execute(todo, report, settings, params, notebook, pages_dir, site_common, jobs, scheduler, progress,
+        site_common = {"title": params.title, "root": "../", "footer": params.options.footer}
+        todo = []
+        for rec in passed:
+            if rec.case.id in missing:
+                todo.append((rec, keys[rec.case.id]))
+            else:
+                report.cached.append({"case_id": rec.case.id, "key": keys[rec.case.id]})
+        # The search index's bigrams come from the case records, not the pages: work them out now,
+        # while the kernels (started before the gate) are still booting.
+        grams = _search_docs([rec.case for rec in passed]) if executor is not None else None
+        if executor is not None:
+            _execute(executor, todo, report, settings, params, notebook, pages_dir, site_common, progress,
                      templates)
         report.times["execute"] = time.perf_counter() - t
 
@@ -378,32 +395,66 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
         t = time.perf_counter()
         ok_ids = {row["case_id"] for row in report.built + report.cached}
         ok_cases = [rec.case for rec in passed if rec.case.id in ok_ids]
-        tmp = target.with_name(f".{target.name}-tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        try:
-            _assemble(tmp, ok_cases, keys, pages_dir, params, report, cache_root, templates)
+        report.site_key = _sha("site/1", code_hash, _canonical(site_common), _canonical(
+            [params.options.charts] + [[c.id, keys[c.id]] for c in ok_cases]))
+        if not report.built and not report.failed and _current_site_key(target) == report.site_key:
+            # Nothing changed: the casebook in place is this very site; only its report is renewed.
+            report.pages_kb = _previous_report(target).get("pages_kb", {})
             report.times["site"] = time.perf_counter() - t
-            report.times["total"] = time.perf_counter() - t_start
-            _write_atomic(tmp / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-            t = time.perf_counter()
-            _swap_into_place(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        report.times["swap"] = time.perf_counter() - t
+        else:
+            tmp = target.with_name(f".{target.name}-tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+            try:
+                _assemble(tmp, ok_cases, keys, pages_dir, params, report, cache_root, templates, grams)
+                report.times["site"] = time.perf_counter() - t
+                report.times["total"] = time.perf_counter() - t_start
+                _write_atomic(tmp / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+                t = time.perf_counter()
+                _swap_into_place(tmp, target)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            report.times["swap"] = time.perf_counter() - t
         report.times["total"] = time.perf_counter() - t_start
         _write_atomic(target / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
         _prune(pages_dir, set(keys.values()))
     return report
 
 
-def _execute(todo, report, settings, params, notebook, pages_dir, site_common, jobs, scheduler, progress,
+def _previous_report(target: Path) -> dict:
+    try:
+        return json.loads((target / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _current_site_key(target: Path) -> str | None:
+    if not (target / "index.html").exists():
+        return None
+    return _previous_report(target).get("site_key")
+
+
+def _start_executor(settings, report, notebook: Path, jobs: int | None, scheduler, *, warm: int, templates):
+    from casebook.execute import make_executor
+
+    jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
+    try:
+        executor = make_executor(jobs, scheduler)
+    except Exception as exc:  # an unreachable scheduler: nothing built, the old casebook stays
+        raise BuildError(f"Dask のスケジューラ {scheduler} に接続できません: {type(exc).__name__}: {exc}") from exc
+    report.executor = f"dask {scheduler}" if scheduler else f"local threads × {jobs}"
+    if hasattr(executor, "prestart"):
+        executor.prestart(min(jobs, warm), env=settings.environ(), cwd=str(notebook.parent), warmup=WARMUP,
+                          templates=str(templates or ""))
+    return executor
+
+
+def _execute(executor, todo, report, settings, params, notebook, pages_dir, site_common, progress,
              templates) -> None:
     from tqdm import tqdm
 
     from casebook import vocab
-    from casebook.execute import PageJob, make_executor
+    from casebook.execute import PageJob
 
-    jobs = jobs or params.options.jobs or max(1, min(os.cpu_count() or 1, 4))
     page_jobs = []
     titles = {}
     for rec, key in todo:
@@ -416,11 +467,6 @@ def _execute(todo, report, settings, params, notebook, pages_dir, site_common, j
                                              "charts": params.options.charts},
                                  site=site, env=settings.environ(), warmup=WARMUP,
                                  templates=str(templates or "")))
-    try:
-        executor = make_executor(jobs, scheduler)
-    except Exception as exc:  # an unreachable scheduler: nothing built, the old casebook stays
-        raise BuildError(f"Dask のスケジューラ {scheduler} に接続できません: {type(exc).__name__}: {exc}") from exc
-    report.executor = (f"dask {scheduler}" if scheduler else f"local threads × {jobs}")
     pages_dir.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(page_jobs) + len(report.cached), initial=len(report.cached), desc="事例ページ",
                unit="件", disable=(None if progress is None else not progress), file=sys.stderr)
@@ -443,9 +489,17 @@ def _execute(todo, report, settings, params, notebook, pages_dir, site_common, j
     report.failed.sort(key=lambda r: order[r["case_id"]])
 
 
+def _search_docs(cases) -> dict[str, tuple]:
+    """Each case's row in the search results and its bigram set."""
+    from casebook import search, vocab
+
+    return {c.id: ((c.id, c.title, c.ward, vocab.format_fiscal_year(c.fiscal_year), f"cases/{c.id}.html"),
+                   search.bigrams(search.case_text(c))) for c in cases}
+
+
 def _assemble(tmp: Path, cases, keys: dict[str, str], pages_dir: Path, params, report: BuildReport,
-              cache_root: Path, templates: Path | None) -> None:
-    from casebook import render, search, vocab
+              cache_root: Path, templates: Path | None, grams: dict[str, tuple]) -> None:
+    from casebook import render, search
 
     templates = Path(templates or render.TEMPLATES)
     (tmp / "cases").mkdir(parents=True)
@@ -465,15 +519,14 @@ def _assemble(tmp: Path, cases, keys: dict[str, str], pages_dir: Path, params, r
         out = tmp / path
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")
-    # The search index depends only on the listed cases' content: reuse it when that is unchanged.
+    # The search index depends only on the listed cases' content: reuse the file when that is unchanged.
     index_key = _sha("search/1", *(f"{c.id}:{keys[c.id]}" for c in cases))
     cached_index = cache_root / "search" / f"{index_key}.js"
     if not cached_index.exists():
-        docs = [((c.id, c.title, c.ward, vocab.format_fiscal_year(c.fiscal_year), f"cases/{c.id}.html"),
-                 search.bigrams(search.case_text(c))) for c in cases]
         for old in (cache_root / "search").glob("*.js"):
             old.unlink(missing_ok=True)
-        _write_atomic(cached_index, search.index_js(search.build_index(docs)))
+        grams = grams or _search_docs(cases)
+        _write_atomic(cached_index, search.index_js(search.build_index([grams[c.id] for c in cases])))
     _place(cached_index, tmp / "assets" / "search-index.js")
 
 

@@ -365,10 +365,14 @@ def run_page(job: PageJob) -> PageResult:
     Runs in this thread's own context: jupyter_core keeps each thread's event loop in a ContextVar,
     and executors such as Dask run tasks in a copy of their event-loop thread's context, where
     that loop is already running ("This event loop is already running")."""
+    return _thread_context().run(_run_page, job)
+
+
+def _thread_context() -> contextvars.Context:
     ctx = getattr(_tls, "ctx", None)
     if ctx is None:
         ctx = _tls.ctx = contextvars.Context()
-    return ctx.run(_run_page, job)
+    return ctx
 
 
 def _run_page(job: PageJob) -> PageResult:
@@ -414,6 +418,42 @@ class LocalExecutor:
 
         self.jobs = max(1, int(jobs))
         self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="casebook-page")
+
+    def prestart(self, n: int, *, env: dict[str, str], cwd: str, warmup: str = "", templates: str = "") -> None:
+        """Start n warm kernels now, one per worker thread, so they boot while the caller works
+        (the build runs the privacy gate meanwhile). Same kernel key as `run_page` will ask for.
+        papermill and nbconvert are imported meanwhile too (about 1.5 s that would otherwise wait)."""
+        n = max(0, min(n, self.jobs))
+        if not n:
+            return
+        full_env = {**os.environ, **env}
+        barrier = threading.Barrier(n)
+
+        def imports() -> None:
+            import papermill  # noqa: F401
+            import papermill.engines  # noqa: F401
+            from casebook import render  # noqa: F401
+            import nbconvert  # noqa: F401
+
+        importer = threading.Thread(target=imports, daemon=True)
+        importer.start()
+
+        def warm() -> None:
+            try:
+                barrier.wait(timeout=10)  # n tasks on n distinct threads
+            except threading.BrokenBarrierError:
+                pass
+            try:
+                _thread_context().run(POOL.get, KERNEL_NAME, full_env, cwd, warmup)
+                importer.join()
+                from casebook import render
+
+                render._exporter(Path(templates or render.TEMPLATES))
+            except Exception:  # the page job will try again and report the error
+                log.warning("could not start a warm kernel", exc_info=True)
+
+        for _ in range(n):
+            self._pool.submit(warm)
 
     def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
         from concurrent.futures import as_completed
