@@ -65,7 +65,7 @@ TIME_CLICK = """
 })
 """
 
-SETTLE = 4.0
+QUIET = 1.0  # seconds of near-zero kernel CPU that count as 'preheated and ready'
 
 USABLE = """
 (selector) => { const el = document.querySelector(selector);
@@ -91,21 +91,36 @@ def pool_fills(log: Path) -> int:
         return 0
 
 
-def wait_fills(log: Path, n: int, timeout: float = 120.0) -> None:
+def wait_fills(log: Path, n: int, server_pid: int, timeout: float = 180.0) -> None:
+    """Until Voila has refilled the pool and every kernel has finished its preheat run (CPU quiet)."""
+    import psutil
+
     deadline = time.monotonic() + timeout
     while pool_fills(log) < n:
         if time.monotonic() > deadline:
             raise TimeoutError(f"the kernel pool was not refilled ({log})")
         time.sleep(0.2)
-    time.sleep(SETTLE)  # the pool counts a kernel once started; its notebook (imports, warm-up) runs on
+    # The pool counts a kernel once started; its notebook (imports, warm-up form) runs on after that.
+    while time.monotonic() < deadline:
+        kernels = psutil.Process(server_pid).children(recursive=True)
+        try:
+            for k in kernels:
+                k.cpu_percent(interval=None)          # starts the measuring window
+            time.sleep(QUIET)
+            busy = sum(k.cpu_percent(interval=None) for k in kernels)
+        except psutil.NoSuchProcess:
+            continue
+        if busy < 5.0:
+            return
+    raise TimeoutError("the preheated kernels did not become idle")
 
 
-def run_series(browser, url: str, log: Path, *, usable_sel: str, type_sel: str, save_sel: str,
+def run_series(browser, url: str, log: Path, server_pid: int, *, usable_sel: str, type_sel: str, save_sel: str,
                status_sel: str, expected, runs: int, fills_before: int) -> tuple[list[float], list[float]]:
     usable, save = [], []
     fills = fills_before
     for i in range(runs + 1):  # run 0 meets kernels still finishing their first warm-up: shown, not counted
-        wait_fills(log, fills)
+        wait_fills(log, fills, server_pid)
         context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.route("**/cdn.jsdelivr.net/**", lambda r: r.abort())
@@ -162,7 +177,7 @@ def main() -> None:
             print(f"{name}: Voila with a pool of {args.pool} preheated kernel(s)", flush=True)
             with start_voila(opts, settings, log_path=log) as server:
                 url = server.page_url(notebook, **query)
-                results[name] = run_series(browser, url, log, usable_sel=sels[0], type_sel=sels[1],
+                results[name] = run_series(browser, url, log, server.proc.pid, usable_sel=sels[0], type_sel=sels[1],
                                            save_sel=sels[2], status_sel=sels[3], expected=expected,
                                            runs=args.runs, fills_before=1)
         browser.close()

@@ -27,8 +27,8 @@ from pydantic import ValidationError
 from casebook import vocab
 from casebook.model import LONG, SHORT, Case, describe_errors, field_label
 from widgets.common import (Debouncer, Field, GButton, GCheckbox, GCombobox, GDropdown, GSelectMultiple, GText,
-                            GTextarea, SaveStatus, esc, format_time, html, notice, parse_flag, query_parameters,
-                            shared_layout, stylesheet, tag)
+                            GTextarea, SaveStatus, esc, format_time, hbox, html, notice, parse_flag,
+                            query_parameters, shared_layout, stylesheet, tag, vbox)
 from widgets.ecomap import EcomapEditor
 from widgets.merge import ConflictPanel
 from widgets.review import HistoryPanel, ReviewPanel
@@ -200,9 +200,9 @@ class CaseForm:
         self._loading = False
         self.timeline: TimelineEditor | None = None
         self.ecomap: EcomapEditor | None = None
-        self.case_number = tag(w.HTML(""), "wb-case-number")
+        self.case_number = html("", "wb-case-number")
         self.titles = [title for title, _ in SHEET]
-        self.sections = [tag(w.VBox([]), "wb-section", f"wb-section-{i}") for i in range(len(SHEET))]
+        self.sections = [vbox([], "wb-section", f"wb-section-{i}") for i in range(len(SHEET))]
         self.ensure_built(0)
 
     def ensure_built(self, index: int) -> None:
@@ -414,9 +414,9 @@ class CaseApp:
         self.in_conflict = False
         self.attempted = False       # after a save attempt, show every field's message
         self.status = SaveStatus()
-        self.title = tag(w.HTML(""), "wb-title")
-        self.notice = tag(w.HTML(""), "wb-app-notice")
-        self.problems = tag(w.HTML(""), "wb-form-problems")
+        self.title = html("", "wb-title")
+        self.notice = html("", "wb-app-notice")
+        self.problems = html("", "wb-form-problems")
         self.save_button = tag(GButton(description="保存", button_style="primary", icon="",
                                        tooltip="入力内容を保存します（新しい版になります）"), "wb-save")
         self.save_button.on_click(lambda _: self.save())
@@ -445,7 +445,7 @@ class CaseApp:
                      titles=[*self.form.titles, "助言・承認", "履歴"])
         tabs.observe(lambda change: self.form.ensure_built(change["new"]), names="selected_index")
         self.tabs = tag(tabs, "wb-tabs")
-        toolbar = tag(w.VBox([w.HBox([self.save_button, self.status.html]), self.problems]), "wb-toolbar")
+        toolbar = vbox([hbox([self.save_button, self.status.html]), self.problems], "wb-toolbar")
         self.widget = tag(w.VBox([stylesheet(), self.title, self.notice, toolbar, self.conflict.widget, self.tabs,
                                   self.js]), "wb-app", "wb-case-app")
         self._refresh_all()
@@ -692,7 +692,7 @@ class AppRefusal(Exception):
 
 
 def refusal_widget(lines: list[str]) -> w.Widget:
-    return tag(w.VBox([stylesheet(), w.HTML("<h2>事例分析シート</h2>"),
+    return tag(w.VBox([stylesheet(), html("<h2>事例分析シート</h2>"),
                        tag(w.HTML(notice(lines, "error")), "wb-refusal")]), "wb-app")
 
 
@@ -708,7 +708,7 @@ def case_list_widget(store, params: AppParams) -> w.Widget:
         for r in records[:500])
     body = (f"<table><tr><th>事例番号</th><th>タイトル</th><th>区</th><th>年度</th><th>状態</th><th>最終保存</th></tr>"
             f"{rows}</table>" if rows else '<div class="wb-help">該当する事例はありません</div>')
-    return tag(w.HTML(f'<div class="wb-history"><h3>事例一覧</h3>{body}</div>'), "wb-case-list")
+    return html(f'<div class="wb-history"><h3>事例一覧</h3>{body}</div>', "wb-case-list")
 
 
 # --- entry points used by the notebook -----------------------------------------------------------------

@@ -305,7 +305,7 @@ class SaveStatus:
     """The always-visible line: 版, 最終保存 (when, who), state, and the latest save message."""
 
     def __init__(self):
-        self.html = tag(w.HTML(""), "wb-save-status")
+        self.html = html("", "wb-save-status")
         self.version: int | None = None
         self.saved_at: dt.datetime | None = None
         self.saved_by = ""
@@ -445,7 +445,7 @@ def _css() -> str:
 
 def stylesheet() -> w.HTML:
     """The shared stylesheet as a widget to put at the top of a page (no remote fonts or files)."""
-    return w.HTML(f"<style>{_css()}</style>", layout=w.Layout(display="none"))
+    return html(f"<style>{_css()}</style>", display="none")
 
 
 def close_all(widgets: Iterable[w.Widget]) -> None:

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from casebook import vocab
 from casebook.ecomap_svg import ecomap_svg
 from casebook.model import Ecomap, describe_errors
-from widgets.common import (GButton, GCombobox, GDropdown, GText, close_all, esc, notice, tag)
+from widgets.common import (GButton, GCombobox, GDropdown, GText, close_all, esc, hbox, html, notice, shared_layout,
+                            tag, vbox)
 
 CENTER_ID = "person"
 DRAWING_SIZE = 460
@@ -38,25 +39,25 @@ class EcomapEditor:
         self.nodes: list[dict[str, str]] = []
         self.ties: list[dict[str, str]] = []
         self.disabled = False
-        self.drawing = tag(w.HTML(""), "wb-ecomap-drawing")
-        self.message = tag(w.HTML(""), "wb-ecomap-message")
-        self.nodes_box = tag(w.VBox([]), "wb-ecomap-nodes")
-        self.ties_box = tag(w.VBox([]), "wb-ecomap-ties")
+        self.drawing = html("", "wb-ecomap-drawing")
+        self.message = html("", "wb-ecomap-message")
+        self.nodes_box = vbox([], "wb-ecomap-nodes")
+        self.ties_box = vbox([], "wb-ecomap-ties")
 
         kinds = [o for o in _options(self.voc["node_kinds"]) if o[1] != "person"]
         self.new_label = tag(GCombobox(placeholder="例: 民生委員、長女", options=list(self.voc["resource_examples"]),
-                                       ensure_option=False, layout=w.Layout(width="16em")), "wb-ecomap-new-label")
-        self.new_kind = tag(GDropdown(options=kinds, value="formal", layout=w.Layout(width="12em")),
+                                       ensure_option=False, layout=shared_layout(width="16em")), "wb-ecomap-new-label")
+        self.new_kind = tag(GDropdown(options=kinds, value="formal", layout=shared_layout(width="12em")),
                             "wb-ecomap-new-kind")
         self.add_node_button = tag(GButton(description="要素を追加"), "wb-ecomap-add-node")
         self.add_node_button.on_click(lambda _: self.add_node(self.new_label.value, self.new_kind.value))
 
         strengths, directions = _options(self.voc["strengths"]), _options(self.voc["directions"])
-        self.tie_source = tag(GDropdown(options=[], layout=w.Layout(width="11em")), "wb-ecomap-tie-source")
-        self.tie_target = tag(GDropdown(options=[], layout=w.Layout(width="11em")), "wb-ecomap-tie-target")
-        self.tie_strength = tag(GDropdown(options=strengths, value="normal", layout=w.Layout(width="10em")),
+        self.tie_source = tag(GDropdown(options=[], layout=shared_layout(width="11em")), "wb-ecomap-tie-source")
+        self.tie_target = tag(GDropdown(options=[], layout=shared_layout(width="11em")), "wb-ecomap-tie-target")
+        self.tie_strength = tag(GDropdown(options=strengths, value="normal", layout=shared_layout(width="10em")),
                                 "wb-ecomap-tie-strength")
-        self.tie_direction = tag(GDropdown(options=directions, value="none", layout=w.Layout(width="12em")),
+        self.tie_direction = tag(GDropdown(options=directions, value="none", layout=shared_layout(width="12em")),
                                  "wb-ecomap-tie-direction")
         self.add_tie_button = tag(GButton(description="関係線を追加"), "wb-ecomap-add-tie")
         self.add_tie_button.on_click(lambda _: self.add_tie(self.tie_source.value, self.tie_target.value,
@@ -65,16 +66,16 @@ class EcomapEditor:
                        self.tie_direction):
             widget.on_refused(lambda _w, msg: self._say([msg]))
 
-        add_node = w.HBox([w.HTML('<span class="wb-label">名称</span>'), self.new_label,
-                           w.HTML('<span class="wb-label">種類</span>'), self.new_kind, self.add_node_button])
-        add_tie = w.HBox([self.tie_source, w.HTML("→"), self.tie_target, self.tie_strength, self.tie_direction,
-                          self.add_tie_button], layout=w.Layout(flex_flow="row wrap"))
+        add_node = w.HBox([html('<span class="wb-label">名称</span>'), self.new_label,
+                           html('<span class="wb-label">種類</span>'), self.new_kind, self.add_node_button])
+        add_tie = w.HBox([self.tie_source, html("→"), self.tie_target, self.tie_strength, self.tie_direction,
+                          self.add_tie_button], layout=shared_layout(flex_flow="row wrap"))
         editor = w.VBox([
-            w.HTML('<div class="wb-label">要素（本人・世帯員・社会資源）</div>'), self.nodes_box, add_node,
-            w.HTML('<div class="wb-label" style="margin-top:0.6em">関係線</div>'), self.ties_box, add_tie,
+            html('<div class="wb-label">要素（本人・世帯員・社会資源）</div>'), self.nodes_box, add_node,
+            html('<div class="wb-label" style="margin-top:0.6em">関係線</div>'), self.ties_box, add_tie,
             self.message,
-        ], layout=w.Layout(width="55%"))
-        self.widget = tag(w.HBox([editor, w.VBox([self.drawing], layout=w.Layout(width="45%"))]), "wb-ecomap")
+        ], layout=shared_layout(width="55%"))
+        self.widget = tag(w.HBox([editor, w.VBox([self.drawing], layout=shared_layout(width="45%"))]), "wb-ecomap")
         self.load(None)
 
     # --- data ----------------------------------------------------------------------------------
@@ -203,42 +204,40 @@ class EcomapEditor:
         old = list(self.nodes_box.children) + list(self.ties_box.children)
         node_rows = []
         for node in self.nodes:
-            label = tag(GText(value=node["label"], disabled=self.disabled, layout=w.Layout(width="14em")),
+            label = tag(GText(value=node["label"], disabled=self.disabled, layout=shared_layout(width="14em")),
                         "wb-ecomap-node-label")
             note = tag(GText(value=node["note"], placeholder="メモ", disabled=self.disabled,
-                             layout=w.Layout(width="14em")), "wb-ecomap-node-note")
+                             layout=shared_layout(width="14em")), "wb-ecomap-node-note")
             label.observe(self._node_changed(node, "label"), names="value")
             note.observe(self._node_changed(node, "note"), names="value")
             for widget in (label, note):
                 widget.on_refused(lambda _w, msg: self._say([msg]))
-            kind = w.HTML(f'<span class="wb-badge">{esc(kinds.get(node["kind"], node["kind"]))}</span>',
-                          layout=w.Layout(width="10em"))
+            kind = html(f'<span class="wb-badge">{esc(kinds.get(node["kind"], node["kind"]))}</span>', width="10em")
             row = [kind, label, note]
             if node["kind"] != "person":
-                remove = tag(GButton(description="削除", disabled=self.disabled, layout=w.Layout(width="5em")),
+                remove = tag(GButton(description="削除", disabled=self.disabled, layout=shared_layout(width="5em")),
                              "wb-ecomap-remove-node")
                 remove.on_click(lambda _, nid=node["id"]: self.remove_node(nid))
                 row.append(remove)
-            node_rows.append(tag(w.HBox(row), "wb-ecomap-node", f"wb-ecomap-node-{node['id']}"))
+            node_rows.append(hbox(row, "wb-ecomap-node", f"wb-ecomap-node-{node['id']}"))
         names = {n["id"]: n["label"] for n in self.nodes}
         tie_rows = []
         for i, tie in enumerate(self.ties):
             strength = tag(GDropdown(options=strengths, value=tie["strength"], disabled=self.disabled,
-                                     layout=w.Layout(width="10em")), "wb-ecomap-tie-strength-edit")
+                                     layout=shared_layout(width="10em")), "wb-ecomap-tie-strength-edit")
             direction = tag(GDropdown(options=directions, value=tie["direction"], disabled=self.disabled,
-                                      layout=w.Layout(width="12em")), "wb-ecomap-tie-direction-edit")
+                                      layout=shared_layout(width="12em")), "wb-ecomap-tie-direction-edit")
             strength.observe(self._tie_changed(tie, "strength"), names="value")
             direction.observe(self._tie_changed(tie, "direction"), names="value")
             for widget in (strength, direction):
                 widget.on_refused(lambda _w, msg: self._say([msg]))
-            remove = tag(GButton(description="削除", disabled=self.disabled, layout=w.Layout(width="5em")),
+            remove = tag(GButton(description="削除", disabled=self.disabled, layout=shared_layout(width="5em")),
                          "wb-ecomap-remove-tie")
             remove.on_click(lambda _, i=i: self.remove_tie(i))
-            ends = w.HTML(f'{esc(names.get(tie["source"], "?"))} — {esc(names.get(tie["target"], "?"))}',
-                          layout=w.Layout(width="16em"))
-            tie_rows.append(tag(w.HBox([ends, strength, direction, remove]), "wb-ecomap-tie", f"wb-ecomap-tie-{i}"))
+            ends = html(f'{esc(names.get(tie["source"], "?"))} — {esc(names.get(tie["target"], "?"))}', width="16em")
+            tie_rows.append(hbox([ends, strength, direction, remove], "wb-ecomap-tie", f"wb-ecomap-tie-{i}"))
         if not tie_rows:
-            tie_rows = [w.HTML('<div class="wb-help">まだ関係線はありません</div>')]
+            tie_rows = [html('<div class="wb-help">まだ関係線はありません</div>')]
         self.nodes_box.children = node_rows
         self.ties_box.children = tie_rows
         close_all(old)

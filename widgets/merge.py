@@ -15,7 +15,7 @@ import ipywidgets as w
 
 from casebook import vocab
 from casebook.model import field_label
-from widgets.common import GButton, GToggleButtons, close_all, esc, notice, shared_layout, tag
+from widgets.common import GButton, GToggleButtons, close_all, esc, html, notice, shared_layout, tag, vbox
 
 # Parts of a case a form does not edit: the workflow and the advisor's comments always come from the store.
 NOT_FROM_FORM = ("id", "status", "comments")
@@ -121,8 +121,8 @@ class ConflictPanel:
         self.stored: dict = {}
         self.stored_version = 0
         self.choices: dict[str, GToggleButtons] = {}
-        self.reason = tag(w.HTML(""), "wb-conflict-reason")
-        self.rows = tag(w.VBox([]), "wb-diff", "wb-conflict-rows")
+        self.reason = html("", "wb-conflict-reason")
+        self.rows = vbox([], "wb-diff", "wb-conflict-rows")
         self.merge_button = tag(GButton(description="選んだ内容で保存", button_style="warning",
                                         tooltip="各項目で選んだ方を、最新の版に重ねて保存します",
                                         layout=shared_layout(width="auto")), "wb-conflict-merge")
@@ -136,7 +136,7 @@ class ConflictPanel:
         self.all_stored.on_click(lambda _: self._choose_all(self.STORED))
         self.discard_button.on_click(lambda _: self.visible and self.on_discard())
         self.widget = tag(w.VBox([
-            w.HTML("<h3>保存が重なりました — 見比べて統合してください</h3>"), self.reason, self.rows,
+            html("<h3>保存が重なりました — 見比べて統合してください</h3>"), self.reason, self.rows,
             w.HBox([self.all_mine, self.all_stored]), w.HBox([self.merge_button, self.discard_button]),
         ], layout=w.Layout(display="none", border="2px solid #d69e2e", padding="0.5em")), "wb-conflict")
 
@@ -170,7 +170,7 @@ class ConflictPanel:
                      f'<th style="width:42%">あなたの入力（違いを色で表示）</th></tr>'
                      f'<tr><td class="wb-conflict-who">{esc(who)}</td><td>{esc(theirs)}</td>'
                      f'<td>{inline_diff(theirs, yours)}</td></tr></table>')
-            rows.append(tag(w.VBox([w.HTML(table), choice]), "wb-conflict-row"))
+            rows.append(vbox([html(table), choice], "wb-conflict-row"))
         if not rows:
             rows = [w.HTML(notice("項目の内容に違いはありません（コメントや状態だけが変わっています）。"
                                   "「選んだ内容で保存」で最新の版に重ねて保存できます。", "info"))]

@@ -20,7 +20,7 @@ import ipywidgets as w
 from casebook import vocab
 from casebook.model import AdvisorComment, describe_errors
 from widgets.common import (GButton, GDropdown, GTextarea, GToggleButtons, close_all, esc, format_time,
-                            notice, tag)
+                            hbox, html, notice, tag, vbox)
 from widgets.merge import differences, display_text, inline_diff
 
 if TYPE_CHECKING:
@@ -64,25 +64,25 @@ def comments_html(comments: list[AdvisorComment]) -> str:
 class ReviewPanel:
     def __init__(self, host: "CaseApp"):
         self.host = host
-        self.status = tag(w.HTML(""), "wb-review-status")
-        self.comments = tag(w.HTML(""), "wb-comments")
-        self.message = tag(w.HTML(""), "wb-review-message")
+        self.status = html("", "wb-review-status")
+        self.comments = html("", "wb-comments")
+        self.message = html("", "wb-review-message")
         self.comment_kind = tag(GToggleButtons(options=COMMENT_KINDS, value="advice"), "wb-comment-kind")
         self.comment_text = tag(GTextarea(placeholder="助言・ポイント整理を入力", layout=w.Layout(width="100%",
                                                                                              height="7em")),
                                 "wb-comment-text")
         self.comment_button = tag(GButton(description="コメントを追加", button_style="primary"), "wb-comment-add")
         self.comment_button.on_click(lambda _: self.add_comment())
-        self.comment_box = tag(w.VBox([w.HTML('<div class="wb-label">助言者コメントを書く</div>'), self.comment_kind,
+        self.comment_box = tag(w.VBox([html('<div class="wb-label">助言者コメントを書く</div>'), self.comment_kind,
                                        self.comment_text, self.comment_button]), "wb-comment-form")
         self.reason = tag(GTextarea(placeholder="差し戻す理由（差し戻すときは必須）",
                                     layout=w.Layout(width="100%", height="4em")), "wb-move-reason")
-        self.actions = tag(w.HBox([]), "wb-moves")
-        self.findings = tag(w.VBox([]), "wb-gate-findings")
+        self.actions = hbox([], "wb-moves")
+        self.findings = vbox([], "wb-gate-findings")
         for widget in (self.comment_kind, self.comment_text, self.reason):
             widget.on_refused(lambda _w, msg: self._say(msg, "error"))
-        self.widget = tag(w.VBox([self.status, w.HTML('<h3>助言者コメント</h3>'), self.comments, self.comment_box,
-                                  w.HTML('<h3>状態の変更</h3>'), self.reason, self.actions, self.message,
+        self.widget = tag(w.VBox([self.status, html('<h3>助言者コメント</h3>'), self.comments, self.comment_box,
+                                  html('<h3>状態の変更</h3>'), self.reason, self.actions, self.message,
                                   self.findings]), "wb-review")
 
     # --- view ----------------------------------------------------------------------------------
@@ -232,17 +232,17 @@ class HistoryPanel:
 
     def __init__(self, host: "CaseApp"):
         self.host = host
-        self.table = tag(w.HTML(""), "wb-history")
+        self.table = html("", "wb-history")
         self.version = tag(GDropdown(options=[], layout=w.Layout(width="22em")), "wb-history-version")
         self.show_button = tag(GButton(description="この版を見る"), "wb-history-show")
         self.restore_button = tag(GButton(description="この版に戻す（新しい版として保存）", button_style="warning"),
                                   "wb-history-restore")
-        self.preview = tag(w.HTML(""), "wb-diff", "wb-history-preview")
-        self.message = tag(w.HTML(""), "wb-history-message")
+        self.preview = html("", "wb-diff", "wb-history-preview")
+        self.message = html("", "wb-history-message")
         self.version.on_refused(lambda _w, msg: self._say(msg, "error"))
         self.show_button.on_click(lambda _: self.show())
         self.restore_button.on_click(lambda _: self.restore())
-        self.widget = tag(w.VBox([self.table, w.HBox([self.version, self.show_button, self.restore_button]),
+        self.widget = tag(w.VBox([self.table, hbox([self.version, self.show_button, self.restore_button]),
                                   self.message, self.preview]), "wb-history-panel")
 
     def _say(self, text: str, kind: str = "info") -> None:

@@ -15,7 +15,8 @@ from typing import Callable
 import ipywidgets as w
 
 from casebook import vocab
-from widgets.common import Field, GButton, GText, GTextarea, close_all, field_class, notice, tag
+from widgets.common import (Field, GButton, GText, GTextarea, close_all, field_class, hbox, html, notice,
+                            shared_layout, tag, vbox)
 
 COLUMNS = (("period", "line", True), ("support", "text", True), ("actors", "text", False), ("change", "text", False))
 MAX_ROWS = 200
@@ -28,12 +29,12 @@ class TimelineEditor:
         self.rows: list[dict[str, str]] = []
         self.fields: list[dict[str, Field]] = []
         self.disabled = False
-        self.rows_box = tag(w.VBox([]), "wb-tl-rows")
+        self.rows_box = vbox([], "wb-tl-rows")
         self.add_button = tag(GButton(description="＋ 行を追加", tooltip="支援の経過に1行追加します"), "wb-tl-add")
         self.add_button.on_click(lambda _: self.add_row())
-        self.message = tag(w.HTML(""), "wb-tl-message")
-        intro = w.HTML('<div class="wb-help">時期・支援内容は必須です。行の順番は ↑ ↓ で入れ替えられます。</div>')
-        self.widget = tag(w.VBox([intro, self.rows_box, self.message, self.add_button]), "wb-timeline")
+        self.message = html("", "wb-tl-message")
+        intro = html('<div class="wb-help">時期・支援内容は必須です。行の順番は ↑ ↓ で入れ替えられます。</div>')
+        self.widget = vbox([intro, self.rows_box, self.message, self.add_button], "wb-timeline")
 
     # --- data ----------------------------------------------------------------------------------
 
@@ -100,7 +101,7 @@ class TimelineEditor:
         fields: dict[str, Field] = {}
         for key, kind, required in COLUMNS:
             cls = GText if kind == "line" else GTextarea
-            widget = cls(value=row[key], disabled=self.disabled, layout=w.Layout(width="100%"),
+            widget = cls(value=row[key], disabled=self.disabled, layout=shared_layout(width="100%"),
                          placeholder="例: 2024年4月" if key == "period" else "")
             tag(widget, f"wb-tl-{key}")
             field = Field(f"timeline[{i}].{key}", widget, label=labels.get(key, key), required=required,
@@ -110,19 +111,18 @@ class TimelineEditor:
             fields[key] = field
         self.fields.append(fields)
         up = tag(GButton(description="↑", tooltip="上へ", disabled=self.disabled or i == 0,
-                         layout=w.Layout(width="3em")), "wb-tl-up")
+                         layout=shared_layout(width="3em")), "wb-tl-up")
         down = tag(GButton(description="↓", tooltip="下へ", disabled=self.disabled or i == len(self.rows) - 1,
-                           layout=w.Layout(width="3em")), "wb-tl-down")
+                           layout=shared_layout(width="3em")), "wb-tl-down")
         delete = tag(GButton(description="削除", tooltip="この行を削除", button_style="danger",
-                             disabled=self.disabled, layout=w.Layout(width="5em")), "wb-tl-delete")
+                             disabled=self.disabled, layout=shared_layout(width="5em")), "wb-tl-delete")
         up.on_click(lambda _, i=i: self.move(i, -1))
         down.on_click(lambda _, i=i: self.move(i, +1))
         delete.on_click(lambda _, i=i: self.delete(i))
-        head = w.HBox([w.HTML(f'<span class="wb-row-head">{i + 1}行目</span>', layout=w.Layout(width="5em")),
-                       up, down, delete])
+        head = hbox([html(f'<span class="wb-row-head">{i + 1}行目</span>', width="5em"), up, down, delete])
         grid = w.GridBox([fields[key].box for key, _, _ in COLUMNS],
-                         layout=w.Layout(grid_template_columns="1fr 1fr", grid_gap="0 1em", width="100%"))
-        return tag(w.VBox([head, grid]), "wb-row", "wb-tl-row", f"wb-tl-row-{i}", field_class(f"timeline[{i}]"))
+                         layout=shared_layout(grid_template_columns="1fr 1fr", grid_gap="0 1em", width="100%"))
+        return vbox([head, grid], "wb-row", "wb-tl-row", f"wb-tl-row-{i}", field_class(f"timeline[{i}]"))
 
     def _changed(self, i: int, key: str, field: Field):
         def handler(change):
