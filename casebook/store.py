@@ -26,7 +26,7 @@ from casebook import vocab
 from casebook.model import AdvisorComment, Case, Evaluation, GroupNote, Session, WardActivity
 from casebook.settings import Settings
 
-__all__ = ["Store", "CaseRecord", "HistoryEntry", "StoreError", "StaleVersionError", "NotFoundError",
+__all__ = ["Store", "CaseRecord", "CaseDigest", "HistoryEntry", "StoreError", "StaleVersionError", "NotFoundError",
            "DuplicateError", "TransitionError", "ReadOnlyError", "SessionClosedError", "migrate",
            "SCHEMA_VERSION"]
 
@@ -75,6 +75,20 @@ class CaseRecord:
     updated_at: dt.datetime
     created_by: str
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CaseDigest:
+    """A case as a batch job checks it for changes: index columns, version and a SHA-256 of the stored
+    content (the database's own JSON text), without building the Case."""
+    id: str
+    version: int
+    updated_at: dt.datetime
+    ward: str
+    fiscal_year: int
+    status: str
+    themes: tuple[str, ...]
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -474,6 +488,23 @@ class Store:
             rows = conn.execute(query).all()
         rows.sort(key=lambda r: (_WARD_ORDER.get(r.ward, 99), r.fiscal_year, r.id))
         return [_record(r) for r in rows]
+
+    def case_digests(self, *, status=None) -> list[CaseDigest]:
+        """Every case (of `status`) as a CaseDigest, in list_cases order; reads no Case object, so a
+        rebuild learns what changed since last time for the cost of hashing the stored text."""
+        import hashlib
+
+        query = sa.select(CASES.c.id, CASES.c.version, CASES.c.updated_at, CASES.c.ward, CASES.c.fiscal_year,
+                          CASES.c.status, CASES.c.themes, sa.cast(CASES.c.data, sa.Text).label("text"))
+        if status is not None:
+            wanted = [status] if isinstance(status, str) else list(status)
+            query = query.where(CASES.c.status.in_([vocab.parse_status(s) for s in wanted]))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        rows.sort(key=lambda r: (_WARD_ORDER.get(r.ward, 99), r.fiscal_year, r.id))
+        return [CaseDigest(r.id, r.version, _utc(r.updated_at), r.ward, r.fiscal_year, r.status,
+                           tuple(t for t in r.themes.split("|") if t),
+                           hashlib.sha256(r.text.encode("utf-8")).hexdigest()) for r in rows]
 
     def change_status(self, case_id: str, new_status: str, *, author: str, role: str | None,
                       base_version: int, note: str = "") -> CaseRecord:
