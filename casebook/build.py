@@ -2,9 +2,13 @@
 
     report = build_casebook(settings, params, jobs=2, force=False, scheduler=None)
 
-1. select the cases the parameter set names from the store;
+1. select the cases the parameter set names from the store — as digests (`Store.case_digests`: index
+   columns, version and a SHA-256 of the stored JSON), not as Case objects: a case whose stored
+   content is unchanged since an earlier build is not read, validated or gated again;
 2. pass each through the privacy gate (`casebook.workflow.gate` with the editor's overrides): a
-   case with a finding is not built, the report says which field, which text and why;
+   case with a finding is not built, the report says which field, which text and why. The verdict
+   is kept by the content's SHA-256 and the gate's code; a case with findings is judged again
+   whenever its overrides change;
 3. for each remaining case compute a content hash of everything that decides its page — the case
    record (without its workflow status, which the page does not show), the ward figures its
    chart shows, the parameter set's title/options, the notebook, the template folder, the source
@@ -12,12 +16,20 @@
    the cache is not executed again (unlike jupyter-cache, data changes are in the key);
 4. execute `case_page.ipynb` for the others with papermill on warm kernels (`casebook.execute`),
    in parallel threads or on Dask; render each with nbconvert (`casebook.render`). One failing
-   case is one row of the report, never the end of the build;
+   case is one row of the report, never the end of the build. Kernels start only when something
+   must be executed, as soon as that is known, and boot while the gate runs and the site is laid out;
 5. write the index pages (home, 24 wards with counts, themes, fiscal years), the search index and
-   the shared assets into a temporary folder beside `build/casebook/`, then swap it in with one
-   atomic rename: a failed or killed build leaves the previous casebook as it was.
+   the shared assets into a temporary folder beside `build/casebook/` (unchanged pages are hard
+   links into the page cache), then swap it in with one atomic rename: a failed or killed build
+   leaves the previous casebook as it was. When nothing changed at all, the casebook in place is
+   kept and only its report is renewed.
 
-The report (`BuildReport`) is returned, printed by the CLI and written to `build/casebook/report.json`.
+What was derived from each stored content (record hash, index entry, gate verdict) is kept in
+`cache/casebook/manifest.json` under the content's SHA-256 and a fingerprint of the code that
+derives it; `--force` executes every page again.
+
+The report (`BuildReport`) is returned, printed by the CLI and written to `build/casebook/report.json`;
+its exit code is non-zero when any case failed or was blocked.
 """
 
 from __future__ import annotations
@@ -44,9 +56,15 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 WARMUP = "import IPython.display\nfrom casebook import pages, store, ecomap_svg, charts"
 # Source files whose code decides what a page looks like (a change to any of them rebuilds all pages).
-PAGE_CODE = ("__init__.py", "pages.py", "ecomap_svg.py", "charts.py", "model.py", "render.py", "execute.py")
+PAGE_CODE = ("__init__.py", "pages.py", "ecomap_svg.py", "charts.py", "model.py", "render.py", "execute.py",
+             "vocab/__init__.py")
 STACK = ("papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jinja2", "mistune", "pydantic")
-GATE_CODE = ("privacy.py", "workflow.py", "model.py")
+GATE_CODE = ("privacy.py", "workflow.py", "model.py", "vocab/__init__.py")
+# Code that turns stored records into what the build keeps per case and into the site around the pages.
+SITE_CODE = ("build.py", "search.py", "render.py", "model.py", "vocab/__init__.py")
+MANIFEST_VERSION = 1
+PRUNE_AFTER_S = 30 * 24 * 3600      # cache entries no build has used for this long are forgotten
+TOUCH_EVERY_S = 24 * 3600           # "last used" marks are renewed at most daily (no writes on every build)
 
 
 class BuildError(RuntimeError):
@@ -71,7 +89,8 @@ class BuildReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        """Every selected case is in the casebook: none failed, none was blocked by the privacy gate."""
+        return not self.failed and not self.blocked
 
     @property
     def exit_code(self) -> int:
@@ -86,7 +105,9 @@ class BuildReport:
         rows = [("対象の事例", self.selected), ("実行して作成", len(self.built)), ("キャッシュから", len(self.cached)),
                 ("失敗", len(self.failed)), ("公開不可（個人情報の指摘）", len(self.blocked))]
         width = max(len(r[0]) for r in rows) * 2 + 2
-        lines = [f"事例集「{self.title}」" + ("を作りました" if self.ok else "を作りました（失敗した事例があります）"), ""]
+        missing = [what for what, rows in (("実行に失敗した事例", self.failed),
+                                            ("個人情報の指摘があり載せなかった事例", self.blocked)) if rows]
+        lines = [f"事例集「{self.title}」を作りました" + (f"（{'と、'.join(missing)}があります）" if missing else ""), ""]
         lines += [f"  {name}{' ' * (width - 2 * len(name))}{count:>6} 件" for name, count in rows]
         if self.pages_kb:
             lines.append(f"  ページの大きさ  平均 {self.pages_kb['mean']:.1f} KB ・ 最大 {self.pages_kb['max']:.1f} KB")
@@ -148,15 +169,45 @@ def code_fingerprint(templates: Path | None = None) -> str:
 
 
 def _canonical(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def page_key(case, figures, *, notebook_hash: str, code_hash: str, params: "CasebookParams") -> str:
-    """The content hash a case page is cached under."""
-    record = case.model_dump(mode="json", exclude={"status"})  # the page does not show the status
-    figs = [f.model_dump(mode="json") for f in figures] if params.options.charts else []
+def record_hash(case) -> str:
+    """The case as its page shows it (everything but the workflow status)."""
+    return _sha("record/1", _canonical(case.model_dump(mode="json", exclude={"status"})))
+
+
+def figures_hash(figures) -> str:
+    return _sha("figures/1", _canonical([f.model_dump(mode="json") for f in figures]))
+
+
+def page_key(record: str, figures: str, *, notebook_hash: str, code_hash: str, params: "CasebookParams") -> str:
+    """The content hash a case page is cached under, from `record_hash(case)` and
+    `figures_hash(the ward figures its charts show)`."""
     options = {"title": params.title, "charts": params.options.charts, "footer": params.options.footer}
-    return _sha("casebook-page/1", _canonical(record), _canonical(figs), _canonical(options), notebook_hash, code_hash)
+    return _sha("casebook-page/2", record, figures if params.options.charts else "", _canonical(options),
+                notebook_hash, code_hash)
+
+
+class _Figures:
+    """The figures hash per (ward, themes): many cases share one, and the rows are read once."""
+
+    def __init__(self, rows) -> None:
+        self.by_ward: dict[str, list] = {}
+        for r in rows:
+            self.by_ward.setdefault(r.ward, []).append(r)
+        self.memo: dict[tuple, str] = {}
+
+    def key(self, ward: str, themes) -> str:
+        k = (ward, tuple(themes))
+        if k not in self.memo:
+            from types import SimpleNamespace
+
+            from casebook.pages import ward_figures_from
+
+            case = SimpleNamespace(ward=ward, themes=list(themes))
+            self.memo[k] = figures_hash(ward_figures_from(self.by_ward.get(ward, ()), case))
+        return self.memo[k]
 
 
 # --- small persistent caches -------------------------------------------------------------------
@@ -196,6 +247,102 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+class _Manifest:
+    """What the build derived from each stored case content, by the SHA-256 of the stored JSON:
+    {"id", "record": record_hash, "entry": index-page fields, "gate": findings without overrides,
+    "seen": when a build last used it}. Dropped whole when the deriving code changes."""
+
+    def __init__(self, path: Path, fingerprint: str):
+        self.path, self.fingerprint = path, fingerprint
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        ok = isinstance(data, dict) and data.get("v") == MANIFEST_VERSION and data.get("fp") == fingerprint
+        self.cases: dict[str, dict] = data.get("cases", {}) if ok else {}
+        self.dirty = False
+        self.now = time.time()
+
+    def get(self, sha: str) -> dict | None:
+        return self.cases.get(sha)
+
+    def put(self, sha: str, derived: dict) -> dict:
+        entry = self.cases[sha] = {**derived, "seen": self.now}
+        self.dirty = True
+        return entry
+
+    def touch(self, sha: str) -> None:
+        entry = self.cases[sha]
+        if self.now - entry.get("seen", 0) > TOUCH_EVERY_S:
+            entry["seen"] = self.now
+            self.dirty = True
+
+    def save(self) -> None:
+        stale = [k for k, e in self.cases.items() if self.now - e.get("seen", 0) > PRUNE_AFTER_S]
+        for k in stale:
+            del self.cases[k]
+        if self.dirty or stale:
+            _write_atomic(self.path, json.dumps({"v": MANIFEST_VERSION, "fp": self.fingerprint, "cases": self.cases},
+                                                ensure_ascii=False, separators=(",", ":")))
+
+
+def _derive(case) -> dict:
+    """What the build needs of a case besides its page; worked out once per stored content."""
+    from casebook import vocab
+
+    return {"id": case.id, "record": record_hash(case), "gate": None,
+            "entry": [case.id, case.title, case.ward, vocab.parse_ward(case.ward).code, case.fiscal_year,
+                      list(case.themes), list(case.keywords), case.provider_role]}
+
+
+@dataclass
+class _Item:
+    """One selected case in this build."""
+    id: str
+    version: int
+    sha: str                  # SHA-256 of the stored content at `version`
+    derived: dict
+    case: object = None       # the Case, when this build had to read it
+    key: str = ""             # page key
+
+    @property
+    def title(self) -> str:
+        return self.derived["entry"][1]
+
+    @property
+    def ward(self) -> str:
+        return self.derived["entry"][2]
+
+    def entry(self):
+        from casebook.render import Entry
+
+        e = self.derived["entry"]
+        return Entry(e[0], e[1], e[2], e[3], e[4], tuple(e[5]), tuple(e[6]), e[7])
+
+
+def _read_cases(store, digests, statuses) -> dict[str, object]:
+    """The Case of each digest, exactly at the digest's version (so what is derived from it belongs to
+    that stored content even if someone saves meanwhile); a case deleted meanwhile is left out."""
+    from casebook.store import NotFoundError
+
+    if not digests:
+        return {}
+    out = {}
+    if len(digests) > 64:  # many (a first build): one query, then fix up any saved meanwhile
+        wanted = {d.id: d for d in digests}
+        for rec in store.list_cases(status=statuses):
+            d = wanted.get(rec.case.id)
+            if d is not None and rec.version == d.version:
+                out[d.id] = rec.case
+    for d in digests:
+        if d.id not in out:
+            try:
+                out[d.id] = store.case_at(d.id, d.version)
+            except NotFoundError:
+                pass
+    return out
+
+
 # --- the privacy gate ------------------------------------------------------------------------
 
 def _gate_fingerprint() -> str:
@@ -205,7 +352,8 @@ def _gate_fingerprint() -> str:
         dictionary = version("sudachidict-core") + version("sudachipy")
     except PackageNotFoundError:
         dictionary = "?"
-    return _sha(_files_hash(HERE / name for name in GATE_CODE), dictionary)
+    return _sha(_files_hash(HERE / name for name in GATE_CODE), _files_hash(sorted((HERE / "vocab").glob("*.yaml"))),
+                dictionary)
 
 
 def _gate_findings(case, overrides: list[dict]) -> list[dict]:
@@ -321,51 +469,48 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             raise BuildError(f"データベースを開けません: {type(exc).__name__}: {exc}") from exc
         executor = None
         try:
-            # 1. select
-            records = [r for r in store.list_cases(status=params.statuses) if params.selects(r.case)]
+            # 1. select: digests of the stored cases; only new or changed contents are read as Cases
+            digests = [d for d in store.case_digests(status=params.statuses) if params.selects(d)]
             activity = store.activity() if params.options.charts else []
-            report.selected = len(records)
             report.times["select"] = time.perf_counter() - t_start
 
             # 2. keys, and which pages the cache lacks
             t = time.perf_counter()
-            from casebook import pages as page_mod
-
             notebook_hash = _files_hash([notebook])
             code_hash = code_fingerprint(templates)
-            keys, missing = {}, set()
-            for rec in records:
-                figures = page_mod.ward_figures_from(activity, rec.case)
-                key = keys[rec.case.id] = page_key(rec.case, figures, notebook_hash=notebook_hash,
-                                                   code_hash=code_hash, params=params)
-                if force or not (pages_dir / f"{key}.html").exists():
-                    missing.add(rec.case.id)
+            gate_fp = _gate_fingerprint()
+            site_fp = _files_hash(HERE / name for name in SITE_CODE)
+            manifest = _Manifest(cache_root / "manifest.json", _sha(code_hash, gate_fp, site_fp))
+            fresh = _read_cases(store, [d for d in digests if manifest.get(d.sha256) is None], params.statuses)
+            items: list[_Item] = []
+            figures = _Figures(activity)
+            for d in digests:
+                derived, case = manifest.get(d.sha256), fresh.get(d.id)
+                if derived is None:
+                    if case is None:
+                        continue  # deleted since its digest was read
+                    derived = manifest.put(d.sha256, _derive(case))
+                else:
+                    manifest.touch(d.sha256)
+                e = derived["entry"]
+                item = _Item(d.id, d.version, d.sha256, derived, case)
+                item.key = page_key(derived["record"], figures.key(e[2], e[5]) if params.options.charts else "",
+                                    notebook_hash=notebook_hash, code_hash=code_hash, params=params)
+                items.append(item)
+            report.selected = len(items)
+            missing = {it.id for it in items if force or not (pages_dir / f"{it.key}.html").exists()}
             report.times["hash"] = time.perf_counter() - t
             if missing:
-                # Kernels start (in their own processes) while this process runs the privacy gate.
+                # Kernels start (in their own processes) while this process runs the gate and lays out the site.
                 executor = _start_executor(settings, report, notebook, jobs or params.options.jobs,
                                            scheduler, warm=len(missing), templates=templates)
 
-            # 3. privacy gate: findings cached by the case's content and the gate's code; the
-            #    editor's overrides are read only for the (rare) cases that have findings.
+            # 3. privacy gate
             t = time.perf_counter()
-            gate_cache = _JsonCache(cache_root / "gate.json")
-            gate_fp = _gate_fingerprint()
-            passed, gate_keys = [], set()
-            for rec in records:
-                gkey = _sha(gate_fp, _canonical(rec.case.model_dump(mode="json")))
-                gate_keys.add(gkey)
-                findings = gate_cache.get(gkey)
-                if findings is None:
-                    findings = _gate_findings(rec.case, [])
-                    gate_cache.put(gkey, findings)
-                if findings:
-                    findings = _gate_findings(rec.case, store.overrides(rec.case.id))
-                if findings:
-                    report.blocked.append({"case_id": rec.case.id, "title": rec.case.title, "findings": findings})
-                else:
-                    passed.append(rec)
-            gate_cache.save(keep=gate_keys)
+            passed = _gate(store, items, manifest, _JsonCache(cache_root / "gate.json"), gate_fp, report)
+            # The search index needs every listed case's bigrams: read what the cache lacks while the store is open.
+            grams = _search_grams(store, cache_root, passed, site_fp, manifest)
+            manifest.save()
             report.times["gate"] = time.perf_counter() - t
         except BaseException:
             if executor is not None:
@@ -374,50 +519,102 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
         finally:
             store.close()
 
-        # 4. execute + render what is not cached
-        t = time.perf_counter()
-        site_common = {"title": params.title, "root": "../", "footer": params.options.footer}
-        todo = []
-        for rec in passed:
-            if rec.case.id in missing:
-                todo.append((rec, keys[rec.case.id]))
-            else:
-                report.cached.append({"case_id": rec.case.id, "key": keys[rec.case.id]})
-        # The search index's bigrams come from the case records, not the pages: work them out now,
-        # while the kernels (started before the gate) are still booting.
-        grams = _search_docs([rec.case for rec in passed]) if executor is not None else None
-        if executor is not None:
-            _execute(executor, todo, report, settings, params, notebook, pages_dir, site_common, progress,
-                     templates)
-        report.times["execute"] = time.perf_counter() - t
-
-        # 5. the site, in a temporary folder beside the target, then one swap
-        t = time.perf_counter()
-        ok_ids = {row["case_id"] for row in report.built + report.cached}
-        ok_cases = [rec.case for rec in passed if rec.case.id in ok_ids]
-        report.site_key = _sha("site/1", code_hash, _canonical(site_common), _canonical(
-            [params.options.charts] + [[c.id, keys[c.id]] for c in ok_cases]))
-        if not report.built and not report.failed and _current_site_key(target) == report.site_key:
-            # Nothing changed: the casebook in place is this very site; only its report is renewed.
-            report.pages_kb = _previous_report(target).get("pages_kb", {})
-            report.times["site"] = time.perf_counter() - t
-        else:
-            tmp = target.with_name(f".{target.name}-tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-            try:
-                _assemble(tmp, ok_cases, keys, pages_dir, params, report, cache_root, templates, grams)
-                report.times["site"] = time.perf_counter() - t
-                report.times["total"] = time.perf_counter() - t_start
-                _write_atomic(tmp / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-                t = time.perf_counter()
-                _swap_into_place(tmp, target)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
-            report.times["swap"] = time.perf_counter() - t
-        report.times["total"] = time.perf_counter() - t_start
-        _write_atomic(target / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-        _prune(pages_dir, set(keys.values()))
+        # 4 + 5. execute what is not cached while the site is laid out around it; then one swap
+        try:
+            _execute_and_swap(report, executor, passed, missing, items, settings, params, notebook, templates,
+                              target, pages_dir, cache_root, grams, code_hash, site_fp, progress, t_start)
+        finally:
+            if executor is not None:  # kernels stop after the swap: the new casebook need not wait for them
+                executor.close()
     return report
+
+
+def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missing: set[str], items: list[_Item],
+                      settings, params, notebook: Path, templates, target: Path, pages_dir: Path, cache_root: Path,
+                      grams: dict | None, code_hash: str, site_fp: str, progress, t_start: float) -> None:
+    t = time.perf_counter()
+    site_common = {"title": params.title, "root": "../", "footer": params.options.footer}
+    todo = [it for it in passed if it.id in missing]
+    report.cached = [{"case_id": it.id, "key": it.key} for it in passed if it.id not in missing]
+
+    def site_key(ok: list[_Item]) -> str:
+        return _sha("site/2", code_hash, site_fp, _canonical(site_common),
+                    _canonical([params.options.charts] + [[it.id, it.key] for it in ok]))
+
+    report.site_key = site_key(passed)
+    if not todo and _current_site_key(target) == report.site_key:
+        # Nothing changed: the casebook in place is this very site; only its report is renewed.
+        report.pages_kb = _previous_report(target).get("pages_kb", {})
+        report.times["execute"] = 0.0
+        report.times["site"] = time.perf_counter() - t
+    else:
+        tmp = target.with_name(f".{target.name}-tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        try:
+            results = _submit(executor, todo, settings, params, notebook, site_common, templates) if todo else None
+            t_site = time.perf_counter()
+            # Optimistic: the index pages assume every page to execute succeeds (redone if one fails).
+            _assemble(tmp, passed, pages_dir, params, cache_root, templates, grams, missing)
+            report.times["site"] = time.perf_counter() - t_site
+            if todo:
+                _collect(results, todo, report, pages_dir, tmp, progress)
+            report.times["execute"] = time.perf_counter() - t
+            ok = passed
+            if report.failed:
+                failed = {f["case_id"] for f in report.failed}
+                ok = [it for it in passed if it.id not in failed]
+                report.site_key = site_key(ok)
+                t_site = time.perf_counter()
+                _write_indexes(tmp, ok, params, cache_root, templates, grams)
+                report.times["site"] += time.perf_counter() - t_site
+            sizes = [(tmp / "cases" / f"{it.id}.html").stat().st_size / 1024 for it in ok]
+            if sizes:
+                report.pages_kb = {"mean": round(sum(sizes) / len(sizes), 1), "max": round(max(sizes), 1)}
+            report.times["total"] = time.perf_counter() - t_start
+            _write_atomic(tmp / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+            t = time.perf_counter()
+            _swap_into_place(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        report.times["swap"] = time.perf_counter() - t
+    report.times["total"] = time.perf_counter() - t_start
+    _write_atomic(target / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    _prune(pages_dir, {it.key for it in items})
+
+
+def _gate(store, items: list[_Item], manifest: _Manifest, gate_cache: "_JsonCache", gate_fp: str,
+          report: BuildReport) -> list[_Item]:
+    """The items that pass the privacy gate; the others go to report.blocked with their findings.
+
+    The verdict without overrides is part of the manifest (by stored content); only a case with
+    findings has its overrides read, and its verdict with them is kept by content + overrides."""
+    passed, used = [], set()
+
+    def case_of(it: _Item):
+        if it.case is None:
+            it.case = store.case_at(it.id, it.version)
+        return it.case
+
+    for it in items:
+        findings = it.derived.get("gate")
+        if findings is None:
+            findings = it.derived["gate"] = _gate_findings(case_of(it), [])
+            manifest.dirty = True
+        if findings:
+            overrides = store.overrides(it.id)
+            if overrides:
+                okey = _sha(gate_fp, it.sha, _canonical(overrides))
+                used.add(okey)
+                findings = gate_cache.get(okey)
+                if findings is None:
+                    findings = _gate_findings(case_of(it), overrides)
+                    gate_cache.put(okey, findings)
+        if findings:
+            report.blocked.append({"case_id": it.id, "title": it.title, "findings": findings})
+        else:
+            passed.append(it)
+    gate_cache.save(keep=used)
+    return passed
 
 
 def _previous_report(target: Path) -> dict:
@@ -448,32 +645,35 @@ def _start_executor(settings, report, notebook: Path, jobs: int | None, schedule
     return executor
 
 
-def _execute(executor, todo, report, settings, params, notebook, pages_dir, site_common, progress,
-             templates) -> None:
-    from tqdm import tqdm
-
-    from casebook import vocab
+def _submit(executor, todo: list[_Item], settings, params, notebook, site_common, templates):
+    """Hand every page to the executor now; returns the iterator of its results."""
     from casebook.execute import PageJob
 
-    page_jobs = []
-    titles = {}
-    for rec, key in todo:
-        case = rec.case
-        titles[case.id] = case.title
-        site = {**site_common, "ward": case.ward, "ward_code": vocab.parse_ward(case.ward).code,
-                "case_id": case.id, "case_title": case.title}
-        page_jobs.append(PageJob(case_id=case.id, key=key, notebook=str(notebook),
-                                 parameters={"case_id": case.id, "version": rec.version,
-                                             "charts": params.options.charts},
-                                 site=site, env=settings.environ(), warmup=WARMUP,
-                                 templates=str(templates or "")))
+    env = settings.environ()
+    jobs = []
+    for it in todo:
+        e = it.derived["entry"]
+        site = {**site_common, "ward": e[2], "ward_code": e[3], "case_id": it.id, "case_title": e[1]}
+        jobs.append(PageJob(case_id=it.id, key=it.key, notebook=str(notebook),
+                            parameters={"case_id": it.id, "version": it.version, "charts": params.options.charts},
+                            site=site, env=env, warmup=WARMUP, templates=str(templates or "")))
+    return executor.map(jobs)
+
+
+def _collect(results, todo: list[_Item], report: BuildReport, pages_dir: Path, tmp: Path,
+             progress) -> None:
+    """Each result as it comes: a page into the cache and the new site, or a row of `failed`."""
+    from tqdm import tqdm
+
+    titles = {it.id: it.title for it in todo}
     pages_dir.mkdir(parents=True, exist_ok=True)
-    bar = tqdm(total=len(page_jobs) + len(report.cached), initial=len(report.cached), desc="事例ページ",
+    bar = tqdm(total=len(todo) + len(report.cached), initial=len(report.cached), desc="事例ページ",
                unit="件", disable=(None if progress is None else not progress), file=sys.stderr)
     try:
-        for res in executor.map(page_jobs):
+        for res in results:
             if res.ok:
                 _write_atomic(pages_dir / f"{res.key}.html", res.html)
+                _place(pages_dir / f"{res.key}.html", tmp / "cases" / f"{res.case_id}.html")
                 report.built.append({"case_id": res.case_id, "key": res.key, "seconds": round(res.seconds, 3),
                                      "execute_seconds": round(res.execute_seconds, 3),
                                      "render_seconds": round(res.render_seconds, 3), "worker": res.worker})
@@ -483,64 +683,116 @@ def _execute(executor, todo, report, settings, params, notebook, pages_dir, site
             bar.update(1)
     finally:
         bar.close()
-        executor.close()
-    order = {rec.case.id: i for i, (rec, _k) in enumerate(todo)}
+    order = {it.id: i for i, it in enumerate(todo)}
     report.built.sort(key=lambda r: order[r["case_id"]])
     report.failed.sort(key=lambda r: order[r["case_id"]])
 
 
-def _search_docs(cases) -> dict[str, tuple]:
-    """Each case's row in the search results and its bigram set."""
-    from casebook import search, vocab
+# --- the search index ----------------------------------------------------------------------------
 
-    return {c.id: ((c.id, c.title, c.ward, vocab.format_fiscal_year(c.fiscal_year), f"cases/{c.id}.html"),
-                   search.bigrams(search.case_text(c))) for c in cases}
+def _search_key(items, site_fp: str) -> str:
+    return _sha("search/2", site_fp, *(f"{it.id}:{it.derived['record']}" for it in items))
 
 
-def _assemble(tmp: Path, cases, keys: dict[str, str], pages_dir: Path, params, report: BuildReport,
-              cache_root: Path, templates: Path | None, grams: dict[str, tuple]) -> None:
-    from casebook import render, search
+def _search_grams(store, cache_root: Path, passed: list[_Item], site_fp: str, manifest: _Manifest) -> dict | None:
+    """{record hash: bigrams} for every passed case — or None when the search index for exactly
+    these cases is already in the cache. Bigrams are kept by record hash in search-grams.json."""
+    from casebook import search
 
-    templates = Path(templates or render.TEMPLATES)
+    if (cache_root / "search" / f"{_search_key(passed, site_fp)}.js").exists():
+        return None
+    path = cache_root / "search-grams.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        known = data["grams"] if data.get("fp") == site_fp else {}
+    except (OSError, ValueError, KeyError, AttributeError):
+        known = {}
+    grams, added = {}, False
+    for it in passed:
+        rh = it.derived["record"]
+        if rh not in known:
+            case = it.case if it.case is not None else store.case_at(it.id, it.version)
+            known[rh] = " ".join(sorted(search.bigrams(search.case_text(case))))
+            added = True
+        grams[rh] = known[rh].split(" ") if known[rh] else []  # distinct already: no set needed
+    live = {e["record"] for e in manifest.cases.values()}
+    if added or set(known) - live:
+        _write_atomic(path, json.dumps({"fp": site_fp, "grams": {k: v for k, v in known.items() if k in live}},
+                                       ensure_ascii=False, separators=(",", ":")))
+    return grams
+
+
+# --- assembling the site -------------------------------------------------------------------------
+
+def _assemble(tmp: Path, items: list[_Item], pages_dir: Path, params, cache_root: Path,
+              templates: Path | None, grams: dict | None, missing: set[str]) -> None:
+    """The new site in `tmp`: cached pages (hard links), assets, index pages and search index.
+    Pages still executing (`missing`) are placed by `_collect` as they arrive."""
+    from casebook import render
+
+    templates_dir = Path(templates or render.TEMPLATES)
     (tmp / "cases").mkdir(parents=True)
     (tmp / "assets").mkdir()
-    sizes = []
-    for case in cases:
-        src = pages_dir / f"{keys[case.id]}.html"
-        _place(src, tmp / "cases" / f"{case.id}.html")
-        sizes.append(src.stat().st_size / 1024)
-    if sizes:
-        report.pages_kb = {"mean": round(sum(sizes) / len(sizes), 1), "max": round(max(sizes), 1)}
-    shutil.copyfile(templates / "casebook.css", tmp / "assets" / "casebook.css")
-    shutil.copyfile(templates / "search.js", tmp / "assets" / "search.js")
-    entries = [render.Entry.of(c) for c in cases]
+    for it in items:
+        if it.id not in missing:
+            _place(pages_dir / f"{it.key}.html", tmp / "cases" / f"{it.id}.html")
+    shutil.copyfile(templates_dir / "casebook.css", tmp / "assets" / "casebook.css")
+    shutil.copyfile(templates_dir / "search.js", tmp / "assets" / "search.js")
+    _write_indexes(tmp, items, params, cache_root, templates, grams)
+
+
+def _write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templates: Path | None,
+                   grams: dict | None) -> None:
+    """Home, ward/theme/year pages and the search index for exactly `items`."""
+    from casebook import render, search, vocab
+
+    templates_dir = Path(templates or render.TEMPLATES)
+    entries = [it.entry() for it in items]
     for path, html in render.render_site(entries, title=params.title, footer=params.options.footer,
-                                         templates=templates).items():
+                                         templates=templates_dir).items():
         out = tmp / path
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")
-    # The search index depends only on the listed cases' content: reuse the file when that is unchanged.
-    index_key = _sha("search/1", *(f"{c.id}:{keys[c.id]}" for c in cases))
-    cached_index = cache_root / "search" / f"{index_key}.js"
+    site_fp = _files_hash(HERE / name for name in SITE_CODE)
+    cached_index = cache_root / "search" / f"{_search_key(items, site_fp)}.js"
     if not cached_index.exists():
+        if grams is None:  # a page failed after the index of all pages came from the cache
+            grams = _grams_from_index(tmp / "assets" / "search-index.js", items)
         for old in (cache_root / "search").glob("*.js"):
             old.unlink(missing_ok=True)
-        grams = grams or _search_docs(cases)
-        _write_atomic(cached_index, search.index_js(search.build_index([grams[c.id] for c in cases])))
-    _place(cached_index, tmp / "assets" / "search-index.js")
+        docs = [((e.id, e.title, e.ward, vocab.format_fiscal_year(e.fiscal_year), f"cases/{e.id}.html"),
+                 grams[it.derived["record"]]) for it, e in zip(items, entries)]
+        _write_atomic(cached_index, search.index_js(search.build_index(docs)))
+    dst = tmp / "assets" / "search-index.js"
+    dst.unlink(missing_ok=True)
+    _place(cached_index, dst)
 
 
-PRUNE_AFTER_S = 30 * 24 * 3600
+def _grams_from_index(path: Path, items: list[_Item]) -> dict:
+    """{record hash: bigram set} recovered from a search index file (its postings inverted)."""
+    text = path.read_text(encoding="utf-8")
+    index = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))
+    by_doc: dict[int, set[str]] = {}
+    for gram, docs in index["grams"].items():
+        for n in docs:
+            by_doc.setdefault(n, set()).add(gram)
+    row_of = {row[0]: n for n, row in enumerate(index["docs"])}
+    return {it.derived["record"]: by_doc.get(row_of[it.id], set()) for it in items}
 
 
 def _prune(pages_dir: Path, used: set[str]) -> None:
-    """Mark the pages this build used, forget those no build has used for 30 days (other parameter
-    sets share the cache, so a page unused by this one may still be wanted)."""
+    """Mark the pages this build used (at most daily), forget those no build has used for 30 days
+    (other parameter sets share the cache, so a page unused by this one may still be wanted)."""
     if not pages_dir.exists():
         return
     now = time.time()
-    for p in pages_dir.glob("*.html"):
-        if p.stem in used:
-            os.utime(p, (now, now))
-        elif now - p.stat().st_mtime > PRUNE_AFTER_S:
-            p.unlink(missing_ok=True)
+    with os.scandir(pages_dir) as it:
+        for entry in it:
+            if not entry.name.endswith(".html"):
+                continue
+            age = now - entry.stat().st_mtime
+            if entry.name[:-5] in used:
+                if age > TOUCH_EVERY_S:
+                    os.utime(entry.path, (now, now))
+            elif age > PRUNE_AFTER_S:
+                os.unlink(entry.path)

@@ -83,6 +83,17 @@ _FREEZE = "__import__('gc').collect(); __import__('gc').freeze()"
 _RESET = '__import__("_casebook_kernel").reset()'
 
 
+def skip_unused_iri_grammar() -> None:
+    """Keep jsonschema from building the `rfc3987_syntax` IRI grammars on import (~1.2 s of CPU,
+    jsonschema issue #1428): nbformat, which papermill and nbconvert import, validates notebooks
+    against schemas with no `iri` format, so only that unused format checker goes missing. Applied
+    only in a process that has not imported jsonschema yet; its other format checkers are kept."""
+    import sys
+
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # `from rfc3987_syntax import …` → ImportError, which jsonschema skips
+
+
 class KernelResetError(RuntimeError):
     """A warm kernel could not be reset; it is discarded and a new one started."""
 
@@ -376,6 +387,7 @@ def _thread_context() -> contextvars.Context:
 
 
 def _run_page(job: PageJob) -> PageResult:
+    skip_unused_iri_grammar()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -426,10 +438,12 @@ class LocalExecutor:
         n = max(0, min(n, self.jobs))
         if not n:
             return
+        skip_unused_iri_grammar()  # before any thread imports nbformat
         full_env = {**os.environ, **env}
         barrier = threading.Barrier(n)
 
         def imports() -> None:
+            skip_unused_iri_grammar()
             import papermill  # noqa: F401
             import papermill.engines  # noqa: F401
             from casebook import render  # noqa: F401
@@ -456,16 +470,21 @@ class LocalExecutor:
             self._pool.submit(warm)
 
     def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
+        """Submit every job now (the caller works meanwhile); iterate the results as they finish."""
         from concurrent.futures import as_completed
 
         futures = {self._pool.submit(run_page, job): job for job in jobs}
-        for fut in as_completed(futures):
-            try:
-                yield fut.result()
-            except Exception as exc:
-                job = futures[fut]
-                yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
-                                                              "evalue": str(exc)})
+
+        def results() -> Iterator[PageResult]:
+            for fut in as_completed(futures):
+                try:
+                    yield fut.result()
+                except Exception as exc:
+                    job = futures[fut]
+                    yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
+                                                                  "evalue": str(exc)})
+
+        return results()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -490,28 +509,36 @@ class DaskExecutor:
         self.client = Client(scheduler, timeout="15s") if self._own else scheduler
 
     def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
+        """Submit every job now (the caller works meanwhile); iterate the results as they finish."""
         from distributed import as_completed
 
         jobs = list(jobs)
         if not jobs:
-            return
+            return iter(())
         futures = self.client.map(run_page, jobs, key=[f"casebook-page-{j.key[:16]}-{j.case_id}" for j in jobs],
                                   pure=False)
         by_future = dict(zip(futures, jobs))
-        for fut in as_completed(futures):
-            job = by_future[fut]
-            try:
-                yield fut.result()
-            except Exception as exc:
-                yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
-                                                              "evalue": str(exc)})
+
+        def results() -> Iterator[PageResult]:
+            for fut in as_completed(futures):
+                job = by_future[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:
+                    yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
+                                                                  "evalue": str(exc)})
+
+        return results()
 
     def close(self) -> None:
+        if self.client is None:
+            return
         try:
             self.client.run(_shutdown_worker_kernels)
         finally:
             if self._own:
                 self.client.close()
+            self.client = None
 
 
 def make_executor(jobs: int = 2, scheduler=None):

@@ -219,19 +219,41 @@ def test_a_case_the_page_refuses_is_reported_with_cell_and_message_and_the_rest_
 
 
 def test_a_case_with_personal_information_is_blocked_with_field_and_text(settings):
+    from casebook.store import Store
+    from casebook.workflow import gate
+
     gen = _gen()
     leaky = gen.make_cases(6)[5].model_dump()
     leaky["id"] = "2024-27116-05"
     leaky["person"]["life_history"] = "山田太郎さんは電話番号 06-6771-1234 で連絡がつく。"
     cases = fill(settings, 3, [Case.model_validate(leaky)])
-    report = build(settings)
-    assert [b["case_id"] for b in report.blocked] == ["2024-27116-05"]
-    findings = report.blocked[0]["findings"]
+    proc = subprocess.run([WORKBENCH, "build", "--jobs", "2"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, "a blocked case makes the build say so in its exit code"
+    assert "個人情報の指摘があり載せなかった事例があります" in proc.stdout and "公開不可 2024-27116-05" in proc.stdout
+    assert "06-6771-1234" in proc.stdout
+    report = json.loads((settings.casebook_dir / "report.json").read_text(encoding="utf-8"))
+    assert [b["case_id"] for b in report["blocked"]] == ["2024-27116-05"] and report["failed"] == []
+    findings = report["blocked"][0]["findings"]
     assert any(f["field"] == "person.life_history" and "06-6771-1234" in f["text"] for f in findings), findings
     assert all(f["label"].startswith("本人・世帯の状況") for f in findings)
-    assert len(report.built) == 3 and report.ok
+    assert len(report["built"]) == 3
     assert not (settings.casebook_dir / "cases" / "2024-27116-05.html").exists()
-    assert "公開不可 2024-27116-05" in report.summary()
+    assert "2024-27116-05" not in (settings.casebook_dir / "assets" / "search-index.js").read_text(encoding="utf-8")
+
+    # The verdict is remembered for the same text: a rebuild blocks it again without rebuilding the rest.
+    again = build(settings)
+    assert [b["case_id"] for b in again.blocked] == ["2024-27116-05"] and not again.built
+    assert again.exit_code == 1 and not again.ok
+
+    # An editor judges every finding harmless, with a reason: the next build publishes the case.
+    with Store.open(settings) as store:
+        for b in gate(store.get_case("2024-27116-05").case):
+            store.record_override("2024-27116-05", field=b.field, kind=b.finding.kind, text=b.finding.text,
+                                  editor="編集者D", reason="架空の事例の記述であり、実在の人物・番号ではない")
+    cleared = build(settings)
+    assert [b["case_id"] for b in cleared.built] == ["2024-27116-05"] and not cleared.blocked
+    assert cleared.ok and cleared.exit_code == 0 and len(cleared.cached) == len(cases) - 1
+    assert (settings.casebook_dir / "cases" / "2024-27116-05.html").exists()
 
 
 def test_a_killed_build_leaves_the_previous_casebook_as_it_was(settings):
