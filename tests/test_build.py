@@ -318,3 +318,55 @@ def test_the_same_build_runs_on_a_dask_cluster(settings):
     assert {b["case_id"] for b in report.built} == {c.id for c in cases}
     assert all(b["worker"] for b in report.built)
     assert (settings.casebook_dir / "cases" / f"{cases[0].id}.html").exists()
+
+
+def test_case_digests_change_with_the_stored_content_on_both_backends(store_url):
+    """What a rebuild relies on to skip reading a case: its digest changes whenever its content does."""
+    from casebook.store import Store
+
+    cases = _gen().make_cases(3)
+    with Store(store_url) as store:
+        store.import_all(cases=cases, author="test")
+        before = {d.id: d for d in store.case_digests(status="approved")}
+        assert list(before) == [r.case.id for r in store.list_cases(status="approved")]
+        assert before[cases[0].id].themes == tuple(cases[0].themes) and before[cases[0].id].version == 1
+        rec = store.get_case(cases[1].id)
+        store.save_case(rec.case.model_copy(update={"title": "見直した題名"}), author="編集者C", base_version=rec.version)
+        store.import_all(cases=[cases[2]], author="test")  # identical content: left alone
+        after = {d.id: d for d in store.case_digests()}
+    assert after[cases[1].id].sha256 != before[cases[1].id].sha256 and after[cases[1].id].version == 2
+    assert after[cases[0].id] == before[cases[0].id] and after[cases[2].id] == before[cases[2].id]
+
+
+def test_a_status_change_rereads_the_case_but_keeps_its_page_and_a_page_that_now_fails_leaves_index_and_search(
+        settings, tmp_path):
+    from casebook.store import Store
+
+    cases = fill(settings, 4)
+    assert len(build(settings).built) == 4
+    with Store.open(settings) as store:  # approved → published: a new version, the same page
+        rec = store.get_case(cases[1].id)
+        store.change_status(cases[1].id, "published", author="編集者D", role="editor", base_version=rec.version)
+    again = build(settings)
+    assert not again.built and len(again.cached) == 4 and again.ok
+
+    # A notebook that refuses one case: every page runs again (new notebook), that one fails, and the
+    # index pages and the search index — both taken from the cache before the run — leave it out.
+    notebook = tmp_path / "case_page.ipynb"
+    nb = json.loads((REPO / "notebooks" / "case_page.ipynb").read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "id": "refuse-one", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": f"if case_id == {cases[2].id!r}:\n    raise RuntimeError('この事例は載せません')"})
+    notebook.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    report = build(settings, notebook=notebook)
+    assert [f["case_id"] for f in report.failed] == [cases[2].id] and "この事例は載せません" in report.failed[0]["evalue"]
+    assert len(report.built) == 3 and report.exit_code == 1
+    out = settings.casebook_dir
+    assert not (out / "cases" / f"{cases[2].id}.html").exists()
+    assert cases[2].id not in (out / "index.html").read_text(encoding="utf-8")
+    assert cases[2].id not in (out / "assets" / "search-index.js").read_text(encoding="utf-8")
+    from casebook import search
+
+    text = (out / "assets" / "search-index.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))
+    assert [row[0] for row in index["docs"]] == [c.id for c in cases if c.id != cases[2].id]
+    assert search.search(index, "見守り") == [0, 1, 2], "every remaining case is still found"
