@@ -162,10 +162,13 @@ def code_fingerprint(templates: Path | None = None) -> str:
     """Everything outside the case that decides a page: page code, vocabulary, templates, stack versions."""
     from casebook import __version__, render
 
+    def page_templates(folder: Path) -> list[Path]:  # the report template decides no case page
+        return [p for p in render.template_files(folder) if render.REPORT_TEMPLATE not in p.parts]
+
     vocab_files = sorted((HERE / "vocab").glob("*.yaml"))
-    other = _files_hash(render.template_files(templates)) if templates else ""
+    other = _files_hash(page_templates(templates)) if templates else ""
     return _sha(__version__, _files_hash(HERE / name for name in PAGE_CODE), _files_hash(vocab_files),
-                _files_hash(render.template_files()), other, _stack_versions())
+                _files_hash(page_templates(render.TEMPLATES)), other, _stack_versions())
 
 
 def _canonical(obj) -> str:

@@ -4,6 +4,10 @@
   nbconvert template folder `templates/nbconvert/casebook_page` (extends the stock `lab` one):
   input hidden, prompts hidden, cells tagged `remove_cell` dropped, one linked stylesheet, and no
   script, MathJax, require.js, widget renderer or font from anywhere.
+- `render_report_page(nb, title=…, breadcrumb=…)`: an executed notebook → one standalone offline
+  page (a session report, …) through `templates/nbconvert/report_page`: the same cell markup and
+  stylesheet, no casebook navigation, the caller's own breadcrumb or none; the stylesheet inlined
+  (default) or linked beside the page (`copy_stylesheet(folder)` puts it there).
 - `render_site(...)`: the index pages (home with the search box, by ward — all 24 with counts —,
   by theme, by fiscal year) from Jinja templates under `templates/site/` with autoescape on.
 - `template_files()`: every file that decides how a page looks, for the build's cache key.
@@ -21,6 +25,7 @@ from casebook import vocab
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAGE_TEMPLATE = "casebook_page"   # templates/nbconvert/casebook_page (extends the stock "lab")
+REPORT_TEMPLATE = "report_page"   # templates/nbconvert/report_page (extends the stock "lab")
 STYLESHEET = TEMPLATES / "casebook.css"
 
 _local = threading.local()
@@ -57,10 +62,10 @@ def _exporter_class():
     return CasebookPageExporter
 
 
-def _exporter(templates: Path = TEMPLATES):
-    """One exporter per thread and template folder: building one compiles the templates (~0.2 s)."""
+def _exporter(templates: Path = TEMPLATES, template_name: str = PAGE_TEMPLATE):
+    """One exporter per thread, template folder and template: building one compiles the templates (~0.2 s)."""
     exporters = _local.__dict__.setdefault("exporters", {})
-    exporter = exporters.get(str(templates))
+    exporter = exporters.get((str(templates), template_name))
     if exporter is None:
         from traitlets.config import Config
 
@@ -69,7 +74,7 @@ def _exporter(templates: Path = TEMPLATES):
         config.TagRemovePreprocessor.enabled = True
         exporter = _exporter_class()(
             config=config,
-            template_name=PAGE_TEMPLATE,
+            template_name=template_name,
             extra_template_basedirs=[str(Path(templates) / "nbconvert")],
             exclude_input=True,
             exclude_input_prompt=True,
@@ -78,7 +83,7 @@ def _exporter(templates: Path = TEMPLATES):
             # None of these is used by our template; set to '' so a stray include cannot fetch.
             require_js_url="", mathjax_url="", widget_renderer_url="", jupyter_widgets_base_url="",
         )
-        exporters[str(templates)] = exporter
+        exporters[(str(templates), template_name)] = exporter
     return exporter
 
 
@@ -88,6 +93,38 @@ def render_case_page(nb, site: dict, templates: Path | str = TEMPLATES) -> str:
     folder laid out like casebook/templates (the default)."""
     body, _resources = _exporter(Path(templates)).from_notebook_node(nb, resources={"casebook": dict(site)})
     return body
+
+
+def render_report_page(nb, *, title: str, site_title: str = "",
+                       breadcrumb: Sequence[tuple[str, str | None]] = (), footer: str = "",
+                       stylesheet: str | None = None, lang: str = "ja", templates: Path | str = TEMPLATES) -> str:
+    """HTML of one standalone page for an executed notebook that is not a case page (a session
+    report, …). Input and prompts hidden, cells tagged `remove_cell` dropped, no casebook navigation.
+
+    `site_title`: a plain header band ('' for none). `breadcrumb`: (label, href) pairs, href None for
+    a plain label (the last one is the current page); () for none. `stylesheet`: None inlines the
+    shared stylesheet (the page then stands alone), or a relative href where `copy_stylesheet` put it.
+    Every value is HTML-escaped."""
+    templates = Path(templates)
+    css = ""
+    if stylesheet is None:
+        css = (templates / "casebook.css").read_text(encoding="utf-8")
+        if "</style" in css.lower():  # our own file; this would end the <style> element early
+            raise ValueError("casebook.css must not contain '</style'")
+    context = {"title": title, "site_title": site_title, "footer": footer, "lang": lang, "stylesheet": css,
+               "stylesheet_href": stylesheet or "", "breadcrumb": [(str(label), href) for label, href in breadcrumb]}
+    body, _resources = _exporter(templates, REPORT_TEMPLATE).from_notebook_node(nb, resources={"report_page": context})
+    return body
+
+
+def copy_stylesheet(folder: Path | str, templates: Path | str = TEMPLATES, name: str = "casebook.css") -> str:
+    """Copy the shared stylesheet into `folder`; returns its file name, the href to give render_report_page."""
+    import shutil
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(templates) / "casebook.css", folder / name)
+    return name
 
 
 # --- index pages ---------------------------------------------------------------------------------

@@ -629,18 +629,16 @@ def report(session_id: str, settings: Settings | None = None, *, notebooks_dir: 
 
 
 def _render(executed: Path, html: Path, session: Session) -> None:
-    """Through the casebook's own offline nbconvert template (casebook.render), like a case page.
-
-    Its header links into the casebook; from build/sessions/<id>/ that is ../../casebook/.
-    """
+    """Through the shared offline report page (casebook.render.render_report_page): the casebook's
+    stylesheet inlined, no casebook navigation, so the file stands alone wherever it is copied."""
     import nbformat
 
     from casebook import render
 
     nb = nbformat.read(str(executed), as_version=4)
-    with_session = {"title": "大阪市社協 研修会の記録", "root": "../../casebook/", "ward": "研修会",
-                    "ward_code": "index", "case_id": session.id, "case_title": f"{session.title} 実施報告",
-                    "footer": "研修会の実施報告（workbench session report）"}
+    page = render.render_report_page(nb, title=f"{session.title} 実施報告", site_title="大阪市社協 研修会の記録",
+                                     breadcrumb=[("研修会", None), (session.id, None)],
+                                     footer="研修会の実施報告（workbench session report）")
     tmp = html.with_suffix(".html.tmp")
-    tmp.write_text(render.render_case_page(nb, with_session), encoding="utf-8")
+    tmp.write_text(page, encoding="utf-8")
     tmp.replace(html)  # a reader never sees half a report

@@ -239,6 +239,40 @@ def _stdout(nb) -> str:
     return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
 
 
+def _executed_notebook(html: str):
+    """A notebook as papermill leaves it: a code cell whose input must stay hidden, its HTML output."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("説明（載せない）", metadata={"tags": ["remove_cell"]}),
+                nbformat.v4.new_code_cell("secret_variable = 1\ndisplay(HTML(report))", outputs=[
+                    nbformat.v4.new_output("display_data", data={"text/html": html})])]
+    return nb
+
+
+def test_a_report_page_stands_alone_with_its_own_breadcrumb_and_the_shared_stylesheet(tmp_path):
+    from casebook import render
+
+    nb = _executed_notebook('<h1 class="cb-title">研修会 実施報告</h1><p>参加者 40 人</p>')
+    html = render.render_report_page(nb, title="<script>alert(1)</script>研修会 実施報告",
+                                     site_title="大阪市社協 研修会の記録",
+                                     breadcrumb=[("研修会", None), ("2024-kiso2", None)], footer="{{ 7*7 }} 報告")
+    assert "参加者 40 人" in html and "研修会 実施報告</h1>" in html
+    assert "secret_variable" not in html and "説明（載せない）" not in html, "input and remove_cell are hidden"
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;研修会 実施報告 | 大阪市社協 研修会の記録</title>" in html
+    assert '<li>研修会</li>' in html and '<li aria-current="page">2024-kiso2</li>' in html
+    assert "{{ 7*7 }} 報告" in html
+    # No casebook navigation, no link out of the page: the shared stylesheet is inside it.
+    assert "区から探す" not in html and "<a " not in html and "<link" not in html
+    assert pages.stylesheet().strip()[:200] in html
+    assert re.search(r"https?://(?!www\.w3\.org/)", html) is None
+
+    bare = render.render_report_page(nb, title="報告", stylesheet=render.copy_stylesheet(tmp_path))
+    assert '<link rel="stylesheet" href="casebook.css">' in bare and "<style>" not in bare
+    assert (tmp_path / "casebook.css").read_text(encoding="utf-8") == pages.stylesheet()
+    assert "cb-breadcrumb" not in bare and "cb-site-header" not in bare and "cb-footer" not in bare
+
+
 @pytest.mark.slow
 def test_percent_reset_leaves_state_behind_and_the_warm_engine_clears_it(tmp_path):
     import papermill
