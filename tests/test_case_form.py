@@ -4,6 +4,7 @@ see after each action, and that every check holds in the callbacks themselves.""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 
 import pytest
@@ -320,7 +321,10 @@ def test_a_draft_is_saved_a_moment_after_typing_stops(store):
         await asyncio.sleep(0.6)
         return app
 
-    app = asyncio.run(scenario())
+    # pytest-playwright's sync API keeps an event loop running in this thread once a browser test
+    # has run, so the scenario gets a loop of its own in a worker thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        app = pool.submit(asyncio.run, scenario()).result()
     record = store.list_cases()[0]
     assert record.case.title == "自動保存の確認（続き）" and record.version == 1
     assert "自動保存しました" in app.status.html.value
