@@ -446,8 +446,8 @@ def build(
 ) -> None:
     """事例集をつくる: 事例ごとにノートブックを実行し、索引と検索のついた HTML を build/casebook/ に書き出す。
 
-    終了コード 1: 実行に失敗した事例がある（ほかの事例のページはできている）、
-    またはパラメータファイルの誤り（何も実行しない）。
+    終了コード 1: 実行に失敗した事例、または個人情報の指摘で載せなかった事例がある（ほかの事例の
+    ページはできている。どれがなぜかは最後の表に出る）、またはパラメータファイルの誤り（何も実行しない）。
     """
     from casebook.build import BuildError, build_casebook
     from casebook.params import ParamsError, load_casebook_params
