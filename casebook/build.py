@@ -483,7 +483,11 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             code_hash = code_fingerprint(templates)
             gate_fp = _gate_fingerprint()
             site_fp = _files_hash(HERE / name for name in SITE_CODE)
-            manifest = _Manifest(cache_root / "manifest.json", _sha(code_hash, gate_fp, site_fp))
+            # What is derived from a stored record depends on the model, vocabulary, gate and site code,
+            # and pydantic's version — not on the notebook or templates (those are in the page keys).
+            manifest = _Manifest(cache_root / "manifest.json", _sha(gate_fp, site_fp, _stack_versions()))
+            if force:  # everything is read, gated and executed again
+                manifest.cases = {}
             fresh = _read_cases(store, [d for d in digests if manifest.get(d.sha256) is None], params.statuses)
             items: list[_Item] = []
             figures = _Figures(activity)
