@@ -623,7 +623,10 @@ def publish(
     typer.echo(report.summary())
     if static_only:
         return
-    server = serve_published(port=port, pool_size=pool)
+    try:
+        server = serve_published(port=port, pool_size=pool)
+    except (PublishError, RuntimeError, TimeoutError) as exc:  # e.g. the port is taken: the log tail says so
+        raise fail(f"公開ページのサーバーを起動できませんでした（ポート {port}）:\n{exc}")
     typer.echo(f"24区ダッシュボード: {server.page_url(DASHBOARD_NOTEBOOK)}")
     typer.echo(f"事例集:             {server.page_url(BROWSER_NOTEBOOK)}")
     typer.echo(f"ログ: {server.log_path}")

@@ -260,8 +260,13 @@ def serve_published(settings: Settings | None = None, *, port: int = 0, pool_siz
     if not snapshot.is_file():
         raise PublishError(f"公開用スナップショットがありません: {snapshot}（先に workbench publish を実行してください）")
     root = Path(notebooks_dir or PUBLISHED_NOTEBOOKS_DIR)
+    if port and not _port_free(port):
+        raise PublishError(f"ポート {port} は既に使われています（別のポートを --port で指定してください）")
     opts = VoilaOptions(root=root, port=port or free_port(), pool_size=pool_size, max_kernels=max_kernels,
-                        cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval)
+                        cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval,
+                        # A taken port must fail, not silently move on to the next one (wait_ready
+                        # would then find the other server on the asked-for port).
+                        extra_args=["--Voila.port_retries=0"])
     log_path = log_path or settings.publish_dir / "voila.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = published_environ(snapshot, settings)
@@ -277,6 +282,18 @@ def serve_published(settings: Settings | None = None, *, port: int = 0, pool_siz
             server.stop()
             raise
     return server
+
+
+def _port_free(port: int, host: str = "127.0.0.1") -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as tornado binds: TIME_WAIT is no clash
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 # --- the static export ---------------------------------------------------------------------------------
