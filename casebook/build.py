@@ -26,7 +26,7 @@
 
 What was derived from each stored content (record hash, index entry, gate verdict) is kept in
 `cache/casebook/manifest.json` under the content's SHA-256 and a fingerprint of the code that
-derives it; `--force` executes every page again.
+derives it; `--force` reads, gates and executes every case again.
 
 The report (`BuildReport`) is returned, printed by the CLI and written to `build/casebook/report.json`;
 its exit code is non-zero when any case failed or was blocked.
