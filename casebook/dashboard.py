@@ -98,7 +98,8 @@ class Catalog:
         known = [f for f in _vocab_figures() if (f.name, f.theme) in present]
         extra = sorted({Figure(n, t, u) for (n, t), u in present.items()} - set(known),
                        key=lambda f: (_theme_order(f.theme), f.name))
-        return [f for f in known + extra if theme is None or f.theme == theme]
+        ordered = sorted(known, key=lambda f: _theme_order(f.theme)) + extra   # stable: vocabulary order within a theme
+        return [f for f in ordered if theme is None or f.theme == theme]
 
     def themes(self) -> list[str]:
         return sorted({f.theme for f in self.figures()}, key=_theme_order)
