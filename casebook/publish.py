@@ -263,10 +263,7 @@ def serve_published(settings: Settings | None = None, *, port: int = 0, pool_siz
     if port and not _port_free(port):
         raise PublishError(f"ポート {port} は既に使われています（別のポートを --port で指定してください）")
     opts = VoilaOptions(root=root, port=port or free_port(), pool_size=pool_size, max_kernels=max_kernels,
-                        cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval,
-                        # A taken port must fail, not silently move on to the next one (wait_ready
-                        # would then find the other server on the asked-for port).
-                        extra_args=["--Voila.port_retries=0"])
+                        cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval)
     log_path = log_path or settings.publish_dir / "voila.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = published_environ(snapshot, settings)

@@ -48,6 +48,7 @@ def voila_argv(opts: VoilaOptions) -> list[str]:
         sys.executable, "-m", "voila", str(opts.root),
         "--no-browser",
         f"--port={opts.port}",
+        "--Voila.port_retries=0",  # a taken port is an error, never a silent move to the next one
         f"--Voila.ip={opts.host}",
         "--strip_sources=True",
         f"--show_tracebacks={opts.show_tracebacks}",
