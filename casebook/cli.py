@@ -622,6 +622,9 @@ def publish(
         typer.echo(note, err=True)
     typer.echo(report.summary())
     if static_only:
+        # Like a build with a blocked case: the rest is published, but a script must see the refusal.
+        if report.refused:
+            raise typer.Exit(1)
         return
     try:
         server = serve_published(port=port, pool_size=pool)
