@@ -48,9 +48,8 @@ def header_html(session: Session, case_titles: Sequence[tuple[str, str]] = ()) -
             ("検討事例", "、".join(f"{t}（{i}）" for i, t in case_titles))]
     body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows if v)
     state = "終了" if session.closed else "開催中（未終了）"
-    from casebook import pages  # the casebook's stylesheet inline: the report is styled on its own
-
-    return (f'<style>{pages.stylesheet()}{CSS}</style><div class="wb-report"><h1>{_e(session.title)} 実施報告</h1>'
+    # The shared stylesheet comes with the page (render.render_report_page); only the report's own rules here.
+    return (f'<style>{CSS}</style><div class="wb-report"><h1>{_e(session.title)} 実施報告</h1>'
             f"<table>{body}<tr><th>状態</th><td>{_e(state)}</td></tr></table></div>")
 
 
