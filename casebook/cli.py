@@ -13,7 +13,6 @@ Errors meant for the user are printed in Japanese on stderr with exit code 1 (2 
 from __future__ import annotations
 
 import os
-import sys
 import unicodedata
 from typing import TYPE_CHECKING, Optional
 
@@ -72,6 +71,34 @@ def _safe_url() -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "（URL を表示できません）"
+
+
+def _stop_on_sigterm() -> None:
+    """Voila runs in its own process group: a `kill` of this command must still stop it (the
+    KeyboardInterrupt reaches the `finally` in _serve_until_stopped). Call before starting Voila."""
+    import signal
+
+    def _stop(*_args):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+
+
+def _serve_until_stopped(server, lines: list[str]) -> None:
+    """Say where to go, keep the server running until Ctrl+C or SIGTERM, and always stop it."""
+    import time
+
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"ログ: {server.log_path}")
+    try:
+        while server.proc.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    typer.echo("停止しました。")
 
 
 def _width(text: str) -> int:
@@ -510,27 +537,14 @@ def session_serve(
     pool: int = typer.Option(2, "--pool", help="あらかじめ起動しておくカーネルの数（ページごと）"),
 ) -> None:
     """研修会のページ（ファシリテーター用・参加者用）を Voila で開く。Ctrl+C で止まる。"""
-    import signal
-    import time
-
     from casebook import sessions
 
-    def _stop(*_args):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)  # `kill` stops Voila and its kernels too, like Ctrl+C
+    _stop_on_sigterm()
     server = _session_call(sessions.serve, session_id, port=port, pool_size=pool)
-    typer.echo(f"ファシリテーター用: {sessions.facilitator_url(server)}  （このURLは参加者に配らないでください）")
-    typer.echo(f"参加者用:         {server.page_url(sessions.PARTICIPANT_NOTEBOOK)}")
-    typer.echo(f"ログ: {server.log_path}")
-    try:
-        while server.proc.poll() is None:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    typer.echo("停止しました。")
+    _serve_until_stopped(server, [
+        f"ファシリテーター用: {sessions.facilitator_url(server)}  （このURLは参加者に配らないでください）",
+        f"参加者用:         {server.page_url(sessions.PARTICIPANT_NOTEBOOK)}",
+    ])
 
 
 @session_app.command("close")
@@ -566,8 +580,6 @@ def serve(
     pool: int = typer.Option(2, "--pool", help="あらかじめ起動しておくカーネルの数"),
 ) -> None:
     """事例分析シート（職員・助言者・編集者用）を Voila で開く。Ctrl+C で止まる。"""
-    import signal
-    import time
     from urllib.parse import quote
 
     from casebook.apps import CASE_FORM, serve_apps
@@ -575,21 +587,13 @@ def serve(
     if not 0 <= port <= 65535 or not 0 <= pool <= 20:
         raise fail("--port は 0〜65535、--pool は 0〜20 で指定してください", 2)
     open_store().close()  # a missing or unreadable store is reported here, not inside every page
-    # Voila runs in its own session: a SIGTERM to this command must still stop it (via `finally`).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _stop_on_sigterm()
     server = serve_apps(port=port, pool_size=pool)
     base = server.page_url(CASE_FORM)
-    typer.echo(f"事例分析シート: {base}?role=staff&ward={quote('生野区')}&author={quote('職員A')}")
-    typer.echo(f"  助言者: {base}?role=advisor&author={quote('助言者B')}　編集者: {base}?role=editor&author={quote('編集者C')}")
-    typer.echo(f"ログ: {server.log_path}")
-    try:
-        while server.proc.poll() is None:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    typer.echo("停止しました。")
+    _serve_until_stopped(server, [
+        f"事例分析シート: {base}?role=staff&ward={quote('生野区')}&author={quote('職員A')}",
+        f"  助言者: {base}?role=advisor&author={quote('助言者B')}　編集者: {base}?role=editor&author={quote('編集者C')}",
+    ])
 
 
 # --- publishing (casebook.publish) ---------------------------------------------------------------------
@@ -602,9 +606,6 @@ def publish(
 ) -> None:
     """公開中の事例（個人情報の点検を通ったもの）・活動状況・研修会の読み取り専用スナップショットをつくり、
     ダッシュボードと事例集を Voila で公開する。Ctrl+C で止まる。"""
-    import signal
-    import time
-
     from casebook.publish import BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, PublishError
     from casebook.publish import publish as build
     from casebook.publish import serve_published
@@ -626,23 +627,15 @@ def publish(
         if report.refused:
             raise typer.Exit(1)
         return
+    _stop_on_sigterm()
     try:
         server = serve_published(port=port, pool_size=pool)
     except (PublishError, RuntimeError, TimeoutError) as exc:  # e.g. the port is taken: the log tail says so
         raise fail(f"公開ページのサーバーを起動できませんでした（ポート {port}）:\n{exc}")
-    typer.echo(f"24区ダッシュボード: {server.page_url(DASHBOARD_NOTEBOOK)}")
-    typer.echo(f"事例集:             {server.page_url(BROWSER_NOTEBOOK)}")
-    typer.echo(f"ログ: {server.log_path}")
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))  # stop Voila on TERM too
-    try:
-        while server.proc.poll() is None:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    typer.echo("停止しました。")
-
+    _serve_until_stopped(server, [
+        f"24区ダッシュボード: {server.page_url(DASHBOARD_NOTEBOOK)}",
+        f"事例集:             {server.page_url(BROWSER_NOTEBOOK)}",
+    ])
 
 def main() -> None:
     app()
