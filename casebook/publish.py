@@ -127,13 +127,18 @@ def published_session(session: "Session", case_ids: set[str]) -> tuple["Session 
     if len(questions) != len(session.questions):
         notes.append(f"{head}: 問いの一部に個人が特定されるおそれのある記述があるため、その問いを公開しません")
     advisor = session.advisor if session.advisor and not find_pii(session.advisor) else ""
+    agenda = [a for a in session.agenda if not find_pii(a.title)]
+    if len(agenda) != len(session.agenda):
+        notes.append(f"{head}: 次第の一部に個人が特定されるおそれのある記述があるため、その項目を公開しません")
     # Attendance by ward and role stays (the dashboard counts it); the names do not.
     participants = [Participant(name=f"参加者{i}", ward=p.ward, role=p.role)
                     for i, p in enumerate(session.participants, start=1)]
-    groups = [g.model_copy(update={"members": []}) for g in session.groups]
+    # A group named after a person ("田中班") keeps only its number.
+    groups = [g.model_copy(update={"members": [], "name": f"グループ{i}" if find_pii(g.name) else g.name})
+              for i, g in enumerate(session.groups, start=1)]
     return session.model_copy(update={
         "facilitator": "", "advisor": advisor, "participants": participants, "groups": groups,
-        "questions": questions, "summary": summary,
+        "agenda": agenda, "questions": questions, "summary": summary,
         "case_ids": [c for c in session.case_ids if c in case_ids]}), notes
 
 

@@ -17,9 +17,9 @@ import pytest
 
 from casebook import vocab
 from casebook.dashboard import Catalog
-from casebook.model import Ethics
+from casebook.model import AgendaItem, Ethics, Group
 from casebook.publish import (PUBLISHED_ENV, SNAPSHOT_NAME, open_snapshot_at, publish,
-                              published_environ)
+                              published_environ, published_session)
 from casebook.store import ReadOnlyError, Store
 from casebook.workflow import gate
 from tests.publish_seed import (APPROVED_TITLE, DRAFT_TITLE, FACILITATOR, PARTICIPANT_NAMES,
@@ -63,6 +63,21 @@ def test_snapshot_holds_only_published_cases_figures_and_nameless_sessions(worki
     raw = report.snapshot.read_bytes().decode("utf-8", errors="replace")
     for name in (*PARTICIPANT_NAMES, FACILITATOR, DRAFT_TITLE, APPROVED_TITLE):
         assert name not in raw, name
+
+
+def test_a_session_agenda_or_group_named_after_a_person_is_not_published(working):
+    _settings, info = working
+    session = info["session"].model_copy(update={
+        "agenda": [AgendaItem(title="山本さんの事例報告", minutes=30), AgendaItem(title="グループ討議", minutes=40)],
+        "groups": [Group(name="田中班", members=["山田"]), Group(name="2班")]})
+    shown, notes = published_session(session, {"2024-27116-93"})
+
+    assert [a.title for a in shown.agenda] == ["グループ討議"]
+    assert [g.name for g in shown.groups] == ["グループ1", "2班"]
+    assert all(g.members == [] for g in shown.groups)
+    text = shown.model_dump_json()
+    assert "山本" not in text and "田中" not in text
+    assert any("次第" in n for n in notes)
 
 
 def test_snapshot_file_is_read_only_and_a_write_fails_in_the_driver(working):
