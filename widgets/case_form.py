@@ -593,11 +593,19 @@ class CaseApp:
                            base=base)
 
     def save_merged(self, merged: dict, stored_version: int) -> None:
-        from casebook.store import StaleVersionError, StoreError
+        from casebook.store import NotFoundError, StaleVersionError, StoreError
 
         if not self.in_conflict or self.record is None:
             return
-        current = self.store.get_case(self.record.case.id)
+        try:
+            current = self.store.get_case(self.record.case.id)
+        except NotFoundError as exc:
+            self.status.failed(f"{exc}（入力内容は画面に残っています）")
+            return
+        form_values = self.form.values()
+        if self._data(form_values) != self.conflict.mine:  # typed after the comparison was drawn: never drop it
+            return self._show_conflict("見比べている間に入力が変わりました。変わった内容で見比べ直してください。",
+                                       form_values)
         if current.version != stored_version:
             return self._show_conflict(f"見比べている間に、さらに {current.updated_by} さんが保存しました（版 "
                                        f"{current.version}）。もう一度見比べてください。", self.form.values())

@@ -145,7 +145,10 @@ class ConflictPanel:
         return self.widget.layout.display != "none"
 
     def show(self, message: str, mine: dict, stored: dict, stored_version: int, base: dict | None = None) -> None:
-        """`base`: the version this form started from; with it, a field only one side changed is pre-chosen."""
+        """`base`: the version this form started from; with it, a field only one side changed is pre-chosen.
+        Shown again over the same stored version, the person's earlier choices are kept."""
+        kept = ({path: toggle.value for path, toggle in self.choices.items()}
+                if self.visible and stored_version == self.stored_version else {})
         self.mine, self.stored, self.stored_version = mine, stored, stored_version
         paths = differences(mine, stored)
         flat_mine, flat_stored, flat_base = flatten(mine), flatten(stored), flatten(base or {})
@@ -162,6 +165,7 @@ class ConflictPanel:
                 default, who = self.STORED, "相手だけが変更しました"
             elif base is not None and _norm(flat_stored.get(path)) == _norm(flat_base.get(path)):
                 default, who = self.MINE, "あなただけが変更しました"
+            default = kept.get(path, default)
             choice = tag(GToggleButtons(options=[("自分の入力", self.MINE), ("保存済みの内容", self.STORED)],
                                         value=default), "wb-conflict-choice", "wb-conflict-choice-" + path.replace(".", "-"))
             self.choices[path] = choice
