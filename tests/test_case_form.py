@@ -312,6 +312,13 @@ def test_advisor_comments_and_marks_reviewed_then_editor_approves_through_the_pr
 def test_editor_sends_back_with_a_reason(store):
     case_id = seed_case(store, status="reviewed")
     editor = open_app(store, case_id=case_id, role="editor", author="編集者C")
+    send_back = next(b for b in editor.review.actions.children if b.description == "差し戻す")
+    for sent, message in (("理由\x1b[2J", "制御文字"), ("長" * 9000, "8000文字以内")):   # as a script could send
+        editor.review.reason.set_state({"value": sent})
+        send_back.click()
+        assert "差し戻す理由" in editor.review.message.value and message in editor.review.message.value
+        assert editor.review.reason.value == sent                              # the text stays to be corrected
+    assert store.get_case(case_id).case.status == "reviewed" and len(store.history(case_id)) == 3
     editor.review.reason.value = "本人の思いをもう少し具体的に"
     next(b for b in editor.review.actions.children if b.description == "差し戻す").click()
     history = store.history(case_id)

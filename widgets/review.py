@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import ipywidgets as w
+from pydantic import TypeAdapter, ValidationError
 
 from casebook import vocab
-from casebook.model import AdvisorComment, describe_errors
+from casebook.model import AdvisorComment, Text, describe_errors
 from widgets.common import (GButton, GDropdown, GTextarea, GToggleButtons, close_all, esc, format_time,
                             hbox, html, notice, tag, vbox)
 from widgets.merge import differences, display_text, inline_diff
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 COMMENT_KINDS = [("助言", "advice"), ("ポイント整理", "key_points")]
 COMMENT_LABEL = dict((v, k) for k, v in COMMENT_KINDS)
 COMMENT_STATUSES = ("submitted", "reviewed")   # when an advisor may add comments
+_REASON = TypeAdapter(Text)                     # a reason follows the case sheet's rule for free text
 
 # The button a role sees for a move (from, to).
 MOVE_LABELS = {
@@ -48,6 +50,16 @@ ACTION_LABELS = {"create": "作成", "save": "保存", "status": "状態の変�
 def needs_reason(current: str, new: str, role: str) -> bool:
     """A send-back by someone other than the author says why."""
     return vocab.STATUS_IDS.index(new) < vocab.STATUS_IDS.index(current) and role in ("advisor", "editor")
+
+
+def reason_problem(text: str, label: str) -> str | None:
+    """Why a typed reason cannot be recorded (a script can send any text to the textarea), or None.
+    The case sheet's own rule for free text (casebook.model.Text) applies."""
+    try:
+        _REASON.validate_python(text)
+    except ValidationError as exc:
+        return "、".join(line.replace("入力: ", f"{label}: ", 1) for line in describe_errors(exc))
+    return None
 
 
 def comments_html(comments: list[AdvisorComment]) -> str:
@@ -161,6 +173,9 @@ class ReviewPanel:
         note = self.reason.value.strip()
         if needs_reason(record.case.status, new, role) and not note:
             return self._say("差し戻す理由を入力してください", "error")
+        problem = reason_problem(note, "差し戻す理由")
+        if problem:
+            return self._say(problem, "error")
         problem = self.host.before_action()
         if problem:
             return self._say(problem, "error")
@@ -219,6 +234,9 @@ class ReviewPanel:
             return self._say("許可を記録できるのは編集者だけです", "error")
         if not reason.strip():
             return self._say("許可する理由を入力してください", "error")
+        problem = reason_problem(reason, "許可する理由")
+        if problem:
+            return self._say(problem, "error")
         try:
             workflow.override_finding(self.host.store, self.host.record.case.id, item.field, item.finding,
                                       editor=self.host.author, reason=reason, role=self.host.role)
