@@ -274,3 +274,26 @@ def test_the_sample_sessions_are_the_example_parameter_sets_as_held(settings):
             sessions.prepare(EXAMPLES[-1], settings, execute=False)
         report = sessions.prepare(EXAMPLES[-1], settings, session_id="2025-kiso2", execute=False)
         assert report.created and store.get_session("2025-kiso2").participants == held.participants
+
+
+# --- the participant's page (widgets.workshop) without a browser -----------------------------------
+
+def test_joining_again_shows_what_was_sent_but_never_replaces_what_is_being_typed(store, open_session):
+    from widgets.workshop import ParticipantPage
+
+    group = open_session.participants[0].group
+    sessions.submit_point(store, "2025-test", participant="参加者01", group=group, question=0, text="送った意見")
+    sessions.submit_point(store, "2025-test", participant="参加者01", group=group, question=1, text="二つ目")
+    sessions.submit_evaluation(store, "2025-test", participant="参加者01", satisfaction=4, understanding=4,
+                               usefulness=4, comments="送った感想")
+    page = ParticipantPage(store, "2025-test")          # e.g. the page was reloaded
+    (first, _, first_status), (second, _, _) = page.questions[0], page.questions[1]
+    first.value = "入力中の新しい意見"                     # typed before pressing 参加する
+    page.survey.comments.value = "入力中の感想"
+    page.name.value = "参加者01"
+    page.join.click()
+    assert "参加者01 さん" in page.who.value
+    assert first.value == "入力中の新しい意見" and "送信すると置き換わります" in first_status.value
+    assert second.value == "二つ目"                                          # an empty box shows what was sent
+    assert page.survey.comments.value == "入力中の感想" and page.survey.scores["satisfaction"].value == 4
+    assert [n.text for _, n in store.group_notes("2025-test") if n.question == 0] == ["送った意見"]

@@ -84,8 +84,12 @@ class SurveyForm(w.VBox):
         self.status.value = status_html("ok", "アンケートを保存しました。ご協力ありがとうございました（終了までは修正できます）")
 
     def load(self, evaluation) -> None:
-        """Show a survey this participant already sent, so they can correct it."""
+        """Show a survey this participant already sent, so they can correct it (what they have already
+        chosen or typed on this page stays)."""
         for key, radio in self.scores.items():
-            radio.value = getattr(evaluation, key)
-        self.comments.value, self.requests.value = evaluation.comments, evaluation.requests
+            if radio.value is None:
+                radio.value = getattr(evaluation, key)
+        for box, sent in ((self.comments, evaluation.comments), (self.requests, evaluation.requests)):
+            if not box.value.strip():
+                box.value = sent
         self.send.description = "アンケートを修正して送信"

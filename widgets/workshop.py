@@ -405,8 +405,11 @@ class ParticipantPage(w.VBox):
         own = sessions.own_points(self.store, self.session_id, name, self.group.value)
         for i, (text, send, status) in enumerate(self.questions):
             if i in own:
-                text.value = own[i]
                 send.description = "修正して送信"
+                if text.value.strip() and text.value != own[i]:  # typed before joining: keep it, never replace it
+                    status.value = status_html("info", "送信済みの意見があります。入力中の内容を送信すると置き換わります")
+                    continue
+                text.value = own[i]
                 status.value = status_html("info", "送信済みの内容です（終了までは修正できます）")
         mine = [e for e in self.store.evaluations(self.session_id) if e.participant == name]
         if mine:
