@@ -228,7 +228,7 @@ def init(
         typer.echo(f"データベース: {_safe_url()}")
         if not sample:
             return
-        held = {"事例": len(store.list_cases()), "研修会": len(store.list_sessions()),
+        held = {"事例": len(store.case_ids()), "研修会": len(store.list_sessions()),
                 "活動状況": len(store.activity())}
         if any(held.values()):
             shown = "、".join(f"{k} {v}件" for k, v in held.items() if v)

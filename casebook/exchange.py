@@ -1125,7 +1125,7 @@ def check_against_store(bundle: Bundle, store: "Store", *, replace: bool = False
     """Problems an import would meet in this store: ids already there (unless replace), unknown sessions."""
     problems: list[Problem] = []
     existing: dict[str, set] = {
-        "cases": {(r.case.id,) for r in store.list_cases()} if bundle.cases else set(),
+        "cases": {(i,) for i in store.case_ids()} if bundle.cases else set(),
         "sessions": {(s.id,) for s in store.list_sessions()},
         "activity": {a.key for a in store.activity()} if bundle.activity else set(),
         "evaluations": {(e.session_id, e.participant)

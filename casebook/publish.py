@@ -157,7 +157,7 @@ def build_snapshot(store: "Store", settings: Settings) -> PublishReport:
         else:
             cases.append(case)
             report.published.append((case.id, case.title))
-    report.not_published = len(store.list_cases(status=["draft", "submitted", "reviewed", "approved"]))
+    report.not_published = len(store.case_ids(status=["draft", "submitted", "reviewed", "approved"]))
     ids = {c.id for c in cases}
     sessions = []
     for s in store.list_sessions():
@@ -182,7 +182,7 @@ def build_snapshot(store: "Store", settings: Settings) -> PublishReport:
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
         with Store(f"sqlite:///{tmp}", read_only=True) as check:
             problems = check.integrity_check()
-            stored = len(check.list_cases())
+            stored = len(check.case_ids())
         if problems or stored != len(cases):
             raise PublishError("公開用スナップショットの検査に失敗しました: " + "; ".join(problems or ["件数が合いません"]))
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)

@@ -500,7 +500,7 @@ def prepare(path: Path | str, settings: Settings | None = None, *, session_id: s
     settings = settings or Settings.from_env()
     notebooks_dir = notebooks_dir or NOTEBOOKS
     with Store.open(settings) as store:
-        known = [r.case.id for r in store.list_cases()]
+        known = store.case_ids()
         params = load_params(path, known_case_ids=known)
         if session_id is not None:
             try:

@@ -489,6 +489,15 @@ class Store:
         rows.sort(key=lambda r: (_WARD_ORDER.get(r.ward, 99), r.fiscal_year, r.id))
         return [_record(r) for r in rows]
 
+    def case_ids(self, *, status=None) -> list[str]:
+        """The ids of every case (of `status`), sorted; reads only the id column (for counts and lookups)."""
+        query = sa.select(CASES.c.id).order_by(CASES.c.id)
+        if status is not None:
+            wanted = [status] if isinstance(status, str) else list(status)
+            query = query.where(CASES.c.status.in_([vocab.parse_status(s) for s in wanted]))
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
+
     def case_digests(self, *, status=None) -> list[CaseDigest]:
         """Every case (of `status`) as a CaseDigest, in list_cases order; reads no Case object, so a
         rebuild learns what changed since last time for the cost of hashing the stored text."""

@@ -181,6 +181,8 @@ def test_cases_are_listed_by_ward_order_and_filtered_as_staff_type_them(store):
     assert [r.case.id for r in store.list_cases(theme="こども食堂")] == ["2023-27116-01"]
     assert [r.case.id for r in store.list_cases(status=["submitted", "reviewed"])] == ["2024-27122-01"]
     assert [r.case.id for r in store.list_cases(status="draft", ward="北区")] == ["2024-27127-01"]
+    assert store.case_ids() == sorted(r.case.id for r in store.list_cases())
+    assert store.case_ids(status=["submitted", "reviewed"]) == ["2024-27122-01"]
 
     assert store.next_case_id("生野区", 2024) == "2024-27116-02"
     assert store.next_case_id("Kita", "R6") == "2024-27127-02"
