@@ -170,10 +170,6 @@ def _normalise(text: str) -> _Normalised:
     return _Normalised(text, norm, "".join(m), starts, ends)
 
 
-def _ascii_digits(s: str) -> str:
-    return "".join(c for c in s if "0" <= c <= "9")
-
-
 # --- vocabularies: placeholders, role words, context words --------------------------------------
 
 HONORIFICS = ("さん", "様", "さま", "氏", "ちゃん", "くん", "君", "先生", "医師", "殿", "はん", "どの")
@@ -393,10 +389,6 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
         if kind:
             out.append((start, end, kind))
     return out
-
-
-def _has_year(date_text: str) -> bool:
-    return "年" in date_text or re.match(r"^(?:\d{4}|[MTSHR])", date_text) is not None
 
 
 def _find_birth_dates(n: _Normalised) -> list[tuple[int, int, str]]:

@@ -159,10 +159,6 @@ def _site_env(templates: Path = TEMPLATES):
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def theme_slug(name: str) -> str:
-    return next(t["id"] for t in vocab.themes() if t["name"] == name)
-
-
 def render_site(entries: Sequence[Entry], *, title: str, footer: str,
                 templates: Path | str = TEMPLATES) -> dict[str, str]:
     """Every index page as {relative path: html}: home, wards (all 24, zero counts too), themes,

@@ -8,7 +8,6 @@ Used by `workbench serve`, `workbench session serve`, `workbench publish` and th
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -140,13 +139,3 @@ def start_voila(opts: VoilaOptions, settings: Settings, *, log_path: Path, env: 
     if wait:
         server.wait_ready()
     return server
-
-
-def voila_available() -> bool:
-    return shutil.which("voila") is not None or _module_available("voila")
-
-
-def _module_available(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
