@@ -27,7 +27,6 @@ import os
 import shutil
 import sqlite3
 import stat
-import subprocess
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
@@ -258,7 +257,7 @@ def serve_published(settings: Settings | None = None, *, port: int = 0, pool_siz
                     notebooks_dir: Path | None = None, log_path: Path | None = None,
                     wait: bool = True) -> "VoilaServer":
     """Voila over notebooks/published/ only, with casebook.serving's safe settings and the snapshot."""
-    from casebook.serving import VoilaOptions, VoilaServer, free_port, voila_argv
+    from casebook.serving import VoilaOptions, free_port, launch
 
     settings = settings or Settings.from_env()
     snapshot = settings.publish_dir / SNAPSHOT_NAME
@@ -269,21 +268,9 @@ def serve_published(settings: Settings | None = None, *, port: int = 0, pool_siz
         raise PublishError(f"ポート {port} は既に使われています（別のポートを --port で指定してください）")
     opts = VoilaOptions(root=root, port=port or free_port(), pool_size=pool_size, max_kernels=max_kernels,
                         cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval)
-    log_path = log_path or settings.publish_dir / "voila.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = published_environ(snapshot, settings)
+    env = published_environ(snapshot, settings)   # exactly this: nothing of the working store is merged in
     (settings.publish_dir / "mplconfig").mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(voila_argv(opts), stdout=log, stderr=subprocess.STDOUT, env=env,
-                                cwd=str(root), start_new_session=True)
-    server = VoilaServer(proc, opts, log_path)
-    if wait:
-        try:
-            server.wait_ready()
-        except BaseException:
-            server.stop()
-            raise
-    return server
+    return launch(opts, env, log_path=log_path or settings.publish_dir / "voila.log", wait=wait)
 
 
 def _port_free(port: int, host: str = "127.0.0.1") -> bool:

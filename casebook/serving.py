@@ -124,18 +124,28 @@ def start_voila(opts: VoilaOptions, settings: Settings, *, log_path: Path, env: 
     """Start Voila with the workbench's settings exported to it (kernels inherit the environment)."""
     if not opts.port:
         opts.port = free_port(opts.host)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     child_env = {**os.environ, **settings.environ(), **(env or {})}
     if "WORKBENCH_DB_URL" not in settings.environ():
         child_env.pop("WORKBENCH_DB_URL", None)
     child_env.setdefault("PYTHONUNBUFFERED", "1")
     # Matplotlib caches fonts per user; one cache per server keeps kernels from racing on it.
     child_env.setdefault("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))
-    log = open(log_path, "ab")
-    proc = subprocess.Popen(voila_argv(opts), stdout=log, stderr=subprocess.STDOUT, env=child_env,
-                            cwd=str(opts.root if Path(opts.root).is_dir() else Path(opts.root).parent),
-                            start_new_session=not foreground)
+    return launch(opts, child_env, log_path=log_path, wait=wait, foreground=foreground)
+
+
+def launch(opts: VoilaOptions, env: dict[str, str], *, log_path: Path, wait: bool = True,
+           foreground: bool = False) -> VoilaServer:
+    """Run Voila with exactly `env`, output appended to `log_path`; stopped again if it never answers."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:   # the child keeps its own descriptor
+        proc = subprocess.Popen(voila_argv(opts), stdout=log, stderr=subprocess.STDOUT, env=env,
+                                cwd=str(opts.root if Path(opts.root).is_dir() else Path(opts.root).parent),
+                                start_new_session=not foreground)
     server = VoilaServer(proc, opts, log_path)
     if wait:
-        server.wait_ready()
+        try:
+            server.wait_ready()
+        except BaseException:   # a server that never answered must not stay behind
+            server.stop()
+            raise
     return server
