@@ -359,14 +359,17 @@ def pin_point(store: "Store", session_id: str, note_id: object, pinned: object) 
 
 def save_summary(store: "Store", session_id: str, summary: object) -> Session:
     """Record the advisor's 総括 without closing (it can be edited until the session is closed)."""
+    from casebook.store import SessionClosedError
+
     session = _open_session(store, session_id)
     try:
-        updated = session.model_copy(update={"summary": Session.model_validate(
-            {**session.model_dump(), "summary": summary}).summary})
+        text = Session.model_validate({**session.model_dump(), "summary": summary}).summary
     except ValidationError as exc:
         raise SubmissionError([f"総括: {line.split(': ', 1)[-1]}" for line in describe_errors(exc)]) from None
-    store.save_session(updated)
-    return updated
+    try:  # only the summary is written: a session re-prepared meanwhile keeps its other changes
+        return store.set_session_summary(session_id, text)
+    except SessionClosedError as exc:
+        raise SubmissionError("この研修会は終了しました。総括は保存されていません") from exc
 
 
 def close(store: "Store", session_id: str, *, summary: object = None) -> Session:

@@ -655,6 +655,20 @@ class Store:
             conn.execute(SESSIONS.update().where(SESSIONS.c.id == session_id)
                          .values(closed=closed, data=data, updated_at=_now()))
 
+    def set_session_summary(self, session_id: str, summary: str) -> Session:
+        """Only the advisor's 総括, read and written under the row lock; refused once the session is closed."""
+        with self._write() as conn:
+            row = conn.execute(sa.select(SESSIONS.c.data, SESSIONS.c.closed, SESSIONS.c.title)
+                               .where(SESSIONS.c.id == session_id).with_for_update()).first()
+            if row is None:
+                raise NotFoundError(f"研修会「{session_id}」はありません")
+            if row.closed:
+                raise SessionClosedError(f"研修会「{row.title}」は終了しているため、入力を受け付けていません")
+            session = Session.model_validate({**row.data, "summary": summary, "closed": False})
+            conn.execute(SESSIONS.update().where(SESSIONS.c.id == session_id)
+                         .values(data=session.model_dump(mode="json"), updated_at=_now()))
+        return session
+
     def close_session(self, session_id: str, *, summary: str | None = None) -> None:
         self._set_closed(session_id, True, summary)
 

@@ -231,7 +231,15 @@ def test_groups_submit_notes_until_the_facilitator_closes_the_session(store):
     [evaluation] = store.evaluations("2024-basic2-01")
     assert (evaluation.satisfaction, evaluation.understanding) == (5, 4)
 
+    # The advisor's draft summary changes nothing else of the session (the venue set meanwhile stays).
+    store.save_session(_session(venue="区民センター"))
+    drafted = store.set_session_summary("2024-basic2-01", "下書きの総括")
+    assert store.get_session("2024-basic2-01") == drafted
+    assert (drafted.summary, drafted.venue) == ("下書きの総括", "区民センター")
+
     store.close_session("2024-basic2-01", summary="本人の思いから出発する視点が共有された")
+    with pytest.raises(SessionClosedError):
+        store.set_session_summary("2024-basic2-01", "閉じた後の書き換え")
     closed = store.get_session("2024-basic2-01")
     assert closed.closed and closed.summary == "本人の思いから出発する視点が共有された"
 
