@@ -72,10 +72,15 @@ def test_ward_page_lists_its_published_cases_and_unpublished_ones_are_nowhere(se
     reader.goto(server.page_url(BROWSER_NOTEBOOK))
     query = reader.locator(".wb-br-query input")
     query.wait_for()
+    count = reader.locator(".wb-br-count")
     for title in (DRAFT_TITLE, APPROVED_TITLE, "イプシロン", "ゼータ"):
+        query.fill("多文化共生")      # a search with a hit first, so the next wait sees this search's answer
+        query.press("Enter")
+        reader.wait_for_function("document.querySelector('.wb-br-count').innerText.includes('件の事例')")
         query.fill(title)
         query.press("Enter")
-        reader.get_by_text("該当する事例はありません").wait_for()
+        reader.wait_for_function("document.querySelector('.wb-br-count').innerText.includes('該当する事例はありません')")
+        assert "該当する事例はありません" in count.inner_text()
         assert DRAFT_TITLE not in reader.content() and APPROVED_TITLE not in reader.content()
 
     query.fill("多文化共生 サロン")
