@@ -328,15 +328,6 @@ def facilitator_page(store, session_id: str, *, refresh_seconds: float = 2.0) ->
     return FacilitatorBoard(store, session_id, refresh_seconds=refresh_seconds).start()
 
 
-def _case_summary_html(case) -> str:
-    """Title, ward and the question for the session, escaped (used when no case view is given)."""
-    rows = [("事例番号", case.id), ("区社協", case.ward), ("年度", case.fiscal_year_label),
-            ("検討したいこと", case.questions), ("主訴", case.summary.main_complaint)]
-    body = "".join(f"<tr><th>{escape(k)}</th><td style='white-space:pre-wrap'>{escape(str(v))}</td></tr>"
-                   for k, v in rows if v)
-    return f"<h3>{escape(case.title)}</h3><table>{body}</table>"
-
-
 class ParticipantPage(w.VBox):
     """A participant's page: who am I, my group's points per question, then the survey."""
 
