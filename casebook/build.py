@@ -28,8 +28,9 @@ What was derived from each stored content (record hash, index entry, gate verdic
 `cache/casebook/manifest.json` under the content's SHA-256 and a fingerprint of the code that
 derives it; `--force` reads, gates and executes every case again.
 
-The report (`BuildReport`) is returned, printed by the CLI and written to `build/casebook/report.json`;
-its exit code is non-zero when any case failed or was blocked.
+The report (`BuildReport`) is returned, printed by the CLI and written to `build/casebook/report.json`
+(blocked cases by id and field only: that folder is handed out) and in full to
+`build/cache/casebook/report.json`; its exit code is non-zero when any case failed or was blocked.
 """
 
 from __future__ import annotations
@@ -98,6 +99,15 @@ class BuildReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def site_dict(self) -> dict:
+        """to_dict() for the copy inside the casebook folder, which is handed out with it: a blocked
+        case keeps its id and the fields flagged, never its title or the flagged text (cache/casebook/
+        report.json beside the page cache has those)."""
+        data = self.to_dict()
+        data["blocked"] = [{"case_id": b["case_id"], "findings": [
+            {k: f[k] for k in ("field", "label", "kind")} for f in b["findings"]]} for b in self.blocked]
+        return data
 
     def summary(self) -> str:
         """The end-of-build table, in Japanese."""
@@ -577,7 +587,7 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
             if sizes:
                 report.pages_kb = {"mean": round(sum(sizes) / len(sizes), 1), "max": round(max(sizes), 1)}
             report.times["total"] = time.perf_counter() - t_start
-            _write_atomic(tmp / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+            _write_atomic(tmp / "report.json", json.dumps(report.site_dict(), ensure_ascii=False, indent=1))
             t = time.perf_counter()
             _swap_into_place(tmp, target)
         except BaseException:
@@ -585,7 +595,8 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
             raise
         report.times["swap"] = time.perf_counter() - t
     report.times["total"] = time.perf_counter() - t_start
-    _write_atomic(target / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    _write_atomic(target / "report.json", json.dumps(report.site_dict(), ensure_ascii=False, indent=1))
+    _write_atomic(cache_root / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     _prune(pages_dir, {it.key for it in items})
 
 

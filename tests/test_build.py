@@ -231,11 +231,15 @@ def test_a_case_with_personal_information_is_blocked_with_field_and_text(setting
     assert proc.returncode == 1, "a blocked case makes the build say so in its exit code"
     assert "個人情報の指摘があり載せなかった事例があります" in proc.stdout and "公開不可 2024-27116-05" in proc.stdout
     assert "06-6771-1234" in proc.stdout
-    report = json.loads((settings.casebook_dir / "report.json").read_text(encoding="utf-8"))
+    report = json.loads((settings.cache_dir / "casebook" / "report.json").read_text(encoding="utf-8"))
     assert [b["case_id"] for b in report["blocked"]] == ["2024-27116-05"] and report["failed"] == []
     findings = report["blocked"][0]["findings"]
     assert any(f["field"] == "person.life_history" and "06-6771-1234" in f["text"] for f in findings), findings
     assert all(f["label"].startswith("本人・世帯の状況") for f in findings)
+    # The casebook folder is handed out: its copy names the case and fields, never the flagged text.
+    site = (settings.casebook_dir / "report.json").read_text(encoding="utf-8")
+    assert [b["case_id"] for b in json.loads(site)["blocked"]] == ["2024-27116-05"]
+    assert "person.life_history" in site and "06-6771-1234" not in site and "山田" not in site
     assert len(report["built"]) == 3
     assert not (settings.casebook_dir / "cases" / "2024-27116-05.html").exists()
     assert "2024-27116-05" not in (settings.casebook_dir / "assets" / "search-index.js").read_text(encoding="utf-8")
