@@ -297,3 +297,19 @@ def test_joining_again_shows_what_was_sent_but_never_replaces_what_is_being_type
     assert second.value == "二つ目"                                          # an empty box shows what was sent
     assert page.survey.comments.value == "入力中の感想" and page.survey.scores["satisfaction"].value == 4
     assert [n.text for _, n in store.group_notes("2025-test") if n.question == 0] == ["送った意見"]
+
+
+def test_a_database_failure_keeps_the_text_and_shows_no_sql(store, open_session):
+    from widgets.workshop import ParticipantPage
+
+    page = ParticipantPage(store, "2025-test")
+    page.name.value = "参加者01"
+    page.join.click()
+    text, send, status = page.questions[0]
+    text.value = "地域の喫茶店が見守りの場になっている"
+    with store.engine.begin() as conn:           # the database loses a table under the running page
+        conn.exec_driver_sql("DROP TABLE group_notes")
+    send.click()
+    assert "もう一度送信してください" in status.value
+    assert "group_notes" not in status.value and "INSERT" not in status.value and "sqlite" not in status.value
+    assert text.value == "地域の喫茶店が見守りの場になっている"

@@ -14,6 +14,7 @@ import ipywidgets as w
 
 from casebook import sessions
 from casebook.model import SCALE
+from casebook.store import StoreError
 from widgets.common import GButton, GTextarea, GToggleButtons, notice
 
 DEFAULT_SURVEY = {
@@ -21,6 +22,7 @@ DEFAULT_SURVEY = {
     "usefulness": "実践への有用性（業務に役立つか）", "comments": "感想・意見（自由記述）",
     "requests": "今後の研修への要望",
 }
+SAVE_FAILED = "いまは保存できませんでした。少し待ってもう一度送信してください（入力はそのまま残っています）"
 SCALE_OPTIONS = [(label, 5 - i) for i, label in enumerate(SCALE)]  # とてもよかった = 5 … わるかった = 1
 
 
@@ -77,8 +79,11 @@ class SurveyForm(w.VBox):
         except sessions.SubmissionError as exc:
             self.status.value = status_html("error", exc.lines)
             return
-        except Exception as exc:  # noqa: BLE001 - the store's own refusal (Japanese), never a traceback
+        except StoreError as exc:  # the store's own refusal, in Japanese
             self.status.value = status_html("error", f"保存できませんでした: {exc}")
+            return
+        except Exception:  # noqa: BLE001 - a database failure: no traceback, and no SQL or server names shown
+            self.status.value = status_html("error", SAVE_FAILED)
             return
         self.send.description = "アンケートを修正して送信"
         self.status.value = status_html("ok", "アンケートを保存しました。ご協力ありがとうございました（終了までは修正できます）")

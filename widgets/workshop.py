@@ -23,9 +23,10 @@ import ipywidgets as w
 
 from casebook import sessions
 from casebook.model import Session
+from casebook.store import StoreError
 from widgets.common import (GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, query_parameters,
                             stylesheet)
-from widgets.survey import SurveyForm, status_html
+from widgets.survey import SAVE_FAILED, SurveyForm, status_html
 
 CSS = """
 <style>
@@ -418,8 +419,11 @@ class ParticipantPage(w.VBox):
         except sessions.SubmissionError as exc:
             status.value = status_html("error", exc.lines)
             return
-        except Exception as exc:  # noqa: BLE001 - the store's own refusal (Japanese), never a traceback
+        except StoreError as exc:  # the store's own refusal, in Japanese
             status.value = status_html("error", f"保存できませんでした（入力はそのまま残っています）: {exc}")
+            return
+        except Exception:  # noqa: BLE001 - a database failure: no traceback, and no SQL or server names shown
+            status.value = status_html("error", SAVE_FAILED)
             return
         send.description = "修正して送信"
         status.value = status_html("ok", f"送信しました（{dt.datetime.now():%H:%M:%S}）。終了までは修正できます")
