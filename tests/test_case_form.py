@@ -243,6 +243,18 @@ def test_text_typed_while_the_conflict_is_open_is_compared_again_not_dropped(sto
     assert merged.case.summary.support_period == "2024年4月〜"
 
 
+def test_a_database_failure_on_save_is_said_and_the_text_stays(store):
+    seed_case(store)
+    app = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff")
+    type_in(app, "person.wishes", "住み慣れた家で暮らしたい")
+    with store.engine.begin() as conn:            # the database loses a table under the open page
+        conn.exec_driver_sql("DROP TABLE case_history")
+    assert not app.save()
+    status = app.status.html.value
+    assert "保存できませんでした" in status and "INSERT" not in status and "sqlalche" not in status
+    assert app.form.fields["person.wishes"].widget.value == "住み慣れた家で暮らしたい"
+
+
 def test_values_a_script_sends_are_refused_in_the_callbacks(store):
     seed_case(store)
     app = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff")
