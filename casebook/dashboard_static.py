@@ -107,10 +107,9 @@ def _index(catalog: Catalog) -> str:
 
 
 def _case_page(catalog: Catalog, case) -> str:
-    from casebook.pages import case_page_html
+    from casebook.pages import case_page_html, ward_figures_from
 
-    figures = sorted((r for r in catalog.activity if r.ward == case.ward and r.theme in case.themes),
-                     key=lambda r: (case.themes.index(r.theme), r.figure, r.fiscal_year))
+    figures = ward_figures_from(catalog.activity, case)   # the same charts as the casebook's page
     back = f'<p><a href="../wards/{vocab.parse_ward(case.ward).code}.html">{_e(case.ward)}のページへ</a></p>'
     return _page(case.title, back + case_page_html(case, figures), depth=1)
 
