@@ -310,6 +310,6 @@ def test_a_database_failure_keeps_the_text_and_shows_no_sql(store, open_session)
     with store.engine.begin() as conn:           # the database loses a table under the running page
         conn.exec_driver_sql("DROP TABLE group_notes")
     send.click()
-    assert "もう一度送信してください" in status.value
-    assert "group_notes" not in status.value and "INSERT" not in status.value and "sqlite" not in status.value
+    assert "保存できませんでした" in status.value
+    assert "[SQL:" not in status.value and "parameters:" not in status.value and "sqlalche" not in status.value
     assert text.value == "地域の喫茶店が見守りの場になっている"
