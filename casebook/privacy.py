@@ -758,10 +758,12 @@ def _apply(text: str, findings: list[Finding], letters: _Letters) -> str:
     return "".join(parts)
 
 
-def _anonymize_with(text: str, letters: _Letters) -> str:
+def _anonymize_with(text: str, letters: _Letters, findings: list[Finding] | None = None) -> str:
+    """`findings`: those of `text` when the caller has them already (the analysis is the costly part)."""
     out = text
-    for _ in range(4):
-        findings = find_pii(out)
+    for round_ in range(4):
+        if round_ or findings is None:
+            findings = find_pii(out)
         if not findings:
             return out
         out = _apply(out, findings, letters)
@@ -783,15 +785,22 @@ def case_findings(case: "Case") -> list[tuple[str, Finding]]:
     return [(path, f) for path, text in case.text_fields() for f in find_pii(text)]
 
 
-def case_suggestions(case: "Case") -> dict[str, str]:
-    """The suggested anonymised text of every field that has findings, letters shared across the case."""
+def case_suggestions(case: "Case", findings: Iterable[tuple[str, Finding]] | None = None) -> dict[str, str]:
+    """The suggested anonymised text of every field that has findings, letters shared across the case.
+    `findings`: case_findings(case) when the caller has it, so no field is analysed twice."""
     fields = case.text_fields()
     letters = _Letters(placeholder_letters(t for _, t in fields))
+    known: dict[str, list[Finding]] | None = None
+    if findings is not None:
+        known = {}
+        for path, f in findings:
+            known.setdefault(path, []).append(f)
     # First pass in field order so letters follow the order of first appearance in the case.
     results: dict[str, str] = {}
     for path, text in fields:
-        if find_pii(text):
-            results[path] = _anonymize_with(text, letters)
+        found = find_pii(text) if known is None else known.get(path, [])
+        if found:
+            results[path] = _anonymize_with(text, letters, found)
     return results
 
 

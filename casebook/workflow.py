@@ -57,10 +57,11 @@ def _key(field: str, kind: str, text: str) -> tuple[str, str, str]:
 def gate(case: "Case", overrides: Iterable[dict] = ()) -> list[Blocked]:
     """Findings of the case not covered by an override (field + kind + text): [] means it may pass."""
     allowed = {_key(o["field"], o["kind"], o["text"]) for o in overrides}
-    findings = [(path, f) for path, f in case_findings(case) if _key(path, f.kind, f.text) not in allowed]
+    every = case_findings(case)
+    findings = [(path, f) for path, f in every if _key(path, f.kind, f.text) not in allowed]
     if not findings:
         return []
-    suggestions = case_suggestions(case)
+    suggestions = case_suggestions(case, every)
     return [Blocked(path, f, suggestions.get(path, "")) for path, f in findings]
 
 
@@ -150,7 +151,7 @@ def check_store(store: "Store", *, ward=None, status=None) -> CheckReport:
         if not findings:
             continue
         allowed = {_key(o["field"], o["kind"], o["text"]) for o in store.overrides(case.id)}
-        suggestions = case_suggestions(case)
+        suggestions = case_suggestions(case, findings)
         for path, f in findings:
             rows.append(CheckRow(case.id, case.ward, case.status, path, f, suggestions.get(path, ""),
                                  _key(path, f.kind, f.text) in allowed))
