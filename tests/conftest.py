@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from casebook.settings import Settings
+from browser_support import keep_local
 
 PG_URL = os.environ.get("WORKBENCH_TEST_PG_URL")
 
@@ -78,17 +79,6 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def offline(page):
-    """A page that cannot reach beyond 127.0.0.1 / file:// — like a closed council network."""
-    attempts: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("http://127.0.0.1", "file://", "data:", "blob:", "ws://127.0.0.1")):
-            route.continue_()
-        else:
-            attempts.append(url)
-            route.abort()
-
-    page.route("**/*", guard)
-    page.external_requests = attempts
+    """A page that cannot reach beyond 127.0.0.1 / file://; `page.external_requests` lists what it tried."""
+    page.external_requests = keep_local(page)
     return page

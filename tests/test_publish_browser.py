@@ -12,6 +12,7 @@ import pytest
 from casebook.publish import BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, publish, serve_published
 from casebook.settings import Settings
 from casebook.store import Store
+from browser_support import keep_local
 from tests.publish_seed import APPROVED_TITLE, DRAFT_TITLE, PUBLISHED_TITLE, seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -30,7 +31,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def reader(page):
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else r.abort())
+    page.external_requests = keep_local(page)
     page.set_default_timeout(60_000)
     return page
 

@@ -12,6 +12,7 @@ from casebook import sessions
 from casebook.model import Case
 from casebook.settings import REPO_ROOT
 from casebook.store import Store
+from browser_support import keep_local
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = REPO_ROOT / "build" / "test-artifacts"
@@ -19,21 +20,6 @@ ARTIFACTS = REPO_ROOT / "build" / "test-artifacts"
 WARDS = ["生野区", "北区", "西成区", "平野区", "港区", "旭区"]
 POINTS = {"参加者01": "近所の喫茶店の店主が毎朝声をかけている", "参加者02": "民生委員との<b>信頼関係</b>",
           "参加者03": "本人の料理の腕を子ども食堂で活かせる"}
-
-
-def _keep_local(context) -> list[str]:
-    """Like a closed council network: nothing beyond 127.0.0.1 is reachable (and nothing is needed)."""
-    attempts: list[str] = []
-
-    def guard(route):
-        if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-            route.continue_()
-        else:
-            attempts.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    return attempts
 
 
 @pytest.fixture
@@ -62,7 +48,7 @@ def test_facilitator_sees_every_point_live_then_closes_and_late_input_is_refused
     try:
         fac_ctx = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
         contexts.append(fac_ctx)
-        external = _keep_local(fac_ctx)
+        external = keep_local(fac_ctx)
         fac = fac_ctx.new_page()
         fac.goto(sessions.facilitator_url(server))
         expect(fac.locator(".wb-updated")).to_contain_text("意見 0 件", timeout=60_000)
@@ -72,7 +58,7 @@ def test_facilitator_sees_every_point_live_then_closes_and_late_input_is_refused
         for name in POINTS:
             ctx = browser.new_context(locale="ja-JP", viewport={"width": 1000, "height": 1400})
             contexts.append(ctx)
-            external += _keep_local(ctx)
+            external += keep_local(ctx)
             page = ctx.new_page()
             page.goto(server.page_url(sessions.PARTICIPANT_NOTEBOOK))
             pages[name] = page
