@@ -4,6 +4,7 @@ notebooks are not served — and stopping the command stops Voila and its kernel
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -38,6 +39,8 @@ def test_serve_opens_the_case_form_only_and_stops_cleanly(settings):
     proc = subprocess.Popen([workbench, "serve", "--port", str(port), "--pool", "0"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, **settings.environ()})
     try:
+        # A server that never starts fails the test instead of hanging it.
+        assert select.select([proc.stdout], [], [], 120)[0], "workbench serve printed nothing in 120 s"
         first = proc.stdout.readline()
         assert first.startswith("事例分析シート: http://127.0.0.1:"), first
         url = first.split(": ", 1)[1].strip()
