@@ -276,6 +276,13 @@ def test_values_a_script_sends_are_refused_in_the_callbacks(store):
     assert not app.save()
     assert store.get_case("2024-27116-01").version == 1
 
+    # The conflict panel's own Layout is a widget a script can change: showing it does not open a way
+    # to throw the typed text away.
+    type_in(app, "title", "入力途中の題")
+    app.conflict.widget.layout.set_state({"display": "flex"})
+    app.conflict.discard_button._handle_button_msg(None, {"event": "click"}, [])
+    assert app.form.fields["title"].widget.value == "入力途中の題"
+
     advisor = open_app(store, case_id="2024-27116-01", role="advisor", author="助言者B")
     advisor.form.fields["title"].widget.set_state({"value": "書き換え"})
     advisor.save_button._handle_button_msg(None, {"event": "click"}, [])      # hidden for an advisor

@@ -630,7 +630,7 @@ class CaseApp:
         self.notice.value = notice(f"統合して版 {record.version} として保存しました", "ok")
 
     def discard_mine(self) -> None:
-        if self.record is None:
+        if self.record is None or not self.in_conflict:  # the panel's Layout can be shown by a script
             return
         self.record = self.store.get_case(self.record.case.id)
         self.form.load(self.record.case.model_dump(mode="json"))
