@@ -185,13 +185,19 @@ def test_url_query_values_are_read_and_checked(store, monkeypatch):
     assert app is None and "使えない指定があります: debug" in _texts(widget)
 
 
+def second_page_after_a_first_save(store) -> CaseApp:
+    """Two people open the same case; 山田 saves a change, 田中's page (returned) is still on version 1."""
+    seed_case(store)
+    first = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff", author="山田")
+    second = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff", author="田中")
+    type_in(first, "summary.support_period", "2024年4月〜")
+    assert first.save()
+    return second
+
+
 def test_second_saver_is_refused_keeps_their_text_and_merges_field_by_field(store_url):
     with Store(store_url) as store:
-        seed_case(store)
-        first = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff", author="山田")
-        second = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff", author="田中")
-        type_in(first, "summary.support_period", "2024年4月〜")
-        assert first.save()
+        second = second_page_after_a_first_save(store)
         type_in(second, "person.wishes", "家で暮らしたい")
         type_in(second, "summary.main_complaint", "Aさんは外出が減り、食事もとれていない")
 
@@ -219,11 +225,7 @@ def test_second_saver_is_refused_keeps_their_text_and_merges_field_by_field(stor
 
 
 def test_text_typed_while_the_conflict_is_open_is_compared_again_not_dropped(store):
-    seed_case(store)
-    first = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff", author="山田")
-    second = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff", author="田中")
-    type_in(first, "summary.support_period", "2024年4月〜")
-    assert first.save()
+    second = second_page_after_a_first_save(store)
     type_in(second, "person.wishes", "家で暮らしたい")
     assert not second.save() and second.conflict.visible
     second.conflict.choices["summary.support_period"].value = "mine"      # a choice the person made
