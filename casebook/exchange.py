@@ -43,7 +43,9 @@ raises ``ImportFailed`` with the whole list; only when there is none is everythi
 store transaction (``Store.import_all``). Ids already in the store are problems too, unless
 ``replace=True``.
 
-Text is kept as typed (no NFKC on prose); in Excel it is always stored as text, never as a formula.
+Text is kept as typed (no NFKC on prose); in Excel it is always stored as text, never as a formula,
+and in CSV a cell that a spreadsheet would take for a formula (= + - @ first) gets a leading
+apostrophe, which import removes again.
 """
 
 from __future__ import annotations
@@ -614,7 +616,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[_Raw]:
             problems.append(Problem(file.name, None, "", "文字コードが読めません（UTF-8 か Shift_JIS で保存してください）"))
             continue
         try:
-            cells = list(csv.reader(io.StringIO(text, newline="")))
+            cells = [[_csv_unguard(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
         except csv.Error as exc:
             problems.append(Problem(file.name, None, "", f"CSV として読めません（{exc}）"))
             continue
@@ -1216,7 +1218,18 @@ def _cell_out(value: object, column: Column, *, excel: bool) -> object:
         return value.isoformat()   # text keeps the time zone, which an Excel date cell cannot
     if value == "":
         return None
+    if not excel and isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value   # a spreadsheet opening the CSV must show text, not run a formula
     return value
+
+
+# Cells a spreadsheet would take for a formula (OWASP "CSV injection"); Excel files store text instead.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_unguard(cell: str) -> str:
+    """Undo _cell_out's apostrophe, so export → import gives back the typed text."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS) else cell
 
 
 def _get(data: dict, path: str) -> object:

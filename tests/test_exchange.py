@@ -7,7 +7,9 @@ stray spaces, 1,234) goes in; and export → import gives back equal records in 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import openpyxl
@@ -320,6 +322,22 @@ def test_an_excel_export_reads_like_a_staff_sheet(tmp_path, store_url):
     assert cases.cell(2, header.index("事例の概要 › 主訴") + 1).data_type == "s"    # "=1+1…" stays text
     ties = [[c.value for c in r] for r in book["エコマップ関係線"].iter_rows()]
     assert ties[1] == ["2024-27116-01", "min", "a", "強い", "本人側から相手へ", "週1回訪問"]
+
+
+def test_a_csv_export_opened_in_a_spreadsheet_shows_text_not_a_formula(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    fill_store(store)
+    path = tmp_path / "事例.csv"
+    export_file(store, path, what="cases")
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+    row = next(r for r in rows if r[0] == "2024-27116-01")
+    complaint = row[rows[0].index("事例の概要 › 主訴")]
+    assert complaint.startswith("'=1+1")                      # a spreadsheet shows it as text
+    target = Store(f"sqlite:///{tmp_path / 'again.sqlite'}")
+    import_file(target, path)                                 # and the workbench reads back what was typed
+    assert target.get_case("2024-27116-01").case.summary.main_complaint.startswith("=1+1")
+    store.close()
+    target.close()
 
 
 def test_a_csv_export_writes_siblings_and_removes_stale_ones(tmp_path, store_url):
