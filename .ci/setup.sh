@@ -11,7 +11,7 @@ if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   echo "Installing Debian packages: ${need[*]}"
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" fontconfig
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}" fontconfig
 fi
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
