@@ -127,8 +127,20 @@ def test_privacy_findings_show_beside_the_field_as_a_warning_not_a_block(store):
     type_in(app, "summary.main_complaint", "連絡先は 06-1234-5678 です")
     warning = app.form.fields["summary.main_complaint"].message.value
     assert "wb-privacy" in warning and "06-1234-5678" in warning
+    # The ecomap's names and notes and every timeline column are read by the gate too: warned as typed.
+    assert app.form.ecomap.add_node("長男", "household")
+    app.form.ecomap.nodes_box.children[1].children[1].value = "長男 山田太郎"
+    assert "wb-privacy" in app.form.ecomap.privacy.value and "山田太郎" in app.form.ecomap.privacy.value
+    app.form.timeline.add_row()
+    app.form.timeline.fields[0]["period"].widget.value = "06-1234-5678 に電話した日"
+    app.form.timeline.fields[0]["support"].widget.value = "電話で様子を聞いた"
+    assert "06-1234-5678" in app.form.timeline.fields[0]["period"].message.value
     assert app.save()
-    assert store.get_case(app.record.case.id).case.summary.main_complaint == "連絡先は 06-1234-5678 です"
+    saved = store.get_case(app.record.case.id).case
+    assert saved.summary.main_complaint == "連絡先は 06-1234-5678 です"
+    assert saved.ecomap.nodes[1].label == "長男 山田太郎"
+    app.form.ecomap.nodes_box.children[1].children[1].value = "長男"
+    assert app.form.ecomap.privacy.value == ""
 
 
 @pytest.mark.parametrize("params, expected", [

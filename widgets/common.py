@@ -16,6 +16,7 @@ Public API (used by case_form, review, and the workshop / survey / dashboard wid
     Debouncer(delay, callback)                    run callback `delay` s after the last poke
     notice(text, kind) -> str                     escaped HTML message box (info/ok/warn/error)
     pii_warnings(text) -> list[str]               privacy findings as Japanese warnings
+    privacy_notice(warnings) -> str               those warnings as the escaped warning box
     query_parameters() -> dict[str, str]          the Voila page's URL query (also when preheated)
     parse_flag(value) -> bool                     "1/true/はい" → True
     stylesheet() -> HTML                           the shared CSS (widgets/forms.css) for a page
@@ -225,6 +226,14 @@ def pii_warnings(text: str) -> list[str]:
     return out
 
 
+def privacy_notice(warnings: list[str]) -> str:
+    """The privacy warnings under a field or editor (a warning, never a block); "" when there are none."""
+    if not warnings:
+        return ""
+    return (notice(["個人が特定される情報の可能性（保存はできます）:", *warnings], "warn")
+            .replace('class="wb-notice', 'class="wb-privacy wb-notice', 1))
+
+
 # --- a labelled field -----------------------------------------------------------------------------
 
 @cache
@@ -294,8 +303,7 @@ class Field:
     def _render(self) -> None:
         parts = [notice(self._errors, "error")] if self._errors else []
         if self._warnings:
-            parts.append(notice(["個人が特定される情報の可能性（保存はできます）:", *self._warnings], "warn")
-                         .replace('class="wb-notice', 'class="wb-privacy wb-notice', 1))
+            parts.append(privacy_notice(self._warnings))
         self.message.value = "".join(parts)
 
 

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from casebook import vocab
 from casebook.ecomap_svg import ecomap_svg
 from casebook.model import Ecomap, describe_errors
-from widgets.common import (GButton, GCombobox, GDropdown, GText, close_all, esc, hbox, html, notice, shared_layout,
-                            tag, vbox)
+from widgets.common import (GButton, GCombobox, GDropdown, GText, close_all, esc, hbox, html, notice, pii_warnings,
+                            privacy_notice, shared_layout, tag, vbox)
 
 CENTER_ID = "person"
 DRAWING_SIZE = 460
@@ -41,6 +41,8 @@ class EcomapEditor:
         self.disabled = False
         self.drawing = html("", "wb-ecomap-drawing")
         self.message = html("", "wb-ecomap-message")
+        self.privacy = html("", "wb-ecomap-privacy")
+        self._pii: dict[tuple[str, str], list[str]] = {}   # (node id, "label"/"note") -> warnings
         self.nodes_box = vbox([], "wb-ecomap-nodes")
         self.ties_box = vbox([], "wb-ecomap-ties")
 
@@ -73,7 +75,7 @@ class EcomapEditor:
         editor = w.VBox([
             html('<div class="wb-label">要素（本人・世帯員・社会資源）</div>'), self.nodes_box, add_node,
             html('<div class="wb-label" style="margin-top:0.6em">関係線</div>'), self.ties_box, add_tie,
-            self.message,
+            self.message, self.privacy,
         ], layout=shared_layout(width="55%"))
         self.widget = tag(w.HBox([editor, w.VBox([self.drawing], layout=shared_layout(width="45%"))]), "wb-ecomap")
         self.load(None)
@@ -183,6 +185,18 @@ class EcomapEditor:
 
     # --- view ----------------------------------------------------------------------------------
 
+    def _check_privacy(self, node: dict | None = None) -> None:
+        """Warn (never block) about what the privacy gate would find in the nodes' names and notes, as typed.
+        One node after its edit; all of them after a rebuild."""
+        if node is None:
+            self._pii = {}
+        for n in [node] if node is not None else self.nodes:
+            for key in ("label", "note"):
+                self._pii[(n["id"], key)] = pii_warnings(n[key])
+        names = {n["id"]: n["label"] or n["id"] for n in self.nodes}
+        self.privacy.value = privacy_notice([f"{names.get(nid, nid)}: {line}"
+                                             for (nid, _key), found in self._pii.items() for line in found])
+
     def _center_id(self) -> str:
         return next((n["id"] for n in self.nodes if n["kind"] == "person"), CENTER_ID)
 
@@ -244,6 +258,7 @@ class EcomapEditor:
         center = self._center_id()
         others = [n["id"] for n in self.nodes if n["id"] != center]
         self._refresh_choices(center, others[-1] if others else center)
+        self._check_privacy()
         self.redraw()
 
     def _refresh_choices(self, source: str | None = None, target: str | None = None) -> None:
@@ -261,6 +276,7 @@ class EcomapEditor:
             node[key] = change["new"]
             if key == "label":
                 self._refresh_choices()
+            self._check_privacy(node)
             self.redraw()
             self.on_change()
         return handler

@@ -105,7 +105,7 @@ class TimelineEditor:
                          placeholder="例: 2024年4月" if key == "period" else "")
             tag(widget, f"wb-tl-{key}")
             field = Field(f"timeline[{i}].{key}", widget, label=labels.get(key, key), required=required,
-                          privacy=self.privacy and kind == "text")
+                          privacy=self.privacy)   # every column: the gate reads them all
             widget.observe(self._changed(i, key, field), names="value")
             field.show_privacy(row[key])
             fields[key] = field
