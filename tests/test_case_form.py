@@ -317,7 +317,10 @@ def test_advisor_comments_and_marks_reviewed_then_editor_approves_through_the_pr
     advisor = open_app(store, case_id=case_id, role="advisor", author="助言者B")
     assert {b.description for b in advisor.review.actions.children} == {"差し戻す", "助言済みにする"}
     advisor.review.comment_kind.value = "key_points"
+    advisor.review.comment_text.value = "山田太郎さんの件、地域の支え手が"        # the gate reads comments too
+    assert "山田太郎" in advisor.review.comment_privacy.value and "wb-privacy" in advisor.review.comment_privacy.value
     advisor.review.comment_text.value = "地域の支え手が見えてきた点が大切です"
+    assert advisor.review.comment_privacy.value == ""
     advisor.review.comment_button.click()
     assert "ポイント整理を追加しました" in advisor.review.message.value
     assert "地域の支え手が見えてきた点が大切です" in advisor.review.comments.value

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from casebook import vocab
 from casebook.model import AdvisorComment, Text, describe_errors
 from widgets.common import (GButton, GDropdown, GTextarea, GToggleButtons, close_all, esc, format_time,
-                            hbox, html, notice, tag, vbox)
+                            hbox, html, notice, pii_warnings, privacy_notice, tag, vbox)
 from widgets.merge import differences, display_text, inline_diff
 
 if TYPE_CHECKING:
@@ -85,8 +85,12 @@ class ReviewPanel:
                                 "wb-comment-text")
         self.comment_button = tag(GButton(description="コメントを追加", button_style="primary"), "wb-comment-add")
         self.comment_button.on_click(lambda _: self.add_comment())
+        self.comment_privacy = html("", "wb-comment-privacy")   # the approval gate reads comments too
+        self.comment_text.observe(lambda change: setattr(self.comment_privacy, "value",
+                                                         privacy_notice(pii_warnings(change["new"]))), names="value")
         self.comment_box = tag(w.VBox([html('<div class="wb-label">助言者コメントを書く</div>'), self.comment_kind,
-                                       self.comment_text, self.comment_button]), "wb-comment-form")
+                                       self.comment_text, self.comment_privacy, self.comment_button]),
+                               "wb-comment-form")
         self.reason = tag(GTextarea(placeholder="差し戻す理由（差し戻すときは必須）",
                                     layout=w.Layout(width="100%", height="4em")), "wb-move-reason")
         self.actions = hbox([], "wb-moves")
