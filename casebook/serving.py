@@ -35,6 +35,10 @@ class VoilaOptions:
     preheat_notebooks: list[str] = field(default_factory=list)  # names under root to pool (folder root)
 
 
+# A Jupyter data dir holding voila/templates/workbench: Voila's lab template with no CDN links.
+VOILA_TEMPLATES = Path(__file__).resolve().parent / "templates" / "jupyter"
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -58,6 +62,7 @@ def voila_argv(opts: VoilaOptions) -> list[str]:
         f"--BoundedKernelManager.cull_interval={opts.cull_interval}",
         "--BoundedKernelManager.cull_connected=False",
         "--Voila.tornado_settings={'autoreload': False}",
+        "--template=workbench",   # Voila's lab template without its CDN stylesheets (VOILA_TEMPLATES)
     ]
     if opts.pool_size > 0:
         argv += ["--preheat_kernel=True", f"--pool_size={opts.pool_size}"]
@@ -137,6 +142,8 @@ def launch(opts: VoilaOptions, env: dict[str, str], *, log_path: Path, wait: boo
            foreground: bool = False) -> VoilaServer:
     """Run Voila with exactly `env`, output appended to `log_path`; stopped again if it never answers."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    # Voila finds templates in the Jupyter data path; ours comes first.
+    env = {**env, "JUPYTER_PATH": os.pathsep.join(p for p in (str(VOILA_TEMPLATES), env.get("JUPYTER_PATH")) if p)}
     with open(log_path, "ab") as log:   # the child keeps its own descriptor
         proc = subprocess.Popen(voila_argv(opts), stdout=log, stderr=subprocess.STDOUT, env=env,
                                 cwd=str(opts.root if Path(opts.root).is_dir() else Path(opts.root).parent),

@@ -113,6 +113,7 @@ def test_staff_creates_a_case_in_japanese_and_sees_everything_after_reload(apps,
     tab(page, "ジェノグラム・エコマップ").click()
     expect(page.locator(".wb-ecomap-tie-0")).to_contain_text("本人 — 民生委員")
     expect(page.locator(".wb-ecomap-drawing svg")).to_contain_text("民生委員")
+    assert page.external_requests == []          # nothing asked of the internet (closed council networks)
 
 
 def test_advisor_comments_and_marks_reviewed_then_the_editor_approves(apps, offline):

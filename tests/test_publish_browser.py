@@ -59,6 +59,7 @@ def test_dashboard_shows_all_24_wards_and_the_filters_change_the_charts(server, 
     trend = reader.locator(".wb-dash-trend")
     trend.wait_for(state="visible")
     assert "こども食堂 箇所数の推移" in trend.inner_text() and "2023年度" in trend.inner_text()
+    assert reader.external_requests == []        # a reader's page asks the internet for nothing
 
 
 def test_ward_page_lists_its_published_cases_and_unpublished_ones_are_nowhere(server, reader):

@@ -110,7 +110,7 @@ def test_facilitator_sees_every_point_live_then_closes_and_late_input_is_refused
         late.locator(".wb-s-q1-send").click()
         expect(late.locator(".wb-s-q1-status")).to_contain_text("締め切られています")
         expect(late.locator(".wb-s-q1-text textarea")).to_have_value("遅れて思いついた意見")  # the text is kept
-        assert external == [] or all("cdn.jsdelivr.net" in u for u in external)
+        assert external == []                    # no page of the day asks the internet for anything
     finally:
         for ctx in contexts:
             ctx.close()
