@@ -9,6 +9,7 @@ page opens from disk with no network and no font of the reader's.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from html import escape
 from typing import Any, Sequence
 
@@ -28,6 +29,30 @@ CSS = """
 .wb-report img.chart{max-width:100%}
 .wb-report tr.current{background:#fffaf0;font-weight:bold}
 """
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, read in one go from the store."""
+    session: Session
+    notes: list
+    evaluations: list[Evaluation]
+    earlier: Any                                  # sessions.comparison(...)
+    case_titles: list[tuple[str, str]]
+
+
+def load(store, session_id: str) -> ReportData:
+    from casebook.store import NotFoundError
+
+    session = store.get_session(session_id)
+    titles = []
+    for case_id in session.case_ids:
+        try:
+            titles.append((case_id, store.get_case(case_id).case.title))
+        except NotFoundError:
+            titles.append((case_id, "（事例が見つかりません）"))
+    return ReportData(session, store.group_notes(session_id), store.evaluations(session_id),
+                      sessions.comparison(store, session), titles)
 
 
 def _e(value: object) -> str:
