@@ -61,6 +61,10 @@ def test_staff_creates_a_case_in_japanese_and_sees_everything_after_reload(apps,
     page = offline
     open_form(page, case_form_url(server, role="staff", ward="生野区", author="山田"))
     expect(page.locator(".wb-title")).to_contain_text("新しい事例")
+    pasted = "長い題名" * 201                         # a paste far beyond a one-line field's limit
+    page.locator(".wb-f-title input").fill(pasted)
+    expect(page.locator(".wb-f-title-msg")).to_contain_text("入力欄の文字は残っています")
+    expect(page.locator(".wb-f-title input")).to_have_value(pasted)   # refused, but not wiped
     page.locator(".wb-f-title input").fill("ごみ出しが難しくなった高齢夫婦への支援")
     page.locator(".wb-f-fiscal_year select").select_option(label="2024年度（令和6年度）")
     page.locator(".wb-f-keywords input").fill("高齢夫婦、ごみ出し、見守り")

@@ -80,8 +80,9 @@ class Guarded:
         """callback(widget, message) when a front end sends something this widget does not accept."""
         self._refused_callbacks.append(callback)
 
-    def _refuse(self, message: str) -> None:
-        self.send_state()  # put every front end back on the kernel's value
+    def _refuse(self, message: str, *, resync: bool = True) -> None:
+        if resync:
+            self.send_state()  # put every front end back on the kernel's value
         for callback in list(self._refused_callbacks):
             callback(self, message)
 
@@ -98,16 +99,18 @@ class Guarded:
             self._check_incoming(sync_data)
             super().set_state(sync_data)
         except Exception as exc:  # noqa: BLE001 - any bad value from a front end is refused, not raised
-            self._refuse(getattr(exc, "wb_message", None) or REFUSED_VALUE)
+            self._refuse(getattr(exc, "wb_message", None) or REFUSED_VALUE,
+                         resync=not getattr(exc, "keep_text", False))
 
     def _check_incoming(self, sync_data: dict) -> None:
         """Raise to refuse; subclasses check the shape of what came in."""
 
 
 class _Refused(ValueError):
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, keep_text: bool = False):
         super().__init__(message)
         self.wb_message = message
+        self.keep_text = keep_text  # refuse it in the kernel but leave what the person typed on screen
 
 
 class _StringGuard(Guarded):
@@ -118,7 +121,9 @@ class _StringGuard(Guarded):
         if not isinstance(value, str):
             raise _Refused("文字列ではない値は受け付けられません")
         if len(value) > self.max_chars:
-            raise _Refused(f"{self.max_chars}文字を超える入力は受け付けられません")
+            # Typed or pasted text stays in the box (no resync): the person shortens it, nothing is lost.
+            raise _Refused(f"{self.max_chars}文字を超えているため受け付けられません。入力欄の文字は残っています。"
+                           "短くしてください", keep_text=True)
 
 
 class GText(_StringGuard, w.Text):
