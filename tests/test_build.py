@@ -62,18 +62,23 @@ def build(settings: Settings, **kw):
     return build_casebook(settings, None, progress=False, **kw)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """One casebook of 6 generated cases and a case full of markup, built once for the read-only tests."""
-    root = tmp_path_factory.mktemp("casebook")
+def build_once(tmp_path_factory, name: str, n: int):
+    """A casebook of n generated cases and a case full of markup, in a store and build dir of its own."""
+    root = tmp_path_factory.mktemp(name)
     settings = Settings(data_dir=root / "data", build_dir=root / "build")
     with pytest.MonkeyPatch.context() as mp:
         for k, v in settings.environ().items():
             mp.setenv(k, v)
         mp.delenv("WORKBENCH_DB_URL", raising=False)
-        cases = fill(settings, 6, [xss_case()])
+        cases = fill(settings, n, [xss_case()])
         report = build(settings)
     return settings, cases, report
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One casebook built once for the read-only tests."""
+    return build_once(tmp_path_factory, "casebook", 6)
 
 
 # --- a finished casebook ------------------------------------------------------------------------

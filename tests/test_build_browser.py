@@ -8,23 +8,15 @@ import re
 import pytest
 
 from casebook import search
-from casebook.settings import Settings
 
-from test_build import XSS_TITLE, build, fill, xss_case
+from test_build import XSS_TITLE, build_once
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def casebook(tmp_path_factory):
-    root = tmp_path_factory.mktemp("browser")
-    settings = Settings(data_dir=root / "data", build_dir=root / "build")
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in settings.environ().items():
-            mp.setenv(k, v)
-        mp.delenv("WORKBENCH_DB_URL", raising=False)
-        cases = fill(settings, 5, [xss_case()])
-        report = build(settings)
+    settings, cases, report = build_once(tmp_path_factory, "browser", 5)
     assert report.ok
     return settings.casebook_dir, cases
 
