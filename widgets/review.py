@@ -76,6 +76,7 @@ def comments_html(comments: list[AdvisorComment]) -> str:
 class ReviewPanel:
     def __init__(self, host: "CaseApp"):
         self.host = host
+        self._actions_for: tuple | None = None   # (status, moves) the action buttons were made for
         self.status = html("", "wb-review-status")
         self.comments = html("", "wb-comments")
         self.message = html("", "wb-review-message")
@@ -122,9 +123,12 @@ class ReviewPanel:
         self.reason.layout.display = "flex" if any(needs_reason(status, m, role) for m in moves) else "none"
 
     def _set_actions(self, moves: list[str]) -> None:
+        status = self.host.record.case.status if self.host.record else ""
+        if self._actions_for == (status, tuple(moves)):
+            return  # same moves: keep the buttons, so a click right after a comment is not lost on a closed one
+        self._actions_for = (status, tuple(moves))
         old = list(self.actions.children)
         buttons = []
-        status = self.host.record.case.status if self.host.record else ""
         for new in moves:
             back = vocab.STATUS_IDS.index(new) < vocab.STATUS_IDS.index(status)
             button = tag(GButton(description=MOVE_LABELS.get((status, new), vocab.status_label(new)),
