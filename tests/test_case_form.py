@@ -121,6 +121,18 @@ def test_messages_appear_beside_the_field_while_typing_and_a_bad_save_changes_no
     assert app.form.fields["summary.main_complaint"].widget.value == "あ" * 8001     # nothing typed is lost
 
 
+def test_an_ecomap_name_the_case_could_not_store_is_refused_when_added(store):
+    app = open_app(store, ward="生野区", role="staff")
+    ecomap = app.form.ecomap
+    before = ecomap.value()
+    for label in ("民生\x07委員", "民生委員\n（地区A）", "あ" * 201):   # as a script could send them
+        assert not ecomap.add_node(label, "formal")
+        assert "要素の名称" in ecomap.message.value
+    assert not ecomap.add_node("民生委員", "person")               # the centre is the person alone
+    assert "種類" in ecomap.message.value
+    assert ecomap.value() == before
+
+
 def test_privacy_findings_show_beside_the_field_as_a_warning_not_a_block(store):
     app = open_app(store, ward="生野区", role="staff")
     type_in(app, "title", "見守りの事例")

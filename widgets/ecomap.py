@@ -19,13 +19,20 @@ from pydantic import ValidationError
 
 from casebook import vocab
 from casebook.ecomap_svg import ecomap_svg
-from casebook.model import Ecomap, describe_errors
+from casebook.model import Ecomap, EcomapNode, describe_errors
 from widgets.common import (GButton, GCombobox, GDropdown, GText, close_all, esc, hbox, html, notice, pii_warnings,
                             privacy_notice, shared_layout, tag, vbox)
 
 CENTER_ID = "person"
 DRAWING_SIZE = 460
-MAX_NODES, MAX_TIES = 60, 200
+
+
+def _max_items(field: str) -> int:
+    """The model's own bound on nodes or ties, so the editor and the store never disagree."""
+    return next(m.max_length for m in Ecomap.model_fields[field].metadata if getattr(m, "max_length", None))
+
+
+MAX_NODES, MAX_TIES = _max_items("nodes"), _max_items("ties")
 
 
 def _options(table: list[dict]) -> list[tuple[str, str]]:
@@ -111,8 +118,11 @@ class EcomapEditor:
         problems = []
         if not label:
             problems.append("要素の名称を入力してください")
-        elif len(label) > 200 or "\n" in label:
-            problems.append("要素の名称は改行なしの200文字以内で入力してください")
+        else:
+            try:  # the model's rule for a one-line name (length, line breaks, control characters)
+                EcomapNode(id="new", label=label, kind="informal")
+            except ValidationError as exc:
+                problems += [f"要素の{line}" for line in describe_errors(exc)]
         if kind not in allowed:
             problems.append("要素の種類を一覧から選んでください")
         if len(self.nodes) >= MAX_NODES:
