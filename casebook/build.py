@@ -50,6 +50,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from casebook.errors import WorkbenchError
+
 if TYPE_CHECKING:
     from casebook.params import CasebookParams
     from casebook.settings import Settings
@@ -68,7 +70,7 @@ PRUNE_AFTER_S = 30 * 24 * 3600      # cache entries no build has used for this l
 TOUCH_EVERY_S = 24 * 3600           # "last used" marks are renewed at most daily (no writes on every build)
 
 
-class BuildError(RuntimeError):
+class BuildError(WorkbenchError, RuntimeError):
     """The build could not run at all (another build holds the lock, the store cannot be read…)."""
 
 

@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_
 
 from pydantic import BaseModel, ValidationError
 
+from casebook.errors import WorkbenchError
 from casebook import vocab
 from casebook.model import (SCALE, SESSION_KINDS, AdvisorComment, AgendaItem, Case, EcomapNode,
                             EcomapTie, Evaluation, Group, GroupNote, Participant, Session,
@@ -103,7 +104,7 @@ class Problem:
         return f"{' '.join(w for w in where if w)}: {self.reason}"
 
 
-class ImportFailed(Exception):
+class ImportFailed(WorkbenchError):
     """Nothing was written: `problems` lists every bad row with its number, column and reason."""
 
     def __init__(self, problems: Sequence[Problem]):

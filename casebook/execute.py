@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from casebook.errors import WorkbenchError
+
 log = logging.getLogger(__name__)
 
 ENGINE_NAME = "casebook_warm"
@@ -94,7 +96,7 @@ def skip_unused_iri_grammar() -> None:
         sys.modules["rfc3987_syntax"] = None  # `from rfc3987_syntax import …` → ImportError, which jsonschema skips
 
 
-class KernelResetError(RuntimeError):
+class KernelResetError(WorkbenchError, RuntimeError):
     """A warm kernel could not be reset; it is discarded and a new one started."""
 
 

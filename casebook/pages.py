@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from casebook.errors import WorkbenchError
 from casebook import vocab
 from casebook.model import Case, WardActivity
 
@@ -51,7 +52,7 @@ AFTER_TIMELINE = ("outcome", "reflection", "discussion")
 COMMENT_KINDS = {"advice": "助言", "key_points": "ポイント整理"}
 
 
-class PageError(ValueError):
+class PageError(WorkbenchError, ValueError):
     """A case that must not become a page; the message (Japanese) says why and names the field."""
 
 

@@ -14,12 +14,13 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from casebook.errors import WorkbenchError
 from casebook.model import FiscalYear, Line, Status, ThemeName, WardName, describe_errors
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class ParamsError(ValueError):
+class ParamsError(WorkbenchError, ValueError):
     """A parameter set that cannot be used; `lines` name each bad key (Japanese)."""
 
     def __init__(self, path: str | Path, lines: list[str]):

@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from casebook.errors import WorkbenchError
 from casebook.settings import REPO_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ _PRIVATE_PREFIXES = ("WORKBENCH_", "PG")
 _PRIVATE_NAMES = {"DATABASE_URL", "SQLALCHEMY_DATABASE_URI"}
 
 
-class PublishError(Exception):
+class PublishError(WorkbenchError):
     """A refusal of the whole publish step; the message is Japanese."""
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from casebook.errors import WorkbenchError
 from casebook import vocab
 from casebook.model import (SCALE, SESSION_KINDS, AgendaItem, CaseId, Evaluation, Group, GroupNote, Line,
                             Participant, Session, Text, ThemeName, describe_errors, scale_label)
@@ -43,7 +44,7 @@ DEFAULT_AGENDA = (("開会", 5), ("事例の提示", 15), ("事例の共有化�
                   ("論点の検討（グループ討議）", 40), ("まとめ（助言者の総括）", 20), ("閉会", 5))
 
 
-class SessionError(Exception):
+class SessionError(WorkbenchError):
     """A refusal the user reads: `lines` are Japanese, each naming the field it is about."""
 
     def __init__(self, lines: list[str] | str):

@@ -22,6 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from casebook.errors import (DuplicateError, NotFoundError, ReadOnlyError, SessionClosedError,
+                             StoreError, TransitionError)
 from casebook import vocab
 from casebook.model import AdvisorComment, Case, Evaluation, GroupNote, Session, WardActivity
 from casebook.settings import Settings
@@ -36,17 +38,6 @@ ACTIONS = ("create", "save", "status", "restore", "comment", "import")
 
 
 # --- errors: Japanese, meant to be shown to the user as they are ---------------------------------
-
-class StoreError(Exception):
-    """A refusal by the store; str(e) is a Japanese message for the user."""
-
-
-class NotFoundError(StoreError): ...
-class DuplicateError(StoreError): ...
-class TransitionError(StoreError): ...
-class ReadOnlyError(StoreError): ...
-class SessionClosedError(StoreError): ...
-
 
 class StaleVersionError(StoreError):
     """Someone saved the case after the editor opened it; nothing was written."""

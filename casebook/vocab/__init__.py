@@ -14,10 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from casebook.errors import WorkbenchError
+
 HERE = Path(__file__).resolve().parent
 
 
-class VocabError(ValueError):
+class VocabError(WorkbenchError, ValueError):
     """A value that is not in the vocabulary; the message names it in Japanese."""
 
 
