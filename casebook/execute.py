@@ -282,12 +282,13 @@ def _make_engine_class():
 
         Engine kwargs (through papermill.execute_notebook): `kernel_env` (dict, the kernel's whole
         environment), `kernel_cwd` (its working directory), `kernel_warmup` (code run once at start),
-        `execution_timeout` (seconds per cell).
+        `execution_timeout` (seconds per cell), `kernel_keep` (False: shut the kernel down after).
         """
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, kernel_env=None,
-                                     kernel_cwd=None, kernel_warmup="", execution_timeout=None, **kwargs):
+                                     kernel_cwd=None, kernel_warmup="", execution_timeout=None,
+                                     kernel_keep=True, **kwargs):
             env = dict(os.environ if kernel_env is None else kernel_env)
             cwd = str(kernel_cwd or os.getcwd())
             kernel = POOL.get(kernel_name, env, cwd, kernel_warmup)
@@ -306,7 +307,10 @@ def _make_engine_class():
                 POOL.discard(kernel)
                 raise
             kernel.notebooks += 1
-            kernel.begin_reset()
+            if kernel_keep:
+                kernel.begin_reset()
+            else:   # a one-off notebook (a session, a report): its kernel is not kept warm
+                POOL.discard(kernel)
             return nb
 
     return WarmKernelEngine
@@ -320,6 +324,34 @@ def __getattr__(name: str):
         globals()[name] = cls
         return cls
     raise AttributeError(name)
+
+
+# --- one notebook ----------------------------------------------------------------------------
+
+def parameterize_to(source: Path | str, target: Path | str, parameters: dict) -> Path:
+    """Write `source` with papermill's injected-parameters cell to `target`, without running it
+    (a notebook that Voila runs later, e.g. a session's pages)."""
+    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = parameterize_notebook(load_notebook_node(str(source)), parameters)
+    nbformat.write(nb, str(target))
+    return Path(target)
+
+
+def run_notebook(source: Path | str, target: Path | str, *, cwd: Path | str, env: dict[str, str],
+                 parameters: dict | None = None) -> None:
+    """Execute one notebook with papermill into `target`, in a kernel whose environment is this
+    process's plus `env`; the kernel is shut down afterwards and this process's own environment
+    is never changed (sessions and reports run here, as the casebook's pages do)."""
+    skip_unused_iri_grammar()
+    import papermill
+
+    papermill.execute_notebook(
+        str(source), str(target), parameters=parameters or {}, engine_name=ENGINE_NAME,
+        kernel_name=KERNEL_NAME, progress_bar=False, kernel_env={**os.environ, **env},
+        kernel_cwd=str(cwd), kernel_keep=False)
 
 
 # --- one page --------------------------------------------------------------------------------

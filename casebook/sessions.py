@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import secrets
 import unicodedata
@@ -526,7 +527,7 @@ def prepare(path: Path | str, settings: Settings | None = None, *, session_id: s
         out_dir = session_dir(settings, session.id)
         out_dir.mkdir(parents=True, exist_ok=True)
         # Parameterise first: a notebook that cannot be prepared must not leave a half-made session.
-        notebooks = _write_notebooks(params, out_dir, notebooks_dir, settings, execute=False)
+        notebooks = _write_notebooks(params, out_dir, notebooks_dir)
         store.save_session(session)
     if execute:
         _execute(out_dir / FACILITATOR_NOTEBOOK, out_dir / FACILITATOR_NOTEBOOK, settings, cwd=out_dir)
@@ -537,36 +538,18 @@ def notebook_parameters(params: SessionParams) -> dict[str, Any]:
     return {"session_id": params.id, "survey": params.survey.model_dump()}
 
 
-def _write_notebooks(params: SessionParams, out_dir: Path, notebooks_dir: Path, settings: Settings,
-                     *, execute: bool) -> list[Path]:
-    import nbformat
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
+def _write_notebooks(params: SessionParams, out_dir: Path, notebooks_dir: Path) -> list[Path]:
+    from casebook.execute import parameterize_to
 
-    written = []
-    for name in (FACILITATOR_NOTEBOOK, PARTICIPANT_NOTEBOOK):
-        nb = load_notebook_node(str(notebooks_dir / name))
-        nb = parameterize_notebook(nb, notebook_parameters(params))
-        target = out_dir / name
-        nbformat.write(nb, str(target))
-        written.append(target)
-    return written
+    return [parameterize_to(notebooks_dir / name, out_dir / name, notebook_parameters(params))
+            for name in (FACILITATOR_NOTEBOOK, PARTICIPANT_NOTEBOOK)]
 
 
 def _execute(source: Path, target: Path, settings: Settings, *, cwd: Path, parameters: dict | None = None) -> None:
-    import os
+    from casebook.execute import run_notebook
 
-    import papermill
-
-    env_before = dict(os.environ)
-    os.environ.update(settings.environ())
-    os.environ.setdefault("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))
-    try:
-        papermill.execute_notebook(str(source), str(target), parameters=parameters or {}, cwd=str(cwd),
-                                   progress_bar=False, kernel_name="python3")
-    finally:
-        os.environ.clear()
-        os.environ.update(env_before)
+    env = {**settings.environ(), "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))}
+    run_notebook(source, target, cwd=cwd, env=env, parameters=parameters)
 
 
 def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, pool_size: int = 2,
