@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import stat
 import uuid
 from dataclasses import dataclass, field
@@ -144,7 +143,7 @@ def published_session(session: "Session", case_ids: set[str]) -> tuple["Session 
 
 def build_snapshot(store: "Store", settings: Settings) -> PublishReport:
     """Write the snapshot of what may be published and swap it into place (read-only file)."""
-    from casebook.store import Store
+    from casebook.store.snapshot import write_snapshot
 
     target = settings.publish_dir / SNAPSHOT_NAME
     report = PublishReport(snapshot=target)
@@ -170,19 +169,8 @@ def build_snapshot(store: "Store", settings: Settings) -> PublishReport:
     settings.publish_dir.mkdir(parents=True, exist_ok=True)
     tmp = settings.publish_dir / f".{SNAPSHOT_NAME}.{uuid.uuid4().hex[:8]}.tmp"
     try:
-        with Store(f"sqlite:///{tmp}") as snap:
-            counts = snap.import_all(cases=cases, activity=activity, sessions=sessions, author=AUTHOR)
-        # A rollback journal, not WAL: a `mode=ro` reader then needs no -shm file beside it.
-        con = sqlite3.connect(tmp)
-        try:
-            con.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            con.close()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-        with Store(f"sqlite:///{tmp}", read_only=True) as check:
-            problems = check.integrity_check()
-            stored = len(check.case_ids())
+        counts, problems, stored = write_snapshot(tmp, cases=cases, activity=activity, sessions=sessions,
+                                                  author=AUTHOR)
         if problems or stored != len(cases):
             raise PublishError("公開用スナップショットの検査に失敗しました: " + "; ".join(problems or ["件数が合いません"]))
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from casebook import store as store_module
+from casebook.store import schema as store_module   # where the migration steps live
 from casebook.store import SCHEMA_VERSION, Store, StoreError, migrate
 from test_store import make_case
 
