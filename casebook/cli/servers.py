@@ -1,0 +1,76 @@
+"""`workbench serve` (the editable apps) and `workbench publish` (the readers' pages)."""
+from __future__ import annotations
+
+import typer
+
+from casebook.cli.app import app
+from casebook.cli.common import _serve_until_stopped, _stop_on_sigterm, fail, open_store
+
+# --- the editable apps in Voila (casebook.apps) -------------------------------------------------------
+
+@app.command()
+def serve(
+    port: int = typer.Option(8866, "--port", help="ポート番号（127.0.0.1 で待ち受け）"),
+    pool: int = typer.Option(2, "--pool", help="あらかじめ起動しておくカーネルの数"),
+) -> None:
+    """事例分析シート（職員・助言者・編集者用）を Voila で開く。Ctrl+C で止まる。"""
+    from urllib.parse import quote
+
+    from casebook.apps import CASE_FORM, serve_apps
+
+    if not 0 <= port <= 65535 or not 0 <= pool <= 20:
+        raise fail("--port は 0〜65535、--pool は 0〜20 で指定してください", 2)
+    open_store().close()  # a missing or unreadable store is reported here, not inside every page
+    _stop_on_sigterm()
+    server = serve_apps(port=port, pool_size=pool)
+    base = server.page_url(CASE_FORM)
+    _serve_until_stopped(server, [
+        f"事例分析シート: {base}?role=staff&ward={quote('生野区')}&author={quote('職員A')}",
+        f"  助言者: {base}?role=advisor&author={quote('助言者B')}　編集者: {base}?role=editor&author={quote('編集者C')}",
+    ])
+
+
+# --- publishing (casebook.publish) ---------------------------------------------------------------------
+
+@app.command()
+def publish(
+    port: int = typer.Option(8867, "--port", help="ポート番号（127.0.0.1 で待ち受け）"),
+    pool: int = typer.Option(1, "--pool", help="あらかじめ起動しておくカーネルの数（ページごと）"),
+    static_only: bool = typer.Option(False, "--static-only", help="スナップショットと静的ダッシュボードだけをつくり、サーバーは起動しない"),
+) -> None:
+    """公開中の事例（個人情報の点検を通ったもの）・活動状況・研修会の読み取り専用スナップショットをつくり、
+    ダッシュボードと事例集を Voila で公開する。Ctrl+C で止まる。"""
+    from casebook.publish import (
+        BROWSER_NOTEBOOK,
+        DASHBOARD_NOTEBOOK,
+        PublishError,
+        serve_published,
+    )
+    from casebook.publish import publish as build
+    from casebook.store import StoreError
+
+    if not 0 <= port <= 65535 or not 0 <= pool <= 20:
+        raise fail("--port は 0〜65535、--pool は 0〜20 で指定してください", 2)
+    try:
+        report = build()
+    except (StoreError, PublishError) as exc:
+        raise fail(str(exc))
+    for refusal in report.refused:
+        typer.echo(refusal.line(), err=True)
+    for note in report.withheld:
+        typer.echo(note, err=True)
+    typer.echo(report.summary())
+    if static_only:
+        # Like a build with a blocked case: the rest is published, but a script must see the refusal.
+        if report.refused:
+            raise typer.Exit(1)
+        return
+    _stop_on_sigterm()
+    try:
+        server = serve_published(port=port, pool_size=pool)
+    except (PublishError, RuntimeError, TimeoutError) as exc:  # e.g. the port is taken: the log tail says so
+        raise fail(f"公開ページのサーバーを起動できませんでした（ポート {port}）:\n{exc}")
+    _serve_until_stopped(server, [
+        f"24区ダッシュボード: {server.page_url(DASHBOARD_NOTEBOOK)}",
+        f"事例集:             {server.page_url(BROWSER_NOTEBOOK)}",
+    ])
