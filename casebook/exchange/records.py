@@ -78,7 +78,7 @@ if TYPE_CHECKING:
 
 FORMAT_NAME = "osaka-csw-workbench"
 FORMAT_VERSION = 1
-SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample"
 WHAT = ("all", "cases", "activity", "sessions")
 KINDS = ("cases", "activity", "sessions", "group_notes", "evaluations")
 KIND_LABELS = {"cases": "事例", "activity": "活動状況", "sessions": "研修会",
