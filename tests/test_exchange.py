@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import openpyxl
@@ -384,3 +385,21 @@ def test_the_whole_sample_survives_a_round_trip(tmp_path, store_url, suffix):
     assert snapshot(target) == snapshot(source)
     source.close()
     target.close()
+
+
+# --- a file of personal data stays private -----------------------------------------------------------
+
+@pytest.mark.parametrize("suffix", ["yaml", "json", "csv", "xlsx"])
+def test_every_exported_file_is_readable_by_its_owner_only(tmp_path, suffix):
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    fill_store(store)
+    old = os.umask(0o022)   # the usual umask, under which a plainly created file is world-readable
+    try:
+        report = export_file(store, tmp_path / f"全件.{suffix}")
+    finally:
+        os.umask(old)
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in report.files}
+    assert len(modes) == (13 if suffix == "csv" else 1)
+    assert set(modes.values()) == {"0o600"}, modes
+    store.close()
+

@@ -9,8 +9,9 @@ import json
 import os
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from casebook import vocab
 from casebook.exchange.cells import _cell_out, _column_letter, _get
@@ -111,11 +112,18 @@ def export_file(store: "Store", path: Path | str, *, what: str = "all", ward: ob
     return write_bundle(collect(store, what=what, ward=ward, status=status), path, what=what)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write `data` (bytes, or a function that writes to the open file) as `path`, whole or not at all.
+
+    The file is made by mkstemp, so it is 0600 whatever the umask: every export holds personal data.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                data(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -188,9 +196,4 @@ def _write_xlsx(path: Path, names: list[str], rows: dict) -> None:
                 for cell in sheet[letter][1:]:
                     cell.number_format = "yyyy-mm-dd"
         sheet.freeze_panes = "B2"
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _atomic_write(path, book.save)   # not book.save(path): that file would follow the umask (0644)
