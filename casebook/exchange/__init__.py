@@ -5,7 +5,8 @@ One module per job, each importing only the ones above it:
 - ``report``    what an import or export hands back: Problem, ImportFailed, Bundle, the reports
 - ``tables``    the sheets and their columns, derived from the model and the vocabulary
 - ``cells``     one cell read into the model's value, and written back out
-- ``reading``   files into raw tables and documents (YAML, JSON, CSV, Excel)
+- ``reading``   files into raw tables and documents (YAML, JSON, CSV, Excel); a file it cannot
+                read, hostile or damaged, becomes one Problem, never a traceback
 - ``records``   raw tables and documents into validated records, every problem located
 - ``importing`` whole files into a Bundle and into the store, all or nothing
 - ``exporting`` the store into a file of any format, written whole or not at all

@@ -36,7 +36,7 @@ def _read_into(reader: _Reader, path: Path) -> None:
         if document is not None:
             reader.read_document(path, *document)
         return
-    raws = _read_xlsx(path, reader.problems) if fmt == "xlsx" else _read_csv(path, reader.problems)
+    raws = _read_xlsx(path, reader.problem) if fmt == "xlsx" else _read_csv(path, reader.problem)
     reader.read_tables(raws)
 
 

@@ -1,7 +1,8 @@
 """Files into raw tables (CSV, Excel) and documents (YAML, JSON), and headers matched to columns.
 
-A file that cannot be read (bad syntax, an unknown encoding, a damaged workbook) ends here as one
-Problem naming it.
+A file that cannot be read ends here as one Problem naming it, never as a traceback: bad syntax, an
+unknown encoding, a damaged workbook, and what a hostile file does to a parser (nesting deep enough
+to exhaust the stack, a number of thousands of digits, a field over the CSV limit).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from pathlib import Path
 
 from casebook import vocab
 from casebook.exchange.cells import _as_text, _csv_unguard, _is_blank
-from casebook.exchange.report import Problem
 from casebook.exchange.tables import TABLES, Column, Table
 
 FORMAT_NAME = "osaka-csw-workbench"
 FORMAT_VERSION = 1
+# How a reader reports a file it cannot read: (source, row, column, reason), as _Reader.problem takes them.
+_Report = Callable[[str, int | None, str, str], None]
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 _META_KEYS = {"format", "version", "exported_at"}
 
@@ -144,13 +146,13 @@ def _raw_from_cells(source: str, name: str | None, cells: list[list[object]]) ->
     return _Raw(source, name, h + 1, headers, rows, preamble)
 
 
-def _read_xlsx(path: Path, problems: list[Problem]) -> list[_Raw]:
+def _read_xlsx(path: Path, problem: _Report) -> list[_Raw]:
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # a damaged or non-Excel file: one clear problem, not a traceback
-        problems.append(Problem(path.name, None, "", f"Excel ファイルとして読めません（{type(exc).__name__}）"))
+        problem(path.name, None, "", f"Excel ファイルとして読めません（{type(exc).__name__}）")
         return []
     raws = []
     try:
@@ -159,9 +161,21 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[_Raw]:
                                   [list(r) for r in sheet.iter_rows(values_only=True)])
             if raw:
                 raws.append(raw)
+    except Exception as exc:  # read_only opens sheets lazily: a broken sheet shows only while reading it
+        problem(path.name, None, "", f"Excel ファイルとして読めません（{type(exc).__name__}）")
+        return []
     finally:
         book.close()
     return raws
+
+
+def _read_bytes(file: Path, problem: _Report) -> bytes | None:
+    try:
+        return file.read_bytes()
+    except OSError as exc:  # a folder named like a file, no permission: one problem, not a traceback
+        why = {IsADirectoryError: "フォルダです", PermissionError: "読む権限がありません"}.get(type(exc), type(exc).__name__)
+        problem(file.name, None, "", f"ファイルを読めません（{why}）")
+        return None
 
 
 def _decode(data: bytes) -> str | None:
@@ -183,18 +197,21 @@ def _csv_siblings(path: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def _read_csv(path: Path, problems: list[Problem]) -> list[_Raw]:
+def _read_csv(path: Path, problem: _Report) -> list[_Raw]:
     raws = []
     own_name = next((n for n in TABLES if path.name.endswith(f".{n}{path.suffix}")), None)
     for file, name in [(path, own_name), *_csv_siblings(path)]:
-        text = _decode(file.read_bytes())
+        data = _read_bytes(file, problem)
+        if data is None:
+            continue
+        text = _decode(data)
         if text is None:
-            problems.append(Problem(file.name, None, "", "文字コードが読めません（UTF-8 か Shift_JIS で保存してください）"))
+            problem(file.name, None, "", "文字コードが読めません（UTF-8 か Shift_JIS で保存してください）")
             continue
         try:
             cells = [[_csv_unguard(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
-        except csv.Error as exc:
-            problems.append(Problem(file.name, None, "", f"CSV として読めません（{exc}）"))
+        except csv.Error as exc:  # also a field over csv.field_size_limit(), so a huge cell is refused too
+            problem(file.name, None, "", f"CSV として読めません（{exc}）")
             continue
         raw = _raw_from_cells(file.name, name, cells)
         if raw:
@@ -225,10 +242,12 @@ def _load_yaml(text: str) -> tuple[object, dict[str, list[int]]]:
     return data, out
 
 
-def _read_document(path: Path, fmt: str, problem: Callable[[str, int | None, str, str], None]
-                   ) -> tuple[object, dict[str, list[int]]] | None:
+def _read_document(path: Path, fmt: str, problem: _Report) -> tuple[object, dict[str, list[int]]] | None:
     """A YAML or JSON file as (data, item lines); None, with the problem reported, when it cannot be read."""
-    text = _decode(path.read_bytes())
+    data = _read_bytes(path, problem)
+    if data is None:
+        return None
+    text = _decode(data)
     if text is None:
         problem(path.name, None, "", "文字コードが読めません（UTF-8 で保存してください）")
         return None
@@ -240,4 +259,13 @@ def _read_document(path: Path, fmt: str, problem: Callable[[str, int | None, str
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
         problem(path.name, row, "", f"{fmt.upper()} として読めません（{getattr(exc, 'problem', None) or exc}）")
+        return None
+    except RecursionError:  # json and the pure-Python YAML parser recurse once per level of nesting
+        problem(path.name, None, "", f"{fmt.upper()} として読めません（入れ子が深すぎます）")
+        return None
+    except ValueError:  # a value the parser cannot build: a date 2024-13-45, a number of 5,000 digits
+        problem(path.name, None, "", f"{fmt.upper()} として読めません（日付や数値として読めない値があります）")
+        return None
+    except Exception as exc:  # anything else a hostile file makes a parser raise
+        problem(path.name, None, "", f"{fmt.upper()} として読めません（{type(exc).__name__}）")
         return None
