@@ -143,6 +143,16 @@ def test_importing_a_broken_excel_exits_1_lists_every_row_and_changes_nothing(lo
     assert run("cases", "list", "--format", "json").output == before
 
 
+def test_importing_a_json_nested_too_deep_exits_1_with_a_message_not_a_traceback(loaded, tmp_path):
+    path = tmp_path / "深すぎる.json"
+    path.write_text("[" * 100_000, encoding="utf-8")
+    before = run("cases", "list", "--format", "json").output
+    result = run("import", str(path))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "深すぎる.json" in result.output and "JSON として読めません（入れ子が深すぎます）" in result.output
+    assert "何も取り込みませんでした（データベースは変わっていません）" in result.output
+    assert run("cases", "list", "--format", "json").output == before
+
 def test_export_then_import_into_a_fresh_data_folder(loaded, tmp_path, monkeypatch):
     for suffix in ("xlsx", "csv"):
         exported = run("export", str(tmp_path / f"out.{suffix}"), "--what", "cases")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -384,3 +386,87 @@ def test_the_whole_sample_survives_a_round_trip(tmp_path, store_url, suffix):
     assert snapshot(target) == snapshot(source)
     source.close()
     target.close()
+
+
+# --- a file of personal data stays private -----------------------------------------------------------
+
+@pytest.mark.parametrize("suffix", ["yaml", "json", "csv", "xlsx"])
+def test_every_exported_file_is_readable_by_its_owner_only(tmp_path, suffix):
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    fill_store(store)
+    old = os.umask(0o022)   # the usual umask, under which a plainly created file is world-readable
+    try:
+        report = export_file(store, tmp_path / f"全件.{suffix}")
+    finally:
+        os.umask(old)
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in report.files}
+    assert len(modes) == (13 if suffix == "csv" else 1)
+    assert set(modes.values()) == {"0o600"}, modes
+    store.close()
+
+
+# --- a hostile file is refused like any unreadable one, never with a traceback ---------------------
+
+def _truncated_sheet(path: Path) -> Path:
+    """A real workbook whose sheet breaks off half way, as a failed download leaves it."""
+    whole = path.with_name("whole.xlsx")
+    write_xlsx(whole, {"活動状況": [["区", "年度", "テーマ", "指標", "値", "単位"],
+                                 *[["生野区", 2024, "こども食堂", f"指標{i}", i, "件"] for i in range(2000)]]})
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, data[: len(data) // 2] if item.filename.startswith("xl/worksheets/") else data)
+    return path
+
+
+HOSTILE = {
+    "deep_list.json": ("[" * 100_000, "JSON として読めません（入れ子が深すぎます）"),
+    "deep_object.json": ('{"a":' * 10_000 + "1" + "}" * 10_000, "JSON として読めません（入れ子が深すぎます）"),
+    "long_number.json": ('[{"id": 1' + "0" * 5000 + "}]", "JSON として読めません"),
+    "long_number.yaml": ("cases:\n  - id: 1" + "0" * 5000 + "\n", "YAML として読めません"),
+    "impossible_date.yaml": ("sessions:\n  - id: S2024-09\n    date: 2024-13-45\n", "YAML として読めません"),
+    "huge_field.csv": ('区,年度\r\n"' + "x" * 200_000 + '",2024\r\n', "CSV として読めません"),
+    "not_a_zip.xlsx": ("これは Excel ではありません", "Excel ファイルとして読めません"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_file_is_refused_with_one_message_naming_it(tmp_path, store_url, name):
+    text, words = HOSTILE[name]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    store = Store(store_url)
+    with pytest.raises(ImportFailed) as failed:
+        import_file(store, path)
+    (problem,) = failed.value.problems
+    assert problem.source == name and words in problem.reason
+    assert store.list_cases() == [] and store.activity() == []
+    store.close()
+
+
+def test_a_workbook_broken_inside_a_sheet_is_refused_by_name(tmp_path):
+    path = _truncated_sheet(tmp_path / "途中で切れた.xlsx")
+    with pytest.raises(ImportFailed) as failed:
+        read_file(path)
+    (problem,) = failed.value.problems
+    assert problem.source == "途中で切れた.xlsx" and "Excel ファイルとして読めません" in problem.reason
+
+
+def test_deep_yaml_is_refused_even_without_libyaml(tmp_path, monkeypatch):
+    import yaml
+
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)   # the pure-Python parser recurses per level
+    path = tmp_path / "deep.yaml"
+    path.write_text("cases: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as failed:
+        read_file(path)
+    (problem,) = failed.value.problems
+    assert problem.source == "deep.yaml" and "YAML として読めません（入れ子が深すぎます）" in problem.reason
+
+
+def test_a_folder_named_like_an_import_file_is_refused_by_name(tmp_path):
+    (tmp_path / "cases.yaml").mkdir()
+    with pytest.raises(ImportFailed) as failed:
+        read_file(tmp_path / "cases.yaml")
+    (problem,) = failed.value.problems
+    assert problem.source == "cases.yaml" and "読めません" in problem.reason
