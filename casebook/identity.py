@@ -11,7 +11,8 @@ URL (?role=editor&author=…), which anyone can type. It exists so the apps can 
 before sign-in is built. A later sign-in fills `User` from the server (the built-in sign-in or
 JupyterHub) and these helpers are then no longer called by the apps:
 
-    page_query() -> dict[str, str]                    the Voila page's URL query ({} outside Voila)
+    page_query() -> dict[str, str]                    the Voila page's URL query ({} outside Voila; the
+                                                      published pages read their filters with it too)
     parse_flag(value) -> bool                         "1/true/はい" → True, refused with a ValueError
     dev_case_page(params, query=None) -> (CasePage | None, problems)   the case form's page
     dev_case_url(page, **changes) -> str              "?case_id=…&role=…" reopening that page
@@ -31,11 +32,11 @@ from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from casebook import vocab
+from casebook.model import SHORT as NAME_MAX   # a name follows the case sheet's one-line limit
 
 CASE_ROLES = ("staff", "advisor", "editor")         # the case form's roles
 SESSION_ROLES = ("facilitator", "participant")      # a training session's roles
 ROLES = CASE_ROLES + SESSION_ROLES
-NAME_MAX = 200                                      # the case sheet's one-line limit (casebook.model.SHORT)
 
 _ROLE_LABELS = {"participant": "研修会の参加者"}
 
