@@ -4,9 +4,11 @@ types, a support-timeline editor, an ecomap editor, draft autosave, an explicit 
 merge, and the review / history panels.
 
     show_case_app(case_id="", ward="", author="", role="staff", read_only=False)   # the notebook's one call
-    app = CaseApp(params, store=store)      # params from AppParams.parse(...); app.widget to display
+    app = CaseApp(user, store=store, case_id="", read_only=False)   # user: casebook.identity.User
     app.save() -> bool; app.form.values(); app.record (CaseRecord | None)
 
+Who is asking comes in as a `casebook.identity.User` (today read from the URL by casebook.identity's
+development mode); what they may do is asked of `casebook.workflow` (may_read / may_edit / may_move).
 Every check runs here in Python, never only in the browser: values sent by a script over the kernel
 socket reach the same callbacks (see widgets/common.py's guarded widgets).
 """
@@ -17,27 +19,25 @@ import datetime as dt
 import json
 import os
 import re
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import ipywidgets as w
 from pydantic import ValidationError
 
-from casebook import vocab
+from casebook import identity, vocab, workflow
+from casebook.errors import WorkbenchError
+from casebook.identity import User
 from casebook.model import LONG, SHORT, Case, describe_errors, field_label
 from widgets.common import (Debouncer, Field, GButton, GCheckbox, GCombobox, GDropdown, GSelectMultiple, GText,
-                            GTextarea, SaveStatus, esc, format_time, hbox, html, notice, parse_flag,
-                            query_parameters, shared_layout, stylesheet, tag, vbox)
+                            GTextarea, SaveStatus, esc, format_time, hbox, html, notice, shared_layout,
+                            stylesheet, tag, vbox)
 from widgets.ecomap import EcomapEditor
 from widgets.merge import ConflictPanel
 from widgets.review import HistoryPanel, ReviewPanel
 from widgets.timeline import TimelineEditor
 
-ROLES = ("staff", "advisor", "editor")
 AUTOSAVE_DELAY = 3.0          # seconds after typing stops
 NEW_ID = "NEW"                # stands in for the number a new case gets when first saved
-EDITOR_STATUSES = ("draft", "submitted", "reviewed", "approved")
 
 # The sheet, tab by tab: (tab title, [(dotted path, kind, required, help)]).
 SHEET: list[tuple[str, list[tuple[str, str, bool, str]]]] = [
@@ -128,53 +128,6 @@ def check_case(data: dict) -> tuple[Case | None, dict[str, list[str]]]:
         return Case.model_validate(data), {}
     except ValidationError as exc:
         return None, errors_by_path(exc)
-
-
-# --- page parameters ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AppParams:
-    case_id: str = ""
-    ward: str = ""            # the ward's name once parsed ("" = any ward)
-    author: str = ""
-    role: str = "staff"
-    read_only: bool = False
-
-    @classmethod
-    def parse(cls, *, case_id: Any = "", ward: Any = "", author: Any = "", role: Any = "staff",
-              read_only: Any = False) -> tuple["AppParams | None", list[str]]:
-        """Validate notebook or URL parameters; problems come back as Japanese lines naming the parameter."""
-        problems: list[str] = []
-        role_text = vocab.normalize(role or "staff").lower()
-        if role_text not in ROLES:
-            problems.append(f"役割（role）「{role}」は使えません（staff / advisor / editor のどれか）")
-        ward_name = ""
-        if str(ward or "").strip():
-            try:
-                ward_name = vocab.parse_ward(ward).name
-            except vocab.VocabError as exc:
-                problems.append(f"区（ward）: {exc}")
-        case_text = vocab.normalize(case_id or "")
-        if case_text and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", case_text):
-            problems.append(f"事例番号（case_id）「{case_id}」は半角英数字とハイフンで指定してください")
-        author_text = str(author or "").strip()
-        if re.search(r"[\x00-\x1f\x7f]", author_text) or len(author_text) > SHORT:
-            problems.append("記入者（author）は改行・制御文字なしの200文字以内で指定してください")
-        try:
-            flag = parse_flag(read_only)
-        except ValueError as exc:
-            problems.append(f"読み取り専用（read_only）: {exc}")
-            flag = True
-        if not flag and not author_text and not problems:
-            problems.append("記入者（author）を指定してください（例: ?author=山田&role=staff&ward=生野区）")
-        if problems:
-            return None, problems
-        return cls(case_text, ward_name, author_text, role_text, flag), []
-
-    def query(self, **changes: str) -> str:
-        values = {"case_id": self.case_id, "ward": self.ward, "author": self.author, "role": self.role,
-                  "read_only": "1" if self.read_only else "", **changes}
-        return "?" + urlencode({k: v for k, v in values.items() if v})
 
 
 # --- the form (sections only; no storage) -----------------------------------------------------------
@@ -405,11 +358,10 @@ def _default(kind: str) -> Any:
 class CaseApp:
     """One person's page on one case (or a new one)."""
 
-    def __init__(self, params: AppParams, *, store, autosave_delay: float = AUTOSAVE_DELAY):
-        from casebook.store import NotFoundError
-
-        self.params, self.store = params, store
-        self.role, self.author, self.read_only = params.role, params.author, params.read_only
+    def __init__(self, user: User, *, store, case_id: str = "", read_only: bool = False,
+                 autosave_delay: float = AUTOSAVE_DELAY):
+        """Refused with a WorkbenchError (PermissionDenied, NotFoundError) when the page cannot be shown."""
+        self.user, self.store, self.read_only = user, store, read_only
         self.record = None
         self.in_conflict = False
         self.attempted = False       # after a save attempt, show every field's message
@@ -420,25 +372,21 @@ class CaseApp:
         self.save_button = tag(GButton(description="保存", button_style="primary", icon="",
                                        tooltip="入力内容を保存します（新しい版になります）"), "wb-save")
         self.save_button.on_click(lambda _: self.save())
-        self.form = CaseForm(self._changed, fixed_ward=params.ward if params.role == "staff" else "")
+        self.form = CaseForm(self._changed, fixed_ward=workflow.own_ward(user))
         self.conflict = ConflictPanel(on_merge=self.save_merged, on_discard=self.discard_mine)
         self.review = ReviewPanel(self)
         self.history = HistoryPanel(self)
         self.autosave = Debouncer(autosave_delay, self._autosave)
         self.js = w.Output(layout=w.Layout(display="none"))
 
-        if params.case_id:
-            try:
-                self.record = store.get_case(params.case_id)
-            except NotFoundError as exc:
-                raise AppRefusal([str(exc)]) from exc
-            if params.role == "staff" and params.ward and self.record.case.ward != params.ward:
-                raise AppRefusal([f"この事例は{self.record.case.ward}の事例です（ward={params.ward} のページでは開けません）"])
-            self.form.load(self.record.case.model_dump(mode="json"))
+        if case_id:
+            record = store.get_case(case_id)
+            workflow.may_read(user, record).require()
+            self.record = record
+            self.form.load(record.case.model_dump(mode="json"))
         else:
-            if params.role == "advisor":
-                raise AppRefusal(["助言者は事例番号（case_id）を指定して開いてください"])
-            self.form.load({"id": NEW_ID, "ward": params.ward or None})
+            workflow.may_create(user).require()   # an advisor's page always names a case
+            self.form.load({"id": NEW_ID, "ward": user.ward or None})
         self.saved_data = self.form.values()
 
         tabs = w.Tab(children=[*self.form.sections, self.review.widget, self.history.widget],
@@ -452,16 +400,24 @@ class CaseApp:
         if self.record is not None:
             self.status.loaded(self.record.version, self.record.updated_at, self.record.updated_by)
 
-    # --- who may do what ---------------------------------------------------------------------------
+    # --- who may do what (casebook.workflow decides) --------------------------------------------------
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def author(self) -> str:
+        return self.user.name
+
+    def may_edit(self, status: str | None = None) -> workflow.Decision:
+        """May this person change the case's content (at its current status, or at `status`)? With why not."""
+        if self.read_only:
+            return workflow.Decision(False, "閲覧のみのページです")
+        return workflow.may_edit(self.user, self.record, status=status)
 
     def can_edit(self, status: str | None = None) -> bool:
-        """May this person change the case's content (at its current status, or at `status`)?"""
-        if self.read_only:
-            return False
-        if self.record is None and status is None:
-            return self.role in ("staff", "editor")
-        status = status or self.record.case.status
-        return (self.role == "staff" and status == "draft") or (self.role == "editor" and status in EDITOR_STATUSES)
+        return self.may_edit(status).allowed
 
     def dirty(self) -> bool:
         return self.form.values() != self.saved_data
@@ -490,11 +446,9 @@ class CaseApp:
         return {**data, "id": NEW_ID, "status": "draft", "comments": []}
 
     def _extra_errors(self, data: dict) -> dict[str, list[str]]:
-        """Rules the model does not know: a ward's staff write their own ward's cases."""
-        fixed = self.form.fixed_ward
-        if fixed and data.get("ward") != fixed:
-            return {"ward": [f"このページでは{fixed}の事例だけを扱えます"]}
-        return {}
+        """Rules the model does not know (casebook.workflow): a ward's staff write their own ward's cases."""
+        decision = workflow.may_assign_ward(self.user, data.get("ward"))
+        return {} if decision else {"ward": [decision.reason]}
 
     def _autosave(self) -> None:
         if self.in_conflict or not self.can_edit() or not self.dirty():
@@ -513,8 +467,9 @@ class CaseApp:
         from casebook.store import StaleVersionError, StoreError
 
         self.autosave.cancel()
-        if not self.can_edit():
-            self.status.failed("この役割・状態ではこの事例を編集できません")
+        decision = self.may_edit()
+        if not decision:
+            self.status.failed(decision.reason)
             return False
         form_values = self.form.values()
         if self.record is not None and form_values == self.saved_data and not self.in_conflict:
@@ -571,7 +526,7 @@ class CaseApp:
         """After the first save the address carries the case number, so reloading reopens this case."""
         from IPython.display import Javascript, display
 
-        query = json.dumps(self.params.query(case_id=case_id))
+        query = json.dumps(identity.dev_case_url(identity.CasePage(self.user, case_id, self.read_only)))
         with self.js:
             display(Javascript(f"window.history.replaceState(null, '', {query});"))
 
@@ -675,28 +630,21 @@ class CaseApp:
         self._refresh_all()
 
     def _refresh_all(self) -> None:
-        editable = self.can_edit()
+        decision = self.may_edit()
+        editable = decision.allowed
         self.form.set_disabled(not editable)
         self.save_button.layout.display = "inline-flex" if editable else "none"
-        role_name = next(r["name"] for r in vocab.app_roles() if r["id"] == self.role)
+        role_name = self.user.role_label
         case = self.record.case if self.record else None
         head = esc(case.title) if case else "新しい事例"
         sub = [f"{esc(self.author) or '（閲覧）'}（{esc(role_name)}）"]
         if case:
             sub += [esc(case.ward), esc(case.fiscal_year_label), f"状態: {esc(vocab.status_label(case.status))}"]
         if not editable:
-            sub.append("閲覧のみ" if self.read_only or self.role == "advisor" else "この状態では編集できません")
+            sub.append("閲覧のみ" if self.read_only else esc(decision.reason))
         self.title.value = (f'<h2>事例分析シート — {head}</h2><div class="wb-subtitle">{" ・ ".join(sub)}</div>')
         self.review.refresh()
         self.history.refresh()
-
-
-class AppRefusal(Exception):
-    """The page cannot show an editable form (bad parameters, unknown case); lines say why in Japanese."""
-
-    def __init__(self, lines: list[str]):
-        super().__init__("\n".join(lines))
-        self.lines = lines
 
 
 def refusal_widget(lines: list[str]) -> w.Widget:
@@ -704,13 +652,12 @@ def refusal_widget(lines: list[str]) -> w.Widget:
                        tag(w.HTML(notice(lines, "error")), "wb-refusal")]), "wb-app")
 
 
-def case_list_widget(store, params: AppParams) -> w.Widget:
-    """Links to the cases a person may open (a page with no case_id for advisors and editors)."""
-    wanted = {"advisor": ["submitted", "reviewed"], "editor": ["submitted", "reviewed", "approved", "published"],
-              "staff": None}[params.role]
-    records = store.list_cases(ward=params.ward or None, status=wanted)
+def case_list_widget(store, page: identity.CasePage) -> w.Widget:
+    """Links to the cases waiting for this person (casebook.workflow.worklist), on a page with no case_id."""
+    records = store.list_cases(**(workflow.worklist(page.user) or {}))
+    records = [r for r in records if workflow.may_read(page.user, r)]
     rows = "".join(
-        f'<tr><td><a href="{esc(params.query(case_id=r.case.id))}">{esc(r.case.id)}</a></td><td>{esc(r.case.title)}</td>'
+        f'<tr><td><a href="{esc(identity.dev_case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a></td><td>{esc(r.case.title)}</td>'
         f"<td>{esc(r.case.ward)}</td><td>{esc(r.case.fiscal_year_label)}</td>"
         f"<td>{esc(vocab.status_label(r.case.status))}</td><td>{format_time(r.updated_at)}</td></tr>"
         for r in records[:500])
@@ -741,7 +688,7 @@ def warm_up() -> None:
     from widgets.common import close_all
     try:
         with Store("sqlite://") as scratch:
-            app = CaseApp(AppParams(author="warm-up", role="staff"), store=scratch, autosave_delay=0)
+            app = CaseApp(User("warm-up", "staff"), store=scratch, autosave_delay=0)
             app.form.fields["title"].widget.value = "warm-up"
             close_all([app.widget])
     except Exception:  # noqa: BLE001 - warming up is an optimisation only
@@ -751,32 +698,28 @@ def warm_up() -> None:
 def build_case_app(case_id: Any = "", ward: Any = "", author: Any = "", role: Any = "staff",
                    read_only: Any = False, *, use_query: bool = True, store=None,
                    autosave_delay: float = AUTOSAVE_DELAY) -> tuple[w.Widget, CaseApp | None]:
-    """The page for these parameters (URL query values win over the notebook's), or a refusal."""
+    """The page for these parameters (URL query values win over the notebook's), or a refusal.
+
+    Development mode: the user comes from the parameters (casebook.identity.dev_case_page)."""
     given = {"case_id": case_id, "ward": ward, "author": author, "role": role, "read_only": read_only}
-    if use_query:
-        query = query_parameters()
-        unknown = sorted(set(query) - set(given))
-        if unknown:
-            return refusal_widget([f"このページでは使えない指定があります: {', '.join(unknown)}"]), None
-        given.update(query)
-    params, problems = AppParams.parse(**given)
-    if params is None:
+    page, problems = identity.dev_case_page(given, identity.page_query() if use_query else None)
+    if page is None:
         return refusal_widget(problems), None
     if store is None:
         from casebook.store import Store, StoreError
         try:
-            store = Store.open(read_only=params.read_only)
+            store = Store.open(read_only=page.read_only)
         except StoreError as exc:
             return refusal_widget([str(exc)]), None
+    listed = not page.case_id and workflow.worklist(page.user) is not None
     try:
-        app = CaseApp(params, store=store, autosave_delay=autosave_delay)
-    except AppRefusal as exc:
-        extra = [case_list_widget(store, params)] if not params.case_id else []
-        return tag(w.VBox([refusal_widget(exc.lines), *extra]), "wb-app"), None
-    if not params.case_id and params.role == "editor":
-        return tag(w.VBox([app.widget, case_list_widget(store, params)]), "wb-app"), app
-    if not params.case_id and params.role == "staff" and params.ward:
-        return tag(w.VBox([app.widget, case_list_widget(store, params)]), "wb-app"), app
+        app = CaseApp(page.user, store=store, case_id=page.case_id, read_only=page.read_only,
+                      autosave_delay=autosave_delay)
+    except WorkbenchError as exc:
+        extra = [case_list_widget(store, page)] if listed else []
+        return tag(w.VBox([refusal_widget(str(exc).splitlines()), *extra]), "wb-app"), None
+    if listed:
+        return tag(w.VBox([app.widget, case_list_widget(store, page)]), "wb-app"), app
     return app.widget, app
 
 

@@ -1,5 +1,5 @@
 """Building blocks every workbench form shares: guarded input widgets, a labelled field with its
-validation message and privacy warnings, a save-status line, a debounce timer, page parameters.
+validation message and privacy warnings, a save-status line, a debounce timer.
 
 Why guarded widgets: a Voila page's kernel takes comm messages from any script that knows the
 kernel id, so a "disabled" or "hidden" widget is no protection and a Dropdown can be sent an index
@@ -17,8 +17,8 @@ Public API (used by case_form, review, and the workshop / survey / dashboard wid
     notice(text, kind) -> str                     escaped HTML message box (info/ok/warn/error)
     pii_warnings(text) -> list[str]               privacy findings as Japanese warnings
     privacy_notice(warnings) -> str               those warnings as the escaped warning box
-    query_parameters() -> dict[str, str]          the Voila page's URL query (also when preheated)
-    parse_flag(value) -> bool                     "1/true/はい" → True
+    query_parameters() -> dict[str, str]          the page's URL query: casebook.identity.page_query, kept
+                                                  under this name for the published pages' filters
     stylesheet() -> HTML                           the shared CSS (widgets/forms.css) for a page
     format_time(datetime) -> str                  "2024-11-28 14:03" in Japan time
 """
@@ -28,13 +28,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
-import os
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import ipywidgets as w
+
+from casebook.errors import WorkbenchError
+from casebook.identity import page_query as query_parameters  # noqa: F401 - the published pages' filters
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 HERE = Path(__file__).resolve().parent
@@ -106,7 +108,9 @@ class Guarded:
         """Raise to refuse; subclasses check the shape of what came in."""
 
 
-class _Refused(ValueError):
+class _Refused(WorkbenchError, ValueError):
+    """A value a front end sent that a widget does not accept; the message is shown beside the field."""
+
     def __init__(self, message: str, *, keep_text: bool = False):
         super().__init__(message)
         self.wb_message = message
@@ -416,39 +420,6 @@ class Debouncer:
     def _fire(self) -> None:
         self._handle = None
         self.callback()
-
-
-# --- page parameters ------------------------------------------------------------------------------
-
-def query_parameters() -> dict[str, str]:
-    """The page's URL query string as a dict (last value wins); {} outside Voila.
-
-    With preheated kernels the notebook runs before the request exists: Voila's helper waits for it.
-    """
-    from urllib.parse import parse_qsl
-
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import get_query_string
-
-        query = get_query_string() or ""
-    else:
-        query = os.environ.get("QUERY_STRING") or ""
-    return dict(parse_qsl(query, keep_blank_values=True))
-
-
-_TRUE = {"1", "true", "yes", "on", "はい", "y"}
-_FALSE = {"", "0", "false", "no", "off", "いいえ", "n", "none"}
-
-
-def parse_flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"「{value}」ははい／いいえとして読めません（true / false）")
 
 
 @cache

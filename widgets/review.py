@@ -2,34 +2,33 @@
 (mark reviewed, send back), the editor's approval or send-back with a reason, and the history of
 versions with restore-as-a-new-version.
 
-Only the moves `vocab.next_statuses(status, role)` allows are shown, and every callback checks the
-role again (a script can press a hidden button). Status moves go through
+Only the moves `casebook.workflow.moves(user, record)` allows are shown, and every callback asks
+casebook.workflow again (a script can press a hidden button). Status moves go through
 `casebook.workflow.change_status`, so approval passes the privacy gate.
 
-    panel = ReviewPanel(host)      host: the CaseApp (store, record, role, author, before_action, after_action)
+    panel = ReviewPanel(host)      host: a ReviewHost (the case form's app: store, record, user, …)
     history = HistoryPanel(host)
     panel.refresh(); history.refresh()
+
+This module does not import the case form: the form imports it and hands itself over as the host.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import ipywidgets as w
 from pydantic import TypeAdapter, ValidationError
 
-from casebook import vocab
+from casebook import vocab, workflow
+from casebook.identity import User
 from casebook.model import AdvisorComment, Text, describe_errors
 from widgets.common import (GButton, GDropdown, GTextarea, GToggleButtons, close_all, esc, format_time,
                             hbox, html, notice, pii_warnings, privacy_notice, tag, vbox)
 from widgets.merge import differences, display_text, inline_diff
 
-if TYPE_CHECKING:
-    from widgets.case_form import CaseApp
-
 COMMENT_KINDS = [("助言", "advice"), ("ポイント整理", "key_points")]
 COMMENT_LABEL = dict((v, k) for k, v in COMMENT_KINDS)
-COMMENT_STATUSES = ("submitted", "reviewed")   # when an advisor may add comments
 _REASON = TypeAdapter(Text)                     # a reason follows the case sheet's rule for free text
 
 # The button a role sees for a move (from, to).
@@ -47,9 +46,18 @@ ACTION_LABELS = {"create": "作成", "save": "保存", "status": "状態の変�
                  "comment": "助言者コメント", "import": "取り込み"}
 
 
-def needs_reason(current: str, new: str, role: str) -> bool:
-    """A send-back by someone other than the author says why."""
-    return vocab.STATUS_IDS.index(new) < vocab.STATUS_IDS.index(current) and role in ("advisor", "editor")
+class ReviewHost(Protocol):
+    """What the review and history panels need from the page they sit in (widgets.case_form.CaseApp)."""
+
+    store: object
+    record: object            # casebook.store.CaseRecord | None
+    user: User
+    read_only: bool
+
+    def can_edit(self) -> bool: ...
+    def before_action(self) -> str | None: ...
+    def after_action(self, record, message: str, *, reload_form: bool = False) -> None: ...
+    def reload_after_refusal(self) -> None: ...
 
 
 def reason_problem(text: str, label: str) -> str | None:
@@ -74,7 +82,7 @@ def comments_html(comments: list[AdvisorComment]) -> str:
 
 
 class ReviewPanel:
-    def __init__(self, host: "CaseApp"):
+    def __init__(self, host: ReviewHost):
         self.host = host
         self._actions_for: tuple | None = None   # (status, moves) the action buttons were made for
         self.status = html("", "wb-review-status")
@@ -105,7 +113,7 @@ class ReviewPanel:
     # --- view ----------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        record, role = self.host.record, self.host.role
+        record, user = self.host.record, self.host.user
         if record is None:
             self.status.value = notice("保存すると、提出・助言・承認ができるようになります。", "info")
             self.comments.value = ""
@@ -118,9 +126,10 @@ class ReviewPanel:
                              f'</span>（版 {record.version}）</div>')
         self.comments.value = comments_html(record.case.comments)
         self.comment_box.layout.display = "flex" if self._may_comment() else "none"
-        moves = [] if self.host.read_only else vocab.next_statuses(status, role)
+        moves = [] if self.host.read_only else workflow.moves(user, record)
         self._set_actions(moves)
-        self.reason.layout.display = "flex" if any(needs_reason(status, m, role) for m in moves) else "none"
+        self.reason.layout.display = ("flex" if any(workflow.move_needs_reason(user, status, m) for m in moves)
+                                      else "none")
 
     def _set_actions(self, moves: list[str]) -> None:
         status = self.host.record.case.status if self.host.record else ""
@@ -141,23 +150,24 @@ class ReviewPanel:
     def _say(self, text: str | list[str], kind: str = "info") -> None:
         self.message.value = notice(text, kind)
 
-    def _may_comment(self) -> bool:
-        record = self.host.record
-        return (self.host.role == "advisor" and not self.host.read_only and record is not None
-                and record.case.status in COMMENT_STATUSES)
+    def _may_comment(self) -> workflow.Decision:
+        if self.host.read_only:
+            return workflow.Decision(False, "閲覧のみのページではコメントを追加できません")
+        return workflow.may_comment(self.host.user, self.host.record)
 
     # --- actions (each re-checks the role: hidden buttons can still be pressed by a script) --------
 
     def add_comment(self) -> None:
         from casebook.store import StoreError
 
-        if not self._may_comment():
-            return self._say("この状態・役割ではコメントを追加できません", "error")
+        decision = self._may_comment()
+        if not decision:
+            return self._say(decision.reason, "error")
         kind = self.comment_kind.value
         if kind not in COMMENT_LABEL:
             return self._say("コメントの種類を選んでください", "error")
         try:
-            comment = AdvisorComment(kind=kind, advisor=self.host.author, text=self.comment_text.value)
+            comment = AdvisorComment(kind=kind, advisor=self.host.user.name, text=self.comment_text.value)
         except ValueError as exc:
             return self._say(describe_errors(exc), "error")
         try:
@@ -172,14 +182,16 @@ class ReviewPanel:
         self._say(f"{COMMENT_LABEL[kind]}を追加しました（版 {record.version}）", "ok")
 
     def move(self, new: str) -> None:
-        from casebook import workflow
         from casebook.store import StoreError
 
-        record, role = self.host.record, self.host.role
-        if record is None or self.host.read_only or new not in vocab.next_statuses(record.case.status, role):
-            return self._say("この役割ではその操作はできません", "error")
+        record, user = self.host.record, self.host.user
+        if record is None or self.host.read_only:
+            return self._say("このページではその操作はできません", "error")
+        decision = workflow.may_move(user, record, new)
+        if not decision:
+            return self._say(decision.reason, "error")
         note = self.reason.value.strip()
-        if needs_reason(record.case.status, new, role) and not note:
+        if workflow.move_needs_reason(user, record.case.status, new) and not note:
             return self._say("差し戻す理由を入力してください", "error")
         problem = reason_problem(note, "差し戻す理由")
         if problem:
@@ -189,8 +201,8 @@ class ReviewPanel:
             return self._say(problem, "error")
         record = self.host.record
         try:
-            updated = workflow.change_status(self.host.store, record.case.id, new, author=self.host.author,
-                                             role=role, base_version=record.version, note=note)
+            updated = workflow.change_status(self.host.store, record.case.id, new, author=user.name,
+                                             role=user.role, base_version=record.version, note=note)
         except StoreError as exc:
             self._say(str(exc).splitlines()[:1], "error")
             self._show_findings(exc)
@@ -224,7 +236,7 @@ class ReviewPanel:
             finding = item.finding
             line = w.HTML(f'<div><b>{esc(field_label(item.field))}</b> — {esc(finding.label)}「{esc(finding.text)}」'
                           f'<div class="wb-help">修正案: {esc(item.suggestion)}</div></div>')
-            if self.host.role == "editor" and not self.host.read_only:
+            if workflow.may_override(self.host.user) and not self.host.read_only:
                 reason = tag(GTextarea(placeholder="問題がないと判断した理由", layout=w.Layout(width="60%", height="3em")),
                              "wb-override-reason")
                 button = tag(GButton(description="理由を記録して許可"), "wb-override")
@@ -235,11 +247,13 @@ class ReviewPanel:
         self.findings.children = rows
 
     def override(self, item, reason: str) -> None:
-        from casebook import workflow
         from casebook.store import StoreError
 
-        if self.host.role != "editor" or self.host.read_only or self.host.record is None:
-            return self._say("許可を記録できるのは編集者だけです", "error")
+        decision = workflow.may_override(self.host.user)
+        if not decision:
+            return self._say(decision.reason, "error")
+        if self.host.read_only or self.host.record is None:
+            return self._say("このページでは許可を記録できません", "error")
         if not reason.strip():
             return self._say("許可する理由を入力してください", "error")
         problem = reason_problem(reason, "許可する理由")
@@ -247,7 +261,7 @@ class ReviewPanel:
             return self._say(problem, "error")
         try:
             workflow.override_finding(self.host.store, self.host.record.case.id, item.field, item.finding,
-                                      editor=self.host.author, reason=reason, role=self.host.role)
+                                      editor=self.host.user.name, reason=reason, role=self.host.user.role)
         except StoreError as exc:
             return self._say(str(exc), "error")
         self._say(f"「{item.finding.text}」を問題なしと記録しました。すべて記録したら、もう一度操作してください。", "ok")
@@ -256,7 +270,7 @@ class ReviewPanel:
 class HistoryPanel:
     """Every version of the case; look at an older one against the current, restore it as a new version."""
 
-    def __init__(self, host: "CaseApp"):
+    def __init__(self, host: ReviewHost):
         self.host = host
         self.table = html("", "wb-history")
         self.version = tag(GDropdown(options=[], layout=w.Layout(width="22em")), "wb-history-version")
@@ -326,7 +340,7 @@ class HistoryPanel:
         if problem:
             return self._say(problem, "error")
         try:
-            restored = self.host.store.restore(record.case.id, version, author=self.host.author,
+            restored = self.host.store.restore(record.case.id, version, author=self.host.user.name,
                                                base_version=self.host.record.version)
         except StoreError as exc:
             self._say(str(exc), "error")

@@ -7,25 +7,25 @@ facilitator pins points, records the advisor's 総括 and closes the session.
 
 ParticipantPage lets a participant pick (or enter) their name and group, submit a point for each
 question and correct it until the session is closed; the survey (widgets.survey) sits below.
-All checks happen in casebook.sessions, called from the callbacks here.
+All checks happen in casebook.sessions, called from the callbacks here. Who is asking is a
+casebook.identity.User (the facilitator's from casebook.identity's development mode today, a
+participant's once they join); whether they may run the board is casebook.workflow's decision.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hmac
-import os
 import time
 from html import escape
 
 import ipywidgets as w
 
-from casebook import sessions
+from casebook import identity, sessions, workflow
+from casebook.identity import User
 from casebook.model import Session
 from casebook.store import StoreError
-from widgets.common import (GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, query_parameters,
-                            stylesheet)
+from widgets.common import GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, stylesheet
 from widgets.survey import SAVE_FAILED, SurveyForm, status_html
 
 CSS = """
@@ -124,8 +124,10 @@ class AgendaTimer(w.VBox):
 class FacilitatorBoard(w.VBox):
     """The facilitator's page for one session (see the module docstring)."""
 
-    def __init__(self, store, session_id: str, *, refresh_seconds: float = 2.0, case_view=None):
+    def __init__(self, store, session_id: str, *, refresh_seconds: float = 2.0, case_view=None,
+                 user: User | None = None):
         self.store, self.session_id, self.refresh_seconds = store, session_id, refresh_seconds
+        self.user = user or User("", "facilitator", "", session_id)
         self.session = store.get_session(session_id)
         self.header = w.HTML(session_header(self.session))
         self.timer = AgendaTimer(self.session)
@@ -314,19 +316,15 @@ def default_case_view(case) -> str:
     return f"<style>{pages.stylesheet()}</style>{pages.case_page_html(case)}"
 
 
-def facilitator_allowed() -> bool:
-    """Under `session serve` the facilitator's page needs the key from its URL (?key=…); batch runs don't."""
-    expected = os.environ.get(sessions.FACILITATOR_KEY_ENV)
-    if not expected:
-        return True
-    return hmac.compare_digest(query_parameters().get("key", ""), expected)
+def facilitator_page(store, session_id: str, *, refresh_seconds: float = 2.0, user: User | None = None) -> w.Widget:
+    """The facilitator's board, started; or a refusal for anyone who may not run it.
 
-
-def facilitator_page(store, session_id: str, *, refresh_seconds: float = 2.0) -> w.Widget:
-    """The facilitator's board, started; or a refusal for anyone who opened the page without the key."""
-    if not facilitator_allowed():
-        return w.HTML(status_html("error", "このページはファシリテーター用です。参加者用のページを開いてください。"))
-    return FacilitatorBoard(store, session_id, refresh_seconds=refresh_seconds).start()
+    `user` defaults to development mode's (casebook.identity.dev_facilitator: the key in the URL)."""
+    user = user or identity.dev_facilitator(session_id)
+    decision = workflow.may_facilitate(user, session_id)
+    if not decision:
+        return w.HTML(status_html("error", decision.reason))
+    return FacilitatorBoard(store, session_id, refresh_seconds=refresh_seconds, user=user).start()
 
 
 class ParticipantPage(w.VBox):
@@ -336,6 +334,7 @@ class ParticipantPage(w.VBox):
         self.store, self.session_id = store, session_id
         self.session = store.get_session(session_id)
         self.me: tuple[str, str] | None = None          # (name, group) once joined
+        self.user: User | None = None                   # who is writing, once joined
         groups = sessions.group_names(self.session)
         self._group_of = {p.name: p.group for p in self.session.participants}
         self.name = GCombobox(options=[p.name for p in self.session.participants], ensure_option=False,
@@ -381,16 +380,18 @@ class ParticipantPage(w.VBox):
 
     def _on_join(self, _button=None) -> None:
         try:
-            name = sessions._check_name(self.name.value)
+            user = identity.participant(self.session_id, self.name.value)
         except sessions.SubmissionError as exc:
             self.who.value = status_html("error", exc.lines)
             return
+        name = user.name
         if not name:
             self.who.value = status_html("error", "氏名: 入力してください")
             return
         if self.group.value not in sessions.group_names(self.session):
             self.who.value = status_html("error", "グループ: 選んでください")
             return
+        self.user = user
         self.me = (name, self.group.value)
         listed = "" if name in self._group_of else "（名簿にない方として参加します）"
         self.who.value = status_html("info", f"{name} さん（{self.group.value}）として入力します{listed}")
