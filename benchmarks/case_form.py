@@ -28,8 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from casebook.apps import CASE_FORM, prepare_apps_dir  # noqa: E402
-from casebook.serving import VoilaOptions, start_voila  # noqa: E402
+from casebook.apps.editable import CASE_FORM, prepare_apps_dir  # noqa: E402
+from casebook.apps.serving import VoilaOptions, start_voila  # noqa: E402
 from casebook.settings import Settings  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

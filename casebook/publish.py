@@ -38,7 +38,7 @@ from casebook.settings import REPO_ROOT, Settings
 if TYPE_CHECKING:
     from casebook.dashboard import Catalog
     from casebook.model import Case, Session
-    from casebook.serving import VoilaServer
+    from casebook.apps.serving import VoilaServer
     from casebook.store import Store
 
 PUBLISHED_ENV = "WORKBENCH_PUBLISHED"
@@ -245,8 +245,8 @@ def serve_published(settings: Settings | None = None, *, port: int = 0, pool_siz
                     max_kernels: int = 24, cull_idle_timeout: int = 300, cull_interval: int = 30,
                     notebooks_dir: Path | None = None, log_path: Path | None = None,
                     wait: bool = True) -> "VoilaServer":
-    """Voila over notebooks/published/ only, with casebook.serving's safe settings and the snapshot."""
-    from casebook.serving import VoilaOptions, free_port, launch
+    """Voila over notebooks/published/ only, with casebook.apps.serving's safe settings and the snapshot."""
+    from casebook.apps.serving import VoilaOptions, free_port, launch
 
     settings = settings or Settings.from_env()
     snapshot = settings.publish_dir / SNAPSHOT_NAME

@@ -30,7 +30,7 @@ from casebook.model import (SCALE, SESSION_KINDS, AgendaItem, CaseId, Evaluation
 from casebook.settings import REPO_ROOT, Settings
 
 if TYPE_CHECKING:  # the store is imported lazily: the CLI imports this module at start-up
-    from casebook.serving import VoilaServer
+    from casebook.apps.serving import VoilaServer
     from casebook.store import Store
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -108,7 +108,7 @@ class SurveySpec(Params):
 
 
 class SessionParams(Params):
-    """parameters/sessions/<id>.yaml (read by casebook.params.load_params: unknown keys refused)."""
+    """parameters/sessions/<id>.yaml (read by casebook.pipeline.params.load_params: unknown keys refused)."""
     id: CaseId = Field(title="研修会ID")
     title: Line = Field(title="研修会名")
     date: dt.date = Field(title="開催日")
@@ -164,7 +164,7 @@ def cross_check(params: SessionParams, known_case_ids: Iterable[str] | None = No
 
 def validate_params(data: object, *, known_case_ids: Iterable[str] | None = None) -> SessionParams:
     """A parsed YAML mapping -> SessionParams, or SessionError listing every problem by key."""
-    from casebook.params import describe_params_errors
+    from casebook.pipeline.params import describe_params_errors
 
     if not isinstance(data, dict):
         raise SessionError("研修会のパラメータは「キー: 値」の形（YAML のマッピング）で書いてください")
@@ -180,7 +180,7 @@ def validate_params(data: object, *, known_case_ids: Iterable[str] | None = None
 
 def load_params(path: Path | str, *, known_case_ids: Iterable[str] | None = None) -> SessionParams:
     """Read and validate a parameter file; SessionError names every bad key (nothing else happens)."""
-    from casebook import params as parameter_sets
+    from casebook.pipeline import params as parameter_sets
 
     path = Path(path)
     try:
@@ -511,7 +511,7 @@ def prepare(path: Path | str, settings: Settings | None = None, *, session_id: s
             try:
                 params = SessionParams.model_validate({**params.model_dump(), "id": session_id})
             except ValidationError as exc:
-                from casebook.params import describe_params_errors
+                from casebook.pipeline.params import describe_params_errors
 
                 raise SessionError(describe_params_errors(SessionParams, exc)) from None
         session = build_session(params)
@@ -539,14 +539,14 @@ def notebook_parameters(params: SessionParams) -> dict[str, Any]:
 
 
 def _write_notebooks(params: SessionParams, out_dir: Path, notebooks_dir: Path) -> list[Path]:
-    from casebook.execute import parameterize_to
+    from casebook.pipeline.execute import parameterize_to
 
     return [parameterize_to(notebooks_dir / name, out_dir / name, notebook_parameters(params))
             for name in (FACILITATOR_NOTEBOOK, PARTICIPANT_NOTEBOOK)]
 
 
 def _execute(source: Path, target: Path, settings: Settings, *, cwd: Path, parameters: dict | None = None) -> None:
-    from casebook.execute import run_notebook
+    from casebook.pipeline.execute import run_notebook
 
     env = {**settings.environ(), "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))}
     run_notebook(source, target, cwd=cwd, env=env, parameters=parameters)
@@ -555,7 +555,7 @@ def _execute(source: Path, target: Path, settings: Settings, *, cwd: Path, param
 def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, pool_size: int = 2,
           max_kernels: int = 60, log_path: Path | None = None, wait: bool = True) -> "VoilaServer":
     """Voila over build/sessions/<id>/: the facilitator page and the participants' page."""
-    from casebook.serving import VoilaOptions, start_voila
+    from casebook.apps.serving import VoilaOptions, start_voila
     from casebook.store import NotFoundError, Store
 
     settings = settings or Settings.from_env()

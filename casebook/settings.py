@@ -10,7 +10,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent          # casebook/: its code, vocab and templates
+REPO_ROOT = PACKAGE_DIR.parent
 
 
 @dataclass(frozen=True)

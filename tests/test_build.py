@@ -56,7 +56,7 @@ def fill(settings: Settings, n: int = 6, extra: list[Case] = ()) -> list[Case]:
 
 
 def build(settings: Settings, **kw):
-    from casebook.build import build_casebook
+    from casebook.pipeline.build import build_casebook
 
     kw.setdefault("jobs", 2)
     return build_casebook(settings, None, progress=False, **kw)
@@ -308,7 +308,7 @@ def test_a_parameter_set_selects_wards_and_years(settings, tmp_path):
     cases = fill(settings, 8)
     params = tmp_path / "kita.yaml"
     params.write_text("title: 北区と都島区の事例\nwards: [北区, 大阪市都島区]\nfiscal_years: 令和5年度\n", encoding="utf-8")
-    from casebook.build import build_casebook
+    from casebook.pipeline.build import build_casebook
 
     report = build_casebook(settings, params, jobs=1, progress=False)
     wanted = {c.id for c in cases if c.ward in ("北区", "都島区") and c.fiscal_year == 2023}
@@ -373,7 +373,7 @@ def test_a_status_change_rereads_the_case_but_keeps_its_page_and_a_page_that_now
     assert not (out / "cases" / f"{cases[2].id}.html").exists()
     assert cases[2].id not in (out / "index.html").read_text(encoding="utf-8")
     assert cases[2].id not in (out / "assets" / "search-index.js").read_text(encoding="utf-8")
-    from casebook import search
+    from casebook.pipeline import site as search
 
     text = (out / "assets" / "search-index.js").read_text(encoding="utf-8")
     index = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from casebook import search
+from casebook.pipeline import site as search
 
 from test_build import XSS_TITLE, build_once
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from casebook.apps import case_form_url, prepare_apps_dir
+from casebook.apps.editable import case_form_url, prepare_apps_dir
 from casebook.model import Case
 from casebook.settings import REPO_ROOT, Settings
 from casebook.store import Store

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from casebook.apps import case_form_url, prepare_apps_dir
+from casebook.apps.editable import case_form_url, prepare_apps_dir
 from casebook.model import Case
 from casebook.store import Store
 from kernel_channel import KernelChannel

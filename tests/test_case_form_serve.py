@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from casebook.serving import free_port
+from casebook.apps.serving import free_port
 from casebook.store import Store
 from kernel_channel import KernelChannel
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from casebook import pages, search
+from casebook import pages
+from casebook.pipeline import site as search
 from casebook.charts import bar_chart_svg
 from casebook.ecomap_svg import ecomap_svg
 from casebook.model import Case, Ecomap, WardActivity
-from casebook.params import CasebookParams, ParamsError, load_params
+from casebook.pipeline.params import CasebookParams, ParamsError, load_params
 
 REPO = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -277,7 +278,7 @@ def test_a_report_page_stands_alone_with_its_own_breadcrumb_and_the_shared_style
 def test_percent_reset_leaves_state_behind_and_the_warm_engine_clears_it(tmp_path):
     import papermill
 
-    from casebook.execute import ENGINE_NAME, POOL
+    from casebook.pipeline.execute import ENGINE_NAME, POOL
 
     fresh = _stdout(papermill.execute_notebook(_notebook(PROBE), None, progress_bar=False, cwd=str(tmp_path)))
     # Measured: after a dirty notebook, %reset -f alone keeps rcParams, widgets, the environment,
@@ -307,7 +308,7 @@ def test_case_page_outputs_on_a_warm_kernel_equal_a_fresh_kernel_run(settings):
     other cases and a dirty notebook: identical outputs, the chart and ecomap SVG included."""
     import papermill
 
-    from casebook.execute import ENGINE_NAME, POOL
+    from casebook.pipeline.execute import ENGINE_NAME, POOL
     from casebook.store import Store
 
     with Store.open(settings) as store:

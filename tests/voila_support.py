@@ -1,11 +1,11 @@
-"""Start a real Voila server for a test and stop it afterwards (see casebook.serving)."""
+"""Start a real Voila server for a test and stop it afterwards (see casebook.apps.serving)."""
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
 
-from casebook.serving import VoilaOptions, VoilaServer, start_voila
+from casebook.apps.serving import VoilaOptions, VoilaServer, start_voila
 from casebook.settings import Settings
 
 

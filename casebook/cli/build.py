@@ -8,7 +8,7 @@ import typer
 from casebook.cli.app import app
 from casebook.cli.common import fail
 
-# --- the casebook build (casebook.build) -------------------------------------------------------------
+# --- the casebook build (casebook.pipeline.build) -------------------------------------------------------------
 
 @app.command()
 def build(
@@ -22,8 +22,8 @@ def build(
     終了コード 1: 実行に失敗した事例、または個人情報の指摘で載せなかった事例がある（ほかの事例の
     ページはできている。どれがなぜかは最後の表に出る）、またはパラメータファイルの誤り（何も実行しない）。
     """
-    from casebook.build import BuildError, build_casebook
-    from casebook.params import ParamsError, load_casebook_params
+    from casebook.pipeline.build import BuildError, build_casebook
+    from casebook.pipeline.params import ParamsError, load_casebook_params
     from casebook.settings import Settings
 
     if jobs is not None and not 1 <= jobs <= 64:

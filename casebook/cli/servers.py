@@ -6,7 +6,7 @@ import typer
 from casebook.cli.app import app
 from casebook.cli.common import _serve_until_stopped, _stop_on_sigterm, fail, open_store
 
-# --- the editable apps in Voila (casebook.apps) -------------------------------------------------------
+# --- the editable apps in Voila (casebook.apps.editable) -------------------------------------------------------
 
 @app.command()
 def serve(
@@ -16,7 +16,7 @@ def serve(
     """事例分析シート（職員・助言者・編集者用）を Voila で開く。Ctrl+C で止まる。"""
     from urllib.parse import quote
 
-    from casebook.apps import CASE_FORM, serve_apps
+    from casebook.apps.editable import CASE_FORM, serve_apps
 
     if not 0 <= port <= 65535 or not 0 <= pool <= 20:
         raise fail("--port は 0〜65535、--pool は 0〜20 で指定してください", 2)

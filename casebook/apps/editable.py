@@ -4,7 +4,7 @@ Voila serves a folder; `notebooks/` also holds batch notebooks (case pages, repo
 be opened as pages, so the app notebooks are copied into `build/apps/` and only that folder is served.
 
     prepare_apps_dir(settings) -> Path
-    serve_apps(settings, port=8866, pool_size=2) -> VoilaServer     (casebook.serving.start_voila)
+    serve_apps(settings, port=8866, pool_size=2) -> VoilaServer     (casebook.apps.serving.start_voila)
     case_form_url(server, **query) -> str
 """
 
@@ -39,7 +39,7 @@ def serve_apps(settings: Settings | None = None, *, port: int = 0, pool_size: in
                cull_idle_timeout: int = 600, log_path: Path | None = None, wait: bool = True,
                foreground: bool = False):
     """Start Voila on 127.0.0.1 over the apps folder with the workbench's safe settings."""
-    from casebook.serving import VoilaOptions, start_voila
+    from casebook.apps.serving import VoilaOptions, start_voila
 
     settings = settings or Settings.from_env()
     root = prepare_apps_dir(settings)

@@ -15,7 +15,14 @@ from typing import Annotated, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from casebook.errors import WorkbenchError
-from casebook.model import FiscalYear, Line, Status, ThemeName, WardName, describe_errors
+from casebook.model import (
+    FiscalYear,
+    Line,
+    Status,
+    ThemeName,
+    WardName,
+    describe_errors,
+)
 
 M = TypeVar("M", bound=BaseModel)
 

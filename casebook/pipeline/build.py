@@ -14,7 +14,7 @@
    chart shows, the parameter set's title/options, the notebook, the template folder, the source
    of the modules that draw the page and the versions of the Jupyter stack. A page whose hash is in
    the cache is not executed again (unlike jupyter-cache, data changes are in the key);
-4. execute `case_page.ipynb` for the others with papermill on warm kernels (`casebook.execute`),
+4. execute `case_page.ipynb` for the others with papermill on warm kernels (`casebook.pipeline.execute`),
    in parallel threads or on Dask; render each with nbconvert (`casebook.render`). One failing
    case is one row of the report, never the end of the build. Kernels start only when something
    must be executed, as soon as that is known, and boot while the gate runs and the site is laid out;
@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import hashlib
 import json
 import os
 import shutil
@@ -51,23 +50,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from casebook.errors import WorkbenchError
+from casebook.pipeline.page_cache import (
+    SITE_CODE,
+    Figures,
+    JsonCache,
+    Manifest,
+    canonical,
+    code_files,
+    code_fingerprint,
+    files_hash,
+    page_key,
+    place_page,
+    prune_pages,
+    record_hash,
+    sha,
+    stack_versions,
+    write_atomic,
+)
+from casebook.pipeline.site import assemble, search_grams, write_indexes
+from casebook.settings import PACKAGE_DIR
 
 if TYPE_CHECKING:
-    from casebook.params import CasebookParams
+    from casebook.pipeline.params import CasebookParams
     from casebook.settings import Settings
 
-HERE = Path(__file__).resolve().parent
 WARMUP = "import IPython.display\nfrom casebook import pages, store, ecomap_svg, charts"
-# Source files whose code decides what a page looks like (a change to any of them rebuilds all pages).
-PAGE_CODE = ("__init__.py", "pages.py", "ecomap_svg.py", "charts.py", "model.py", "render.py", "execute.py",
-             "vocab/__init__.py")
-STACK = ("papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jinja2", "mistune", "pydantic")
-GATE_CODE = ("privacy.py", "workflow.py", "model.py", "vocab/__init__.py")
-# Code that turns stored records into what the build keeps per case and into the site around the pages.
-SITE_CODE = ("build.py", "search.py", "render.py", "model.py", "vocab/__init__.py")
-MANIFEST_VERSION = 1
-PRUNE_AFTER_S = 30 * 24 * 3600      # cache entries no build has used for this long are forgotten
-TOUCH_EVERY_S = 24 * 3600           # "last used" marks are renewed at most daily (no writes on every build)
+GATE_CODE = ("privacy", "workflow.py", "model.py", "vocab/__init__.py")   # a folder: every .py in it
 
 
 class BuildError(WorkbenchError, RuntimeError):
@@ -138,169 +146,6 @@ class BuildReport:
         return "\n".join(lines)
 
 
-# --- cache keys ------------------------------------------------------------------------------
-
-def _sha(*parts: bytes | str) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        b = p.encode("utf-8") if isinstance(p, str) else p
-        h.update(len(b).to_bytes(8, "little"))
-        h.update(b)
-    return h.hexdigest()
-
-
-def _files_hash(paths) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        p = Path(p)
-        h.update(str(p.name).encode())
-        h.update(p.read_bytes() if p.exists() else b"<missing>")
-    return h.hexdigest()
-
-
-def _stack_versions() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = []
-    for name in STACK:
-        try:
-            out.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            out.append(f"{name}=?")
-    return ";".join(out)
-
-
-def code_fingerprint(templates: Path | None = None) -> str:
-    """Everything outside the case that decides a page: page code, vocabulary, templates, stack versions."""
-    from casebook import __version__, render
-
-    def page_templates(folder: Path) -> list[Path]:  # the report template decides no case page
-        return [p for p in render.template_files(folder) if render.REPORT_TEMPLATE not in p.parts]
-
-    vocab_files = sorted((HERE / "vocab").glob("*.yaml"))
-    other = _files_hash(page_templates(templates)) if templates else ""
-    return _sha(__version__, _files_hash(HERE / name for name in PAGE_CODE), _files_hash(vocab_files),
-                _files_hash(page_templates(render.TEMPLATES)), other, _stack_versions())
-
-
-def _canonical(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def record_hash(case) -> str:
-    """The case as its page shows it (everything but the workflow status)."""
-    return _sha("record/1", _canonical(case.model_dump(mode="json", exclude={"status"})))
-
-
-def figures_hash(figures) -> str:
-    return _sha("figures/1", _canonical([f.model_dump(mode="json") for f in figures]))
-
-
-def page_key(record: str, figures: str, *, notebook_hash: str, code_hash: str, params: "CasebookParams") -> str:
-    """The content hash a case page is cached under, from `record_hash(case)` and
-    `figures_hash(the ward figures its charts show)`."""
-    options = {"title": params.title, "charts": params.options.charts, "footer": params.options.footer}
-    return _sha("casebook-page/2", record, figures if params.options.charts else "", _canonical(options),
-                notebook_hash, code_hash)
-
-
-class _Figures:
-    """The figures hash per (ward, themes): many cases share one, and the rows are read once."""
-
-    def __init__(self, rows) -> None:
-        self.by_ward: dict[str, list] = {}
-        for r in rows:
-            self.by_ward.setdefault(r.ward, []).append(r)
-        self.memo: dict[tuple, str] = {}
-
-    def key(self, ward: str, themes) -> str:
-        k = (ward, tuple(themes))
-        if k not in self.memo:
-            from types import SimpleNamespace
-
-            from casebook.pages import ward_figures_from
-
-            case = SimpleNamespace(ward=ward, themes=list(themes))
-            self.memo[k] = figures_hash(ward_figures_from(self.by_ward.get(ward, ()), case))
-        return self.memo[k]
-
-
-# --- small persistent caches -------------------------------------------------------------------
-
-class _JsonCache:
-    """A dict kept in one JSON file (gate results by content hash); written atomically."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            self.data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.data = {}
-        self.dirty = False
-
-    def get(self, key: str):
-        return self.data.get(key)
-
-    def put(self, key: str, value) -> None:
-        self.data[key] = value
-        self.dirty = True
-
-    def save(self, keep: set[str] | None = None) -> None:
-        if keep is not None:
-            stale = set(self.data) - keep
-            for k in stale:
-                del self.data[k]
-            self.dirty = self.dirty or bool(stale)
-        if self.dirty:
-            _write_atomic(self.path, json.dumps(self.data, ensure_ascii=False))
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-class _Manifest:
-    """What the build derived from each stored case content, by the SHA-256 of the stored JSON:
-    {"id", "record": record_hash, "entry": index-page fields, "gate": findings without overrides,
-    "seen": when a build last used it}. Dropped whole when the deriving code changes."""
-
-    def __init__(self, path: Path, fingerprint: str):
-        self.path, self.fingerprint = path, fingerprint
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        ok = isinstance(data, dict) and data.get("v") == MANIFEST_VERSION and data.get("fp") == fingerprint
-        self.cases: dict[str, dict] = data.get("cases", {}) if ok else {}
-        self.dirty = False
-        self.now = time.time()
-
-    def get(self, sha: str) -> dict | None:
-        return self.cases.get(sha)
-
-    def put(self, sha: str, derived: dict) -> dict:
-        entry = self.cases[sha] = {**derived, "seen": self.now}
-        self.dirty = True
-        return entry
-
-    def touch(self, sha: str) -> None:
-        entry = self.cases[sha]
-        if self.now - entry.get("seen", 0) > TOUCH_EVERY_S:
-            entry["seen"] = self.now
-            self.dirty = True
-
-    def save(self) -> None:
-        stale = [k for k, e in self.cases.items() if self.now - e.get("seen", 0) > PRUNE_AFTER_S]
-        for k in stale:
-            del self.cases[k]
-        if self.dirty or stale:
-            _write_atomic(self.path, json.dumps({"v": MANIFEST_VERSION, "fp": self.fingerprint, "cases": self.cases},
-                                                ensure_ascii=False, separators=(",", ":")))
-
-
 def _derive(case) -> dict:
     """What the build needs of a case besides its page; worked out once per stored content."""
     from casebook import vocab
@@ -367,7 +212,7 @@ def _gate_fingerprint() -> str:
         dictionary = version("sudachidict-core") + version("sudachipy")
     except PackageNotFoundError:
         dictionary = "?"
-    return _sha(_files_hash(HERE / name for name in GATE_CODE), _files_hash(sorted((HERE / "vocab").glob("*.yaml"))),
+    return sha(files_hash(code_files(GATE_CODE)), files_hash(sorted((PACKAGE_DIR / "vocab").glob("*.yaml"))),
                 dictionary)
 
 
@@ -441,14 +286,6 @@ def _lock(build_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _place(src: Path, dst: Path) -> None:
-    """A cached page into the new site: a hard link (same filesystem), else a copy."""
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copyfile(src, dst)
-
-
 # --- the build -------------------------------------------------------------------------------
 
 def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | None" = None, *,
@@ -460,7 +297,7 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
 
     `notebook` and `templates` replace notebooks/case_page.ipynb and casebook/templates (a folder
     laid out the same way): for trying a new look, and for tests."""
-    from casebook.params import CasebookParams, load_casebook_params
+    from casebook.pipeline.params import CasebookParams, load_casebook_params
 
     t_start = time.perf_counter()
     if not isinstance(params, CasebookParams):
@@ -491,18 +328,18 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
 
             # 2. keys, and which pages the cache lacks
             t = time.perf_counter()
-            notebook_hash = _files_hash([notebook])
+            notebook_hash = files_hash([notebook])
             code_hash = code_fingerprint(templates)
             gate_fp = _gate_fingerprint()
-            site_fp = _files_hash(HERE / name for name in SITE_CODE)
+            site_fp = files_hash(code_files(SITE_CODE))
             # What is derived from a stored record depends on the model, vocabulary, gate and site code,
             # and pydantic's version — not on the notebook or templates (those are in the page keys).
-            manifest = _Manifest(cache_root / "manifest.json", _sha(gate_fp, site_fp, _stack_versions()))
+            manifest = Manifest(cache_root / "manifest.json", sha(gate_fp, site_fp, stack_versions()))
             if force:  # everything is read, gated and executed again
                 manifest.cases = {}
             fresh = _read_cases(store, [d for d in digests if manifest.get(d.sha256) is None], params.statuses)
             items: list[_Item] = []
-            figures = _Figures(activity)
+            figures = Figures(activity)
             for d in digests:
                 derived, case = manifest.get(d.sha256), fresh.get(d.id)
                 if derived is None:
@@ -526,9 +363,9 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
 
             # 3. privacy gate
             t = time.perf_counter()
-            passed = _gate(store, items, manifest, _JsonCache(cache_root / "gate.json"), gate_fp, report)
+            passed = _gate(store, items, manifest, JsonCache(cache_root / "gate.json"), gate_fp, report)
             # The search index needs every listed case's bigrams: read what the cache lacks while the store is open.
-            grams = _search_grams(store, cache_root, passed, site_fp, manifest)
+            grams = search_grams(store, cache_root, passed, site_fp, manifest)
             manifest.save()
             report.times["gate"] = time.perf_counter() - t
         except BaseException:
@@ -557,8 +394,8 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
     report.cached = [{"case_id": it.id, "key": it.key} for it in passed if it.id not in missing]
 
     def site_key(ok: list[_Item]) -> str:
-        return _sha("site/2", code_hash, site_fp, _canonical(site_common),
-                    _canonical([params.options.charts] + [[it.id, it.key] for it in ok]))
+        return sha("site/2", code_hash, site_fp, canonical(site_common),
+                    canonical([params.options.charts] + [[it.id, it.key] for it in ok]))
 
     report.site_key = site_key(passed)
     if not todo and _current_site_key(target) == report.site_key:
@@ -572,7 +409,7 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
             results = _submit(executor, todo, settings, params, notebook, site_common, templates) if todo else None
             t_site = time.perf_counter()
             # Optimistic: the index pages assume every page to execute succeeds (redone if one fails).
-            _assemble(tmp, passed, pages_dir, params, cache_root, templates, grams, missing)
+            assemble(tmp, passed, pages_dir, params, cache_root, templates, grams, missing)
             report.times["site"] = time.perf_counter() - t_site
             if todo:
                 _collect(results, todo, report, pages_dir, tmp, progress)
@@ -583,13 +420,13 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
                 ok = [it for it in passed if it.id not in failed]
                 report.site_key = site_key(ok)
                 t_site = time.perf_counter()
-                _write_indexes(tmp, ok, params, cache_root, templates, grams)
+                write_indexes(tmp, ok, params, cache_root, templates, grams)
                 report.times["site"] += time.perf_counter() - t_site
             sizes = [(tmp / "cases" / f"{it.id}.html").stat().st_size / 1024 for it in ok]
             if sizes:
                 report.pages_kb = {"mean": round(sum(sizes) / len(sizes), 1), "max": round(max(sizes), 1)}
             report.times["total"] = time.perf_counter() - t_start
-            _write_atomic(tmp / "report.json", json.dumps(report.site_dict(), ensure_ascii=False, indent=1))
+            write_atomic(tmp / "report.json", json.dumps(report.site_dict(), ensure_ascii=False, indent=1))
             t = time.perf_counter()
             _swap_into_place(tmp, target)
         except BaseException:
@@ -597,12 +434,12 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
             raise
         report.times["swap"] = time.perf_counter() - t
     report.times["total"] = time.perf_counter() - t_start
-    _write_atomic(target / "report.json", json.dumps(report.site_dict(), ensure_ascii=False, indent=1))
-    _write_atomic(cache_root / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-    _prune(pages_dir, {it.key for it in items})
+    write_atomic(target / "report.json", json.dumps(report.site_dict(), ensure_ascii=False, indent=1))
+    write_atomic(cache_root / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    prune_pages(pages_dir, {it.key for it in items})
 
 
-def _gate(store, items: list[_Item], manifest: _Manifest, gate_cache: "_JsonCache", gate_fp: str,
+def _gate(store, items: list[_Item], manifest: Manifest, gate_cache: "JsonCache", gate_fp: str,
           report: BuildReport) -> list[_Item]:
     """The items that pass the privacy gate; the others go to report.blocked with their findings.
 
@@ -623,7 +460,7 @@ def _gate(store, items: list[_Item], manifest: _Manifest, gate_cache: "_JsonCach
         if findings:
             overrides = store.overrides(it.id)
             if overrides:
-                okey = _sha(gate_fp, it.sha, _canonical(overrides))
+                okey = sha(gate_fp, it.sha, canonical(overrides))
                 used.add(okey)
                 findings = gate_cache.get(okey)
                 if findings is None:
@@ -651,7 +488,7 @@ def _current_site_key(target: Path) -> str | None:
 
 
 def _start_executor(settings, report, notebook: Path, jobs: int | None, scheduler, *, warm: int, templates):
-    from casebook.execute import make_executor
+    from casebook.pipeline.execute import make_executor
 
     jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
     try:
@@ -667,7 +504,7 @@ def _start_executor(settings, report, notebook: Path, jobs: int | None, schedule
 
 def _submit(executor, todo: list[_Item], settings, params, notebook, site_common, templates):
     """Hand every page to the executor now; returns the iterator of its results."""
-    from casebook.execute import PageJob
+    from casebook.pipeline.execute import PageJob
 
     env = settings.environ()
     jobs = []
@@ -692,8 +529,8 @@ def _collect(results, todo: list[_Item], report: BuildReport, pages_dir: Path, t
     try:
         for res in results:
             if res.ok:
-                _write_atomic(pages_dir / f"{res.key}.html", res.html)
-                _place(pages_dir / f"{res.key}.html", tmp / "cases" / f"{res.case_id}.html")
+                write_atomic(pages_dir / f"{res.key}.html", res.html)
+                place_page(pages_dir / f"{res.key}.html", tmp / "cases" / f"{res.case_id}.html")
                 report.built.append({"case_id": res.case_id, "key": res.key, "seconds": round(res.seconds, 3),
                                      "execute_seconds": round(res.execute_seconds, 3),
                                      "render_seconds": round(res.render_seconds, 3), "worker": res.worker})
@@ -706,113 +543,3 @@ def _collect(results, todo: list[_Item], report: BuildReport, pages_dir: Path, t
     order = {it.id: i for i, it in enumerate(todo)}
     report.built.sort(key=lambda r: order[r["case_id"]])
     report.failed.sort(key=lambda r: order[r["case_id"]])
-
-
-# --- the search index ----------------------------------------------------------------------------
-
-def _search_key(items, site_fp: str) -> str:
-    return _sha("search/2", site_fp, *(f"{it.id}:{it.derived['record']}" for it in items))
-
-
-def _search_grams(store, cache_root: Path, passed: list[_Item], site_fp: str, manifest: _Manifest) -> dict | None:
-    """{record hash: bigrams} for every passed case — or None when the search index for exactly
-    these cases is already in the cache. Bigrams are kept by record hash in search-grams.json."""
-    from casebook import search
-
-    if (cache_root / "search" / f"{_search_key(passed, site_fp)}.js").exists():
-        return None
-    path = cache_root / "search-grams.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        known = data["grams"] if data.get("fp") == site_fp else {}
-    except (OSError, ValueError, KeyError, AttributeError):
-        known = {}
-    grams, added = {}, False
-    for it in passed:
-        rh = it.derived["record"]
-        if rh not in known:
-            case = it.case if it.case is not None else store.case_at(it.id, it.version)
-            known[rh] = " ".join(sorted(search.bigrams(search.case_text(case))))
-            added = True
-        grams[rh] = known[rh].split(" ") if known[rh] else []  # distinct already: no set needed
-    live = {e["record"] for e in manifest.cases.values()}
-    if added or set(known) - live:
-        _write_atomic(path, json.dumps({"fp": site_fp, "grams": {k: v for k, v in known.items() if k in live}},
-                                       ensure_ascii=False, separators=(",", ":")))
-    return grams
-
-
-# --- assembling the site -------------------------------------------------------------------------
-
-def _assemble(tmp: Path, items: list[_Item], pages_dir: Path, params, cache_root: Path,
-              templates: Path | None, grams: dict | None, missing: set[str]) -> None:
-    """The new site in `tmp`: cached pages (hard links), assets, index pages and search index.
-    Pages still executing (`missing`) are placed by `_collect` as they arrive."""
-    from casebook import render
-
-    templates_dir = Path(templates or render.TEMPLATES)
-    (tmp / "cases").mkdir(parents=True)
-    (tmp / "assets").mkdir()
-    for it in items:
-        if it.id not in missing:
-            _place(pages_dir / f"{it.key}.html", tmp / "cases" / f"{it.id}.html")
-    shutil.copyfile(templates_dir / "casebook.css", tmp / "assets" / "casebook.css")
-    shutil.copyfile(templates_dir / "search.js", tmp / "assets" / "search.js")
-    _write_indexes(tmp, items, params, cache_root, templates, grams)
-
-
-def _write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templates: Path | None,
-                   grams: dict | None) -> None:
-    """Home, ward/theme/year pages and the search index for exactly `items`."""
-    from casebook import render, search, vocab
-
-    templates_dir = Path(templates or render.TEMPLATES)
-    entries = [it.entry() for it in items]
-    for path, html in render.render_site(entries, title=params.title, footer=params.options.footer,
-                                         templates=templates_dir).items():
-        out = tmp / path
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(html, encoding="utf-8")
-    site_fp = _files_hash(HERE / name for name in SITE_CODE)
-    cached_index = cache_root / "search" / f"{_search_key(items, site_fp)}.js"
-    if not cached_index.exists():
-        if grams is None:  # a page failed after the index of all pages came from the cache
-            grams = _grams_from_index(tmp / "assets" / "search-index.js", items)
-        for old in (cache_root / "search").glob("*.js"):
-            old.unlink(missing_ok=True)
-        docs = [((e.id, e.title, e.ward, vocab.format_fiscal_year(e.fiscal_year), f"cases/{e.id}.html"),
-                 grams[it.derived["record"]]) for it, e in zip(items, entries)]
-        _write_atomic(cached_index, search.index_js(search.build_index(docs)))
-    dst = tmp / "assets" / "search-index.js"
-    dst.unlink(missing_ok=True)
-    _place(cached_index, dst)
-
-
-def _grams_from_index(path: Path, items: list[_Item]) -> dict:
-    """{record hash: bigram set} recovered from a search index file (its postings inverted)."""
-    text = path.read_text(encoding="utf-8")
-    index = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))
-    by_doc: dict[int, set[str]] = {}
-    for gram, docs in index["grams"].items():
-        for n in docs:
-            by_doc.setdefault(n, set()).add(gram)
-    row_of = {row[0]: n for n, row in enumerate(index["docs"])}
-    return {it.derived["record"]: by_doc.get(row_of[it.id], set()) for it in items}
-
-
-def _prune(pages_dir: Path, used: set[str]) -> None:
-    """Mark the pages this build used (at most daily), forget those no build has used for 30 days
-    (other parameter sets share the cache, so a page unused by this one may still be wanted)."""
-    if not pages_dir.exists():
-        return
-    now = time.time()
-    with os.scandir(pages_dir) as it:
-        for entry in it:
-            if not entry.name.endswith(".html"):
-                continue
-            age = now - entry.stat().st_mtime
-            if entry.name[:-5] in used:
-                if age > TOUCH_EVERY_S:
-                    os.utime(entry.path, (now, now))
-            elif age > PRUNE_AFTER_S:
-                os.unlink(entry.path)

@@ -26,8 +26,8 @@ import os
 import socket
 import tempfile
 import threading
-import uuid
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -317,7 +317,7 @@ def _make_engine_class():
 
 
 def __getattr__(name: str):
-    # papermill imports `casebook.execute:WarmKernelEngine` from its entry point; build the class
+    # papermill imports `casebook.pipeline.execute:WarmKernelEngine` from its entry point; build the class
     # lazily so that importing this module stays cheap for the CLI.
     if name == "WarmKernelEngine":
         cls = _make_engine_class()
@@ -478,10 +478,11 @@ class LocalExecutor:
 
         def imports() -> None:
             skip_unused_iri_grammar()
+            import nbconvert  # noqa: F401
             import papermill  # noqa: F401
             import papermill.engines  # noqa: F401
+
             from casebook import render  # noqa: F401
-            import nbconvert  # noqa: F401
 
         importer = threading.Thread(target=imports, daemon=True)
         importer.start()
