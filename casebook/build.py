@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 WARMUP = "import IPython.display\nfrom casebook import pages, store, ecomap_svg, charts"
 # Source files whose code decides what a page looks like (a change to any of them rebuilds all pages).
-PAGE_CODE = ("__init__.py", "pages.py", "ecomap_svg.py", "charts.py", "model.py", "render.py", "execute.py",
+PAGE_CODE = ("__init__.py", "html.py", "pages.py", "ecomap_svg.py", "charts.py", "model.py", "render.py", "execute.py",
              "vocab/__init__.py")
 STACK = ("papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jinja2", "mistune", "pydantic")
 GATE_CODE = ("privacy.py", "workflow.py", "model.py", "vocab/__init__.py")
