@@ -3,6 +3,7 @@
 Two kinds, one font:
 - `bar_chart_svg(...)`: a horizontal bar chart drawn directly as SVG text (no matplotlib, about
   2 KB, sub-millisecond). The case pages use it: it keeps pages small and builds fast.
+- `trend_svg(years, series, ...)`: a line chart over fiscal years, the same way (the dashboard's).
 - `setup_matplotlib()` + `figure_svg(fig)` / `figure_png_data_uri(fig)` + `matplotlib_bar_chart(...)`:
   for dashboards and reports that want matplotlib. The font is Noto Sans CJK JP (what
   `fc-match 'sans-serif:lang=ja'` gives once fonts-noto-cjk is installed), so no glyph is missing.
@@ -19,6 +20,8 @@ import io
 import re
 from html import escape
 from typing import Sequence
+
+from casebook import vocab
 
 FONT_FAMILY = "Noto Sans CJK JP"
 SVG_FONT = "'Noto Sans CJK JP', 'Noto Sans JP', sans-serif"
@@ -143,3 +146,47 @@ def matplotlib_bar_chart(labels: Sequence[str], values: Sequence[float], *, titl
     if fmt == "png":
         return figure_png_data_uri(fig)
     raise ValueError(f"unknown chart format {fmt!r}")
+
+
+def trend_svg(years: Sequence[int], series: Sequence[tuple[str, Sequence[float | None]]], *,
+              title: str, unit: str = "", width: int = 460, height: int = 220) -> str:
+    """A line chart over fiscal years: one line per (label, values); missing values leave a gap."""
+    colours = [BAR, BAR_HIGHLIGHT, "#38a169", "#805ad5", "#718096"]
+    left, right, top, bottom = 56, 16, 30, 48
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for _, vs in series for v in vs if v is not None]
+    vmax = max(values + [0.0]) or 1.0
+    n = len(years)
+
+    def x(i: int) -> float:
+        return left + (plot_w * (i + 0.5) / n if n else 0)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / vmax)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart wb-trend" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}" '
+             f'font-family="{_e(SVG_FONT)}" font-size="11" fill="#1a202c">',
+             f"<title>{_e(title)}</title>",
+             f'<text x="0" y="14" font-size="13" font-weight="bold">{_e(title)}</text>',
+             f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#a0aec0"/>',
+             f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{_e(format_value(vmax, unit))}</text>',
+             f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>']
+    for i, year in enumerate(years):
+        parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{_e(f"{year}年度")}</text>')
+        parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 29}" text-anchor="middle" fill="#4a5568">'
+                     f'{_e(vocab.era_name(year).removesuffix("年度"))}</text>')
+    for k, (label, vals) in enumerate(series):
+        colour = colours[k % len(colours)]
+        points = [(x(i), y(v), v) for i, v in enumerate(vals) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _ in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for px, py, v in points:
+            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
+            parts.append(f'<text x="{px:.1f}" y="{py - 6:.1f}" text-anchor="middle">{_e(format_value(v, unit))}</text>')
+        lx = left + k * 150
+        parts.append(f'<rect x="{lx}" y="{height - 12}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{lx + 14}" y="{height - 3}">{_e(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,9 +1,9 @@
 """A case as escaped HTML fragments: the casebook page, the Voila casebook browser and the session
 report all show a case through these functions.
 
-Every fragment comes from a Jinja2 template under `casebook/templates/fragments/` rendered with
-autoescape on, so text typed into a case (`<script>`, `{{ }}`, `</textarea>` …) reaches the reader
-as text. The fragments use the classes of the one shared stylesheet, `stylesheet()`.
+Every fragment comes from a Jinja2 template under `casebook/templates/fragments/` rendered by
+`casebook.html` (autoescape on), so text typed into a case (`<script>`, `{{ }}`, `</textarea>` …)
+reaches the reader as text. The fragments use the classes of the one shared stylesheet, `stylesheet()`.
 
 Public API:
     case_page_html(case, figures=()) -> str        all of the below, in reading order
@@ -22,14 +22,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Iterable, Sequence
 
+from casebook import html, vocab
 from casebook.errors import WorkbenchError
-from casebook import vocab
 from casebook.model import Case, WardActivity
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = html.TEMPLATES
 
 # Sections in reading order: (key, [field names] or None for a single text field on the case).
 SECTIONS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -69,17 +68,8 @@ class _Section:
     fields: tuple[_Field, ...]
 
 
-@cache
-def _env():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    # autoescape for every template: a case's text is data, never markup.
-    return Environment(loader=FileSystemLoader(str(TEMPLATES / "fragments")), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
 def _render(name: str, **context) -> str:
-    return _env().get_template(name).render(**context)
+    return html.render(f"fragments/{name}", **context)
 
 
 def _label(name: str, section: str = "") -> str:
@@ -89,12 +79,6 @@ def _label(name: str, section: str = "") -> str:
 
 def _labels() -> dict[str, str]:
     return {k: _label(k) for k in ("timeline", "period", "support", "actors", "change", "ecomap", "comments")}
-
-
-def _markup(html: str):
-    from markupsafe import Markup
-
-    return Markup(html)  # our own escaped output (SVG from ecomap_svg/charts), not user text
 
 
 def section_keys() -> list[str]:
@@ -139,7 +123,7 @@ def ecomap_html(case: Case, *, size: int = 480) -> str:
     directions = {"none": "", "forward": "→", "backward": "←", "both": "⇄"}
     ties = [{"source": names[t.source], "target": names[t.target], "strength": STRENGTH_LABEL[t.strength],
              "direction": directions[t.direction], "note": t.note} for t in case.ecomap.ties]
-    return _render("ecomap.html.j2", svg=_markup(ecomap_svg(case.ecomap, size=size)), ties=ties,
+    return _render("ecomap.html.j2", svg=html.markup(ecomap_svg(case.ecomap, size=size)), ties=ties,
                    labels=_labels())
 
 
@@ -162,7 +146,7 @@ def figures_html(case: Case, figures: Sequence[WardActivity]) -> str:
         labels = [vocab.era_name(y).removesuffix("年度") for y in ordered]
         highlight = ordered.index(case.fiscal_year) if case.fiscal_year in ordered else None
         svg = bar_chart_svg(labels, [years[y] for y in ordered], title=figure, unit=unit, highlight=highlight)
-        charts.append({"theme": theme, "svg": _markup(svg)})
+        charts.append({"theme": theme, "svg": html.markup(svg)})
     if not charts:
         return ""
     return _render("figures.html.j2", charts=charts, ward=case.ward,

@@ -9,7 +9,7 @@
   stylesheet, no casebook navigation, the caller's own breadcrumb or none; the stylesheet inlined
   (default) or linked beside the page (`copy_stylesheet(folder)` puts it there).
 - `render_site(...)`: the index pages (home with the search box, by ward — all 24 with counts —,
-  by theme, by fiscal year) from Jinja templates under `templates/site/` with autoescape on.
+  by theme, by fiscal year) from Jinja templates under `templates/site/`, rendered by `casebook.html`.
 - `template_files()`: every file that decides how a page looks, for the build's cache key.
 """
 
@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Sequence
 
 from casebook import vocab
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"   # the same folder as casebook.html.TEMPLATES
 PAGE_TEMPLATE = "casebook_page"   # templates/nbconvert/casebook_page (extends the stock "lab")
 REPORT_TEMPLATE = "report_page"   # templates/nbconvert/report_page (extends the stock "lab")
 STYLESHEET = TEMPLATES / "casebook.css"
@@ -151,25 +150,19 @@ class Entry:
                    tuple(case.themes), tuple(case.keywords), case.provider_role)
 
 
-@cache
-def _site_env(templates: Path = TEMPLATES):
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    return Environment(loader=FileSystemLoader(str(Path(templates) / "site")), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
 def render_site(entries: Sequence[Entry], *, title: str, footer: str,
                 templates: Path | str = TEMPLATES) -> dict[str, str]:
     """Every index page as {relative path: html}: home, wards (all 24, zero counts too), themes,
     fiscal years, and one listing page per ward / theme / year."""
-    env = _site_env(Path(templates))
+    from casebook import html
+
+    env = html.environment(Path(templates))
     pages: dict[str, str] = {}
     common = {"site_title": title, "footer": footer}
 
     def put(path: str, template: str, **context) -> None:
         root = "../" * path.count("/")
-        pages[path] = env.get_template(template).render(root=root, **common, **context)
+        pages[path] = env.get_template(f"site/{template}").render(root=root, **common, **context)
 
     wards = []
     for w in vocab.wards():

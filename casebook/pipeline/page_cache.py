@@ -21,7 +21,7 @@ MANIFEST_VERSION = 1
 PRUNE_AFTER_S = 30 * 24 * 3600      # cache entries no build has used for this long are forgotten
 TOUCH_EVERY_S = 24 * 3600           # "last used" marks are renewed at most daily (no writes on every build)
 # Source files whose code decides what a page looks like (a change to any of them rebuilds all pages).
-PAGE_CODE = ("__init__.py", "pages.py", "ecomap_svg.py", "charts.py", "model.py", "render.py",
+PAGE_CODE = ("__init__.py", "html.py", "pages.py", "ecomap_svg.py", "charts.py", "model.py", "render.py",
              "pipeline/execute.py", "vocab/__init__.py")
 STACK = ("papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jinja2", "mistune", "pydantic")
 
