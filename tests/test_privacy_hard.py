@@ -61,7 +61,7 @@ def test_hiragana_given_names_without_an_honorific(text, expect):
 @pytest.mark.parametrize("text, expect", [
     ("長男の健太君は中学2年生。", [("person", "健太")]),
     ("りょう君が母親と来所した。", [("person", "りょう")]),
-    ("近所の子から「ゆかりん」と呼ばれている。", [("person", "ゆかり")]),
+    ("近所の子から「ゆかりん」と呼ばれている。", [("person", "ゆかりん")]),  # a nickname is taken whole
     ("けんちゃんは最近学校を休みがちだ。", [("person", "けん")]),
     ("しょうたくんの弟が保育所に通っている。", [("person", "しょうた")]),
 ])
