@@ -188,7 +188,7 @@ ROLE_WORDS = frozenset("""
 患者 皆 皆様 みな みんな 皆さん お客 客 お隣 向かい お向かい 社協 区社協 市社協 包括 地域包括 区役所 役所 警察 お巡り
 巡査 消防 保育士 栄養士 理学療法士 作業療法士 弁護士 司法書士 後見人 成年後見人 保佐人 補助人 通訳 記者 議員 市長 区長
 CSW MSW PSW SW Dr ドクター 学生 生徒 児童 ヤクルト 生協 コープ 郵便 新聞 宅配 配達 運転手 大工 ナース リーダー スタッフ メンバー お姉さん お兄さん 八百屋 魚屋 本屋 米屋 酒屋 床屋 パン屋
-民生 民協 民児協 包括 ケースワーカー ワーカー 生保 保護課 児相 保健センター 施設長
+民生 民協 民児協 ボラ ボランティアさん わん にゃん ワン ニャン 包括 ケースワーカー ワーカー 生保 保護課 児相 保健センター 施設長
 お医者 医者 歯医者 お店 店 業者 神父 牧師 住職 お坊さん 和尚 大将 女将 親方 先輩 後輩 同僚 上司 部下 相手 相方
 """.split())
 
@@ -202,18 +202,23 @@ FACILITY_SUFFIXES = (
     "高等学校", "高校", "保育園", "保育所", "幼稚園", "こども園", "特別養護老人ホーム", "老人ホーム", "ホーム",
     "デイサービスセンター", "デイサービス", "デイケア", "グループホーム", "ケアハウス", "老健",
     "訪問看護ステーション", "ヘルパーステーション", "作業所", "荘", "苑", "寮", "ハイツ", "マンション",
-    "コーポ", "団地", "住宅", "会館", "教会", "寺", "神社", "商店", "食堂", "医療センター",
+    "コーポ", "団地", "住宅", "会館", "教会", "寺", "神社", "商店", "食堂", "医療センター", "園", "学園",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
+# Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
+_FACILITY_MID = r"(?:中央|記念|総合|市民|協立|共立|医療|メディカル|ファミリー|リハビリテーション|第[一二三四五]|東|西|南|北)"
+_FACILITY_AFTER_NAME = re.compile(rf"{_FACILITY_MID}{{0,2}}" + _FACILITY_RE.pattern)
+# Suffixes of homes and buildings: any short noun before them is a name (緑風荘, 光栄荘, 寿楽園).
+_BUILDING_SUFFIX = {"荘", "苑", "園", "寮", "ハイツ", "コーポ", "ハイム", "学園"}
 # Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
 _CJK = r"\u3400-\u9fff\uf900-\ufaff々〆ヶ"
 _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館", "保育園", "保育所", "幼稚園",
-                  "クリニック", "医院", "作業所", "デイサービス"}
+                  "クリニック", "医院", "作業所", "デイサービス", "園", "学園"}
 # Kana words that name a kind of activity, not one place (ふれあい喫茶, いきいき活動, こども食堂).
 _GENERIC_KANA = {"こども", "ふれあい", "いきいき", "みんな", "ちいき", "ボランティア", "ケア", "デイ", "ショート",
                  "グループ", "サービス", "ホーム", "コミュニティ", "サロン", "ヘルパー", "リハビリ", "メンタル"}
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
-_BUILDING_PREFIX = re.compile(rf"(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
+_BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,4}}・)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
                               rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
 _ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}\s?号室?")
 
@@ -225,14 +230,14 @@ _GAP = r"[\s:：はがの、,=（(「『]*?(?:第\s*)?(?:No\.?\s*|№\s*)?"
 
 _INSURANCE_INTRO = re.compile(
     r"(被保険者証?番号|被保険者証|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
-    r"被保番|被保険者No\.?|保険証No\.?|手帳No\.?|"
+    r"被保番|被保険者No\.?|保険証No\.?|手帳No\.?|ケース番号|ケースNo\.?|保護番号|"
     r"障がい者手帳|障害者手帳|身体障がい者手帳|身体障害者手帳|療育手帳|精神障害者保健福祉手帳|精神保健福祉手帳|"
     r"愛の手帳|手帳(?:の)?番号|"
     r"受給者証(?:の)?番号|受給者証|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)"
     # a grade may stand between the certificate and its number: 身体障害者手帳（2級）第12345号, 療育手帳（B1）No.
     r"(?:\s?[(（][^()（）]{1,6}[)）]|\s?[0-9一二三四五六七]\s?級)?" + _GAP
     + r"(?:[A-Za-z]{1,2}[\s\-]?)?$")
-_INSURANCE_CONTEXT = re.compile(r"保険|手帳|受給者|年金|記号")
+_INSURANCE_CONTEXT = re.compile(r"保険|手帳|受給者|年金|記号|ケース|保護")
 _MYNUMBER_INTRO = re.compile(r"(マイナンバー|個人番号)(?:カード)?(?:の番号)?" + _GAP + r"$")
 _PHONE_INTRO = re.compile(r"(電話|TEL|Tel|tel|携帯|ケータイ|FAX|Fax|fax|ファックス|ファクス|連絡先|☎|固定電話|自宅電話)"
                           r"(?:番号)?" + _GAP + r"$")
@@ -250,7 +255,7 @@ _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ 
 
 # The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
 # dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
-_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|アットマーク|★|☆)"
+_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アットマーク\s?|★|☆)"
 _DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?)"
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
@@ -259,12 +264,12 @@ _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[
 _CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
                 r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
 _CHAT_ID = re.compile(
-    rf"(?:{_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|ユーザーID))"
-    r"[\s:=はがの、,（(「『]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
+    rf"(?:{_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
+    r"[\s:=はがの、,（(「『→⇒>]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 
 _ERA = r"(?:明治|大正|昭和|平成|令和|[MTSHR]\.?)"
 _BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、]*$")
-_BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、)|出生|誕生)")
+_BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
 _DATE_PATTERNS = (
     re.compile(rf"{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})\s?年\s?{_N}\s?月(?:\s?{_N}\s?日)?"),
     re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)\s?年\s?\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?"),
@@ -354,7 +359,7 @@ def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
     out = []
     for m in _CHAT_ID.finditer(n.norm):
         handle = m.group(1)
-        has_id_word = re.search(r"ID|アカウント|ユーザ", m.group(0)[: m.start(1) - m.start()]) is not None
+        has_id_word = re.search(r"ID|Id|id|アカウント|ユーザ", m.group(0)[: m.start(1) - m.start()]) is not None
         # Without the word "ID" the handle must look like one: a letter or an @ (not "LINE 2024年").
         if not has_id_word and not (handle.startswith("@") or re.search(r"[A-Za-z]", handle)):
             continue
@@ -396,6 +401,11 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
         if raw.endswith(")") and raw.count("(") < raw.count(")"):
             end -= 1
             raw = raw[:-1]
+        if ")" in raw and "(" not in raw:
+            # 番号 581204）2級: the bracket closes the number, what follows is something else
+            cut = raw.index(")")
+            end -= len(raw) - cut
+            raw = raw[:cut]
         raw_stripped = raw.rstrip()
         end -= len(raw) - len(raw_stripped)
         raw = raw_stripped
@@ -404,8 +414,9 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
         lens = [len(g) for g in groups]
         before = _clause_before(s, start)
         kind = None
-        if _MYNUMBER_INTRO.search(before) and len(digits) == 12:
-            kind = "my_number"
+        if len(digits) == 12 and lens in ([12], [4, 4, 4]) and (
+                _MYNUMBER_INTRO.search(before) or re.search(r"マイナンバー|個人番号", before)):
+            kind = "my_number"   # the word in the same clause: マイナンバーカード（番号 0000-0000-0000）
         elif (im := _INSURANCE_INTRO.search(before)) and (
                 (im.group(1) != "番号" and len(digits) >= 3) or (
                     im.group(1) == "番号" and _INSURANCE_CONTEXT.search(before) and len(digits) >= 1)):
@@ -415,8 +426,15 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
             lead = re.search(r"[A-Za-z]{1,2}[\s\-]?$", s[window_start:start])
             if lead and not re.search(r"(TEL|Tel|tel|FAX|No)\s?$", s[window_start:start]):
                 start = window_start + lead.start()
+            # The number as written on the card: 第12345号, No.A-2719 (the prefix and 号 go with it).
+            if pre := re.search(r"(?:第\s?|No\.\s?|NO\.\s?|№\s?)$", s[max(0, start - 4):start]):
+                start = max(0, start - 4) + pre.start()
+                if s[start:start + 1] == "第" and (suf := re.match(r"\s?号", s[end:])):
+                    end += suf.end()
         elif _PHONE_INTRO.search(before) and 8 <= len(digits) <= 11 and (len(digits) < 10 or digits[0] == "0"):
             kind = "phone"
+        elif lens == [4, 4] and re.search(r"(電話|TEL|Tel|tel|携帯|固定|FAX|ファックス)", before[-12:]):
+            kind = "phone"   # 電話は自宅の6712-3456のみ: a local number with the word a little before
         elif _POSTAL_INTRO.search(before) and len(digits) == 7:
             kind = "postal_code"
             if s[max(0, start - 2):start].strip().endswith("〒"):
@@ -472,6 +490,8 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         start, end = m.start(), m.end()
         txt = m.group()
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
+        if start > 0 and re.match(r"[A-Za-z]", s[start - 1]):
+            continue   # R6-012, No.A-12: a file or case number, not a block
         if re.fullmatch(r"\d{1,3}-\d{1,4}-\d{1,4}", txt) and txt.startswith("0"):
             continue
         if r := _ROOM.match(s, end):
@@ -505,11 +525,28 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
                 end = toks[j].end
             if _has_letter_or_kanji(rest):
                 out.append((start, end, "address"))
+    # 桜川北のあたり, 松虫付近: a town (not a ward or city) spoken of as where someone lives.
+    for i, t in enumerate(toks):
+        if not t.place or t.surface in _ward_names() or _strip_city(t.surface) != t.surface:
+            continue
+        end = t.end
+        j = i + 1
+        if j < len(toks) and toks[j].start == end and toks[j].surface in ("東", "西", "南", "北", "町", "本町"):
+            end = toks[j].end
+        if _NEAR_PLACE.match(s, end):
+            out.append((t.start, end, "address"))
     return out
+
+
+_NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)")
 
 
 def _has_letter_or_kanji(text: str) -> bool:
     return re.search(rf"[{_CJK}\u3041-\u30ffA-Za-z]", text) is not None
+
+
+_NOT_TOWN = frozenset("住所 自宅 実家 宅 本人 世帯 団地 住宅 市営住宅 府営住宅 文化住宅 旧住所 現住所 所在地 番地 近く 隣 "
+                      "向かい 資料 番号 受付 第 項 章 表 図 同 計 約 各 全".split())
 
 
 def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) -> int:
@@ -520,11 +557,17 @@ def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) ->
     i = by_end.get(pos)
     first = None
     steps = 0
-    while i is not None and steps < 3:
+    while i is not None and steps < 4:
         t = toks[i]
-        if t.proper or re.fullmatch(rf"[{_CJK}]{{0,3}}町|[東西南北中上下本新元]", t.surface):
+        # Town names are often not in the dictionary as places (松虫南, 遠里東): any short noun counts,
+        # except words about the dwelling itself (自宅, 市営住宅) and role words.
+        if t.proper or re.fullmatch(rf"[{_CJK}]{{0,3}}町|[東西南北中上下本新元]", t.surface) or (
+                t.pos[0] in ("名詞", "接尾辞") and t.pos[1] != "数詞" and re.fullmatch(rf"[{_CJK}]{{1,3}}", t.surface)
+                and t.surface not in _NOT_TOWN and t.surface not in ROLE_WORDS):
             first = t
             steps += 1
+            if _ward_prefix().match(t.surface).group():
+                break   # 西成区松|風|東: the ward marks where the town begins
             i = by_end.get(t.start)
         else:
             break
@@ -608,14 +651,30 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
                 elif (nxt.surface.isspace() and j + 1 < len(toks) and toks[j + 1].name
                       and toks[j - 1].pos[3] == "姓" and toks[j + 1].pos[3] == "名"):
                     j += 2
+                elif (nxt.surface in (" ", "\u3000") and j + 1 < len(toks) and toks[j - 1].pos[3] == "姓"
+                      and toks[j + 1].noun and not toks[j + 1].name
+                      and re.fullmatch(rf"[{_CJK}]{{1,3}}|[{_CJK}]{{1,2}}[\u3041-\u30ffー]{{1,2}}", toks[j + 1].surface)
+                      and ("名詞", "固有名詞", "人名", "名") in _entries(toks[j + 1].surface)
+                      and _name_end_after(s, toks, j + 2)):
+                    j += 2   # 久保田 真理: a given name that is also a common word
                 else:
                     break
+            # 上野 トシ子: a surname the analyser took for a place, then a space, then the given name.
+            if (i >= 2 and t.pos[3] == "名" and toks[i - 1].surface in (" ", "\u3000")
+                    and toks[i - 2].end == toks[i - 1].start and _has_surname_entry(toks[i - 2].surface)
+                    and not toks[i - 2].name and i - 2 not in used):
+                i -= 2
             i0, j = _join_katakana(toks, i, j)
             joined = i0 < i or j > i + 1 and toks[j - 2].surface in _JOIN
             start, end = toks[i0].start, toks[j - 1].end
-            fac = _FACILITY_RE.match(s, end)
+            fac = _FACILITY_AFTER_NAME.match(s, end)
             if s[start:end] in ROLE_WORDS:
                 pass  # 民生さん: the colloquial title of a 民生委員, not a name
+            elif _EPONYM_AFTER.match(s, end):
+                pass  # 長谷川式, パーキンソン病: a scale or illness named after someone
+            elif s[start:end] in _ward_names() and not _honorific_at(s, end) and (
+                    s[end:end + 1] in "・、" or s[start - 1:start] in ("・", "、")):
+                pass  # 生野・東成・平野: a list of wards
             elif fac:
                 out.append((start, fac.end(), "facility"))
             elif _LANDMARK.match(s, end):
@@ -638,6 +697,8 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
                 or t.surface.endswith(("区", "市", "府", "町")) or t.surface in ("大阪", "日本"):
             continue
         kana = _KANA.match(t.surface) is not None
+        if kana and not re.fullmatch(r"[\u3041-\u3096ー]+", t.surface):
+            continue   # 長女のメールは: katakana common words (a katakana name is tagged as one in context)
         if kana and not _has_name_entry(t.surface) or not kana and not _has_surname_entry(t.surface):
             continue
         # A word that is also a common noun (さくら, ペース, 平野) needs a family word before it when in
@@ -645,9 +706,13 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
         common = any(e[:2] == ("名詞", "普通名詞") for e in _entries(t.surface))
         if kana and common and (len(t.surface) < 3 or any(e[2] in ("副詞可能", "助数詞可能") for e in _entries(t.surface))):
             continue   # 妻のために: a function word that happens to be a name too
-        if not _kin_or_role_before(s, toks, k, kin_only=kana and common) or not _name_end_after(s, toks, k + 1):
+        role_after = (not kana and k + 1 < len(toks) and toks[k + 1].start == t.end
+                      and toks[k + 1].surface in ("MSW", "CSW", "PSW", "SW", "ケアマネ", "ケアマネジャー", "相談員",
+                                                  "看護師", "保健師", "社会福祉士", "係長", "課長", "所長", "主任"))
+        if not role_after and (not _kin_or_role_before(s, toks, k, kin_only=kana and common)
+                               or not _name_end_after(s, toks, k + 1)):
             continue
-        if common and not kana and not (k + 1 < len(toks) and toks[k + 1].surface in (
+        if common and not kana and not role_after and not (k + 1 < len(toks) and toks[k + 1].surface in (
                 "が", "は", "から", "より", "と", "も", "、") + HONORIFICS):
             continue
         out.append((t.start, t.end, "person"))
@@ -681,28 +746,51 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
         out.append((start, end, "person"))
     out += _kana_names(s, toks)
     out += _nicknames(s, toks, used)
-    # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘.
+    out += _signatures(s)
+    # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘, はくよう記念病院.
     for k, t in enumerate(toks):
-        if k in used or not t.noun or t.pos[1] == "数詞":
+        if k in used or t.pos[1] == "数詞" or t.pos[0] in ("助詞", "助動詞", "補助記号", "空白"):
             continue
-        fac = _FACILITY_RE.match(s, t.end)
+        fac = _FACILITY_AFTER_NAME.match(s, t.end)
         if not fac:
             continue
         if _is_placeholder(t.surface) or t.surface in _ward_names() or _strip_city(t.surface) == "":
             continue
-        if t.proper or (fac.group(1) in _KANA_FACILITY and _KANA_RUN.match(t.surface) and len(t.surface) >= 2
-                        and t.surface not in _GENERIC_KANA):
-            start = t.start + (len(t.surface) - len(_strip_city(t.surface)))
+        suffix = fac.group(1)
+        mid = fac.start(1) > t.end
+        kana_first = k
+        if _KANA.match(t.surface):
+            # the kana name may be several words to the analyser (はく|よう): take the whole kana run
+            while (kana_first > 0 and toks[kana_first - 1].end == toks[kana_first].start
+                   and _KANA.match(toks[kana_first - 1].surface)
+                   and toks[kana_first - 1].pos[0] not in ("助詞", "助動詞") and t.end - toks[kana_first - 1].start <= 8):
+                kana_first -= 1
+        name = s[toks[kana_first].start:t.end]
+        ok = t.proper and t.noun
+        if not ok and _KANA_RUN.match(name) and len(name) >= 2 and name not in _GENERIC_KANA and (
+                suffix in _KANA_FACILITY or mid):
+            ok = kana_first < k or t.noun or t.pos[0] in ("形状詞", "副詞")
+        if not ok and suffix in _BUILDING_SUFFIX and t.noun and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
+                and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
+            ok = True   # 緑風荘, 寿楽園: any short noun before a home's suffix is its name
+        if ok:
+            start = toks[kana_first].start + (len(name) - len(_strip_city(name)))
+            if num := re.search(rf"第[{_KANJI_NUM}\d]{{1,3}}$", s[max(0, start - 4):start]):
+                start = max(0, start - 4) + num.start()   # 第二光栄荘
             out.append((start, fac.end(), "facility"))
     for m in _BUILDING_PREFIX.finditer(s):
         out.append((m.start(), m.end(), "facility"))
     out += _facilities_after_kind(s, toks)
     out += _schools(s, toks)
+    # The kind written before a named home belongs to the name: ケアハウス緑風荘, 特別養護老人ホーム寿楽園.
+    for i, (start, end, kind) in enumerate(out):
+        if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)):
+            out[i] = (pre.start(), end, kind)
     # A room number right after a named building belongs to it (コーポ蒲生203号, さくら荘 2号室).
     for i, (start, end, kind) in enumerate(out):
         if kind == "facility" and (r := _ROOM_AFTER.match(s, end)):
             out[i] = (start, r.end(), kind)
-    return out
+    return _split_readings(s, out)
 
 
 _KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30faー]+$")
@@ -780,6 +868,45 @@ def _kana_name_in_context(s: str, toks: list[_Tok], i: int, j: int) -> bool:
 
 
 _NICK_SUFFIX = ("りん", "っち", "たん", "ぴょん", "ちゃま", "ぴー")
+_EPONYM_AFTER = re.compile(r"(式|法|病|症|賞|流|型|方式|スケール|療法)")
+# A name alone in brackets at the end of a note, or introducing oneself: （田中）, 生野区の林です.
+_SIGNATURE = re.compile(rf"[(（](?:[{_CJK}]{{1,4}}区\s?)?([{_CJK}]{{1,4}})[)）]\s*$|[(（](?:[{_CJK}]{{1,4}}区\s?)?([{_CJK}]{{1,4}})[)）]\s*[。\n]")
+_SELF_INTRO = re.compile(rf"(?:^|[\s、。」])(?:[{_CJK}A-Za-z]{{1,8}}の)?([{_CJK}]{{1,4}})(?:です|と申します|でございます)")
+
+
+def _signatures(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for rx in (_SIGNATURE, _SELF_INTRO):
+        for m in rx.finditer(s):
+            g = 1 if m.group(1) else 2
+            if m.group(g) is None:
+                continue
+            name = m.group(g)
+            if _has_surname_entry(name) and name not in ROLE_WORDS and name not in _ward_names():
+                out.append((m.start(g), m.end(g), "person"))
+    return out
+
+
+def _split_readings(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """山田（やまだ）: the analyser may take the name with its kana reading as one word; the reading is
+    its own span (both are the person), and a reading right after a name is a person too."""
+    out = []
+    for a, b, kind in cands:
+        m = re.fullmatch(r"(.+?)\s?[(（]([\u3041-\u3096\u30a1-\u30faー]+(?:[ \u3000][\u3041-\u3096\u30a1-\u30faー]+)?)[)）](.*)",
+                         s[a:b]) if kind == "person" else None
+        if not m or m.group(3):
+            out.append((a, b, kind))
+            continue
+        out.append((a, a + len(m.group(1)), kind))
+        out.append((a + m.start(2), a + m.end(2), kind))
+    names = [(a, b) for a, b, k in out if k == "person"]
+    for a, b in names:
+        if r := _READING_AFTER.match(s, b):
+            out.append((r.start(1), r.end(1), "person"))
+    return out
+
+
+_READING_AFTER = re.compile(r"\s?[(（]([\u3041-\u3096]+(?:[ \u3000][\u3041-\u3096]+)?)[)）]")
 
 
 def _nicknames(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int, int, str]]:
@@ -801,10 +928,13 @@ FACILITY_KIND_PREFIXES = (
     "有料老人ホーム", "老人ホーム", "介護老人保健施設", "老健", "サービス付き高齢者向け住宅", "サ高住", "ケアハウス",
     "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "小規模多機能ホーム",
     "小規模多機能", "就労継続支援A型", "就労継続支援B型", "就労支援B型", "就労移行支援", "作業所", "ショートステイ",
-    "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック",
+    "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック", "老人保健施設",
+    "介護付き有料老人ホーム", "住宅型有料老人ホーム", "ふれあい喫茶", "子育てサロン", "ふれあいサロン", "いきいきサロン",
 )
 _KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
                              + r")\s?")
+_KIND_BEFORE = re.compile("(?:" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
+                          + r")\s?$")
 _NAME_TAIL = re.compile(r"の(?:里|家|郷|森|園|杜|丘|風|庭|樹|街|いえ|さと|もり|その|おか)")
 
 
@@ -859,6 +989,8 @@ def _schools(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
                 a += owner.end()
             if not name or name in _NOT_SCHOOL_NAME or name in ("大阪", "日本", "府", "市", "区"):
                 continue
+            if rx is _SCHOOL_SHORT_RE and _has_name_entry(name + m.group(1)):
+                continue   # 田中, 山中, 竹中: a surname, not 田 + 中学校
             if a in starts and a > 0 and starts[a].pos[0] != "名詞" and rx is _SCHOOL_SHORT_RE:
                 continue
             # The name must hold something proper (a place or a surname) or be a direction/number name.
@@ -908,11 +1040,15 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             start = tj.start
             j -= 1
         name = s[start:p]
+        for kin in ("おばあ", "おじい", "ばあ", "じい", "おかあ", "おとう", "ねえ", "にい", "おば", "おじ"):
+            if name.endswith(kin) and len(name) - len(kin) >= 2:
+                name = name[: -len(kin)]   # みよこおばあちゃん: the name is みよこ
+                break
         if not name or len(name) > 6 or _is_role(name) or name in ("お", "ご") or not name.strip("ー"):
             continue
         if start > 0 and _KANA.match(s[start - 1]) and s[start - 1] not in _GLUED_PARTICLE:
             continue   # the run is the tail of a longer kana word
-        out.append((start, p, "person"))
+        out.append((start, start + len(name), "person"))
     return out
 
 

@@ -119,9 +119,9 @@ def test_email_with_spelled_out_at_is_an_email_not_a_person(text, expect):
 @pytest.mark.parametrize("text, expect", [
     ("被保番は12345678です。", [("insurance_number", "12345678")]),
     ("介護保険被保番：0012345678を控えた。", [("insurance_number", "0012345678")]),
-    ("身体障害者手帳（2級）第12345号を所持している。", [("insurance_number", "12345")]),
-    ("精神障害者保健福祉手帳1級 第1234567号。", [("insurance_number", "1234567")]),
-    ("療育手帳（B1）No.1234を持っている。", [("insurance_number", "1234")]),
+    ("身体障害者手帳（2級）第12345号を所持している。", [("insurance_number", "第12345号")]),
+    ("精神障害者保健福祉手帳1級 第1234567号。", [("insurance_number", "第1234567号")]),
+    ("療育手帳（B1）No.1234を持っている。", [("insurance_number", "No.1234")]),
 ])
 def test_certificate_numbers_under_their_short_names(text, expect):
     check(text, expect)
