@@ -78,28 +78,26 @@ def load_dictionary() -> None:
     _tokenizer()
 
 
-@dataclass(frozen=True)
 class _Tok:
-    start: int          # offsets into the normalised text
-    end: int
-    surface: str
-    pos: tuple[str, ...]
+    """One word of the analyser's output (offsets into the normalised text) with its part of speech;
+    a plain slotted class: thousands are made per page, and a frozen dataclass is slow to build."""
+    __slots__ = ("start", "end", "surface", "pos", "noun", "proper", "name", "place")
 
-    @property
-    def noun(self) -> bool:
-        return self.pos[0] == "名詞"
+    def __init__(self, start: int, end: int, surface: str, pos: tuple[str, ...]):
+        self.start = start
+        self.end = end
+        self.surface = surface
+        self.pos = pos
+        self.noun = pos[0] == "名詞"
+        self.proper = self.noun and pos[1] == "固有名詞"
+        self.name = self.proper and pos[2] == "人名"
+        self.place = self.proper and pos[2] == "地名"
 
-    @property
-    def proper(self) -> bool:
-        return self.pos[:2] == ("名詞", "固有名詞")
+    def __repr__(self) -> str:
+        return f"_Tok({self.start}, {self.end}, {self.surface!r}, {self.pos!r})"
 
-    @property
-    def name(self) -> bool:
-        return self.pos[:3] == ("名詞", "固有名詞", "人名")
 
-    @property
-    def place(self) -> bool:
-        return self.pos[:3] == ("名詞", "固有名詞", "地名")
+_POS_CACHE: dict[int, tuple[str, ...]] = {}
 
 
 _SUDACHI_CHUNK = 2000   # characters per call: well under Sudachi's input limit, cut at sentence ends
@@ -119,7 +117,11 @@ def _tokens(norm: str) -> list[_Tok]:
         chunk = norm[pos:end]
         if chunk.strip():
             for m in tok.tokenize(chunk, SplitMode.C):
-                out.append(_Tok(pos + m.begin(), pos + m.end(), m.surface(), tuple(m.part_of_speech())))
+                pid = m.part_of_speech_id()
+                tags = _POS_CACHE.get(pid)
+                if tags is None:
+                    tags = _POS_CACHE.setdefault(pid, tuple(m.part_of_speech()))
+                out.append(_Tok(pos + m.begin(), pos + m.end(), m.surface(), tags))
         pos = end
     return out
 
@@ -746,6 +748,7 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
         out.append((start, end, "person"))
     out += _kana_names(s, toks)
     out += _nicknames(s, toks, used)
+    out += _kin_kana_names(s, toks)
     out += _signatures(s)
     # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘, はくよう記念病院.
     for k, t in enumerate(toks):
@@ -765,10 +768,16 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
                    and _KANA.match(toks[kana_first - 1].surface)
                    and toks[kana_first - 1].pos[0] not in ("助詞", "助動詞") and t.end - toks[kana_first - 1].start <= 8):
                 kana_first -= 1
+        if kana_first < k or _KANA.match(t.surface):
+            p = kana_first - 1
+            if p >= 0 and toks[p].end == toks[kana_first].start and toks[p].proper \
+                    and re.fullmatch(rf"[{_CJK}]{{1,4}}", toks[p].surface) and toks[p].surface not in _ward_names():
+                kana_first = p   # 巽みなみ病院: a place name, then a kana name, then the kind
+                mid = True
         name = s[toks[kana_first].start:t.end]
         ok = t.proper and t.noun
-        if not ok and _KANA_RUN.match(name) and len(name) >= 2 and name not in _GENERIC_KANA and (
-                suffix in _KANA_FACILITY or mid):
+        if not ok and (_KANA_RUN.match(name) or mid and _KANA.match(t.surface)) and len(name) >= 2 \
+                and name not in _GENERIC_KANA and (suffix in _KANA_FACILITY or mid):
             ok = kana_first < k or t.noun or t.pos[0] in ("形状詞", "副詞")
         if not ok and suffix in _BUILDING_SUFFIX and t.noun and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
                 and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
@@ -867,8 +876,35 @@ def _kana_name_in_context(s: str, toks: list[_Tok], i: int, j: int) -> bool:
     return True
 
 
+_KIN_KANA = re.compile(r"の([\u3041-\u3096ー]{2,5})(?:は|が|も|と|に|を)(?=[^\u3041-\u3096]|$)")
+
+
+def _kin_kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """孫のはるとは: a hiragana name the dictionary does not know, cut into pieces by the analyser,
+    after a family word and before a particle. Taken only when no piece is a verb, adjective or
+    common word (娘のことが, 妻のいうことを stay clean)."""
+    out = []
+    ends = {t.end: t for t in toks}
+    for m in _KIN_KANA.finditer(s):
+        kin = ends.get(m.start())
+        if kin is None or kin.surface not in KIN_WORDS:
+            continue
+        a, b = m.start(1), m.end(1)
+        inside = [t for t in toks if t.start < b and t.end > a]
+        if not inside or inside[0].start != a or inside[-1].end != b:
+            continue
+        if any(t.pos[0] in ("動詞", "形容詞", "副詞", "連体詞", "接続詞") or
+               (t.pos[:2] == ("名詞", "普通名詞") and len(t.surface) >= 2) for t in inside):
+            continue
+        word = s[a:b]
+        if _entries(word) and not _only_name_entries(word):
+            continue
+        out.append((a, b, "person"))
+    return out
+
+
 _NICK_SUFFIX = ("りん", "っち", "たん", "ぴょん", "ちゃま", "ぴー")
-_EPONYM_AFTER = re.compile(r"(式|法|病|症|賞|流|型|方式|スケール|療法)")
+_EPONYM_AFTER = re.compile(r"(式|法(?!人)|病(?![院棟室])|症|賞|流|型|方式|スケール|療法)")
 # A name alone in brackets at the end of a note, or introducing oneself: （田中）, 生野区の林です.
 _SIGNATURE = re.compile(rf"[(（](?:[{_CJK}]{{1,4}}区\s?)?([{_CJK}]{{1,4}})[)）]\s*$|[(（](?:[{_CJK}]{{1,4}}区\s?)?([{_CJK}]{{1,4}})[)）]\s*[。\n]")
 _SELF_INTRO = re.compile(rf"(?:^|[\s、。」])(?:[{_CJK}A-Za-z]{{1,8}}の)?([{_CJK}]{{1,4}})(?:です|と申します|でございます)")
@@ -945,6 +981,13 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
         k = by_start.get(m.end())
         if k is None:
             continue
+        # The run must not read as a particle + verb phrase (をつなぐ, やってる, にいって).
+        if (run := re.match(r"[\u3041-\u3096\u30a1-\u30faー]{3,8}(?=[、。」』）)\s]|$)", s[m.end():])) \
+                and run.group()[0] not in "をがはでもやへとの" and run.group()[-1] not in "るたてだすくぐむぶつういねよ":
+            if not _entries(run.group()) or _KANA_RUN.match(run.group()) and run.group() not in _GENERIC_KANA \
+                    and not any(e[0] in ("動詞", "助動詞", "形容詞") for e in _entries(run.group())):
+                out.append((m.start(), m.end() + run.end(), "facility"))
+                continue
         t = toks[k]
         kana = _KANA.match(t.surface) is not None
         if not t.noun or t.pos[1] == "数詞" or t.surface in _GENERIC_KANA or t.surface in ROLE_WORDS:
