@@ -494,6 +494,8 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
         if start > 0 and re.match(r"[A-Za-z]", s[start - 1]):
             continue   # R6-012, No.A-12: a file or case number, not a block
+        if re.fullmatch(r"[\d-]+", txt) and _OTHER_NUMBER_INTRO.search(_clause_before(s, start, 12)):
+            continue   # 要綱2-1-3, 資料3-2-1: a section of a document
         if re.fullmatch(r"\d{1,3}-\d{1,4}-\d{1,4}", txt) and txt.startswith("0"):
             continue
         if r := _ROOM.match(s, end):
@@ -893,8 +895,12 @@ def _kin_kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         inside = [t for t in toks if t.start < b and t.end > a]
         if not inside or inside[0].start != a or inside[-1].end != b:
             continue
-        if any(t.pos[0] in ("動詞", "形容詞", "副詞", "連体詞", "接続詞") or
-               (t.pos[:2] == ("名詞", "普通名詞") and len(t.surface) >= 2) for t in inside):
+        if any(t.pos[0] in ("動詞", "形容詞", "副詞", "連体詞", "接続詞") for t in inside):
+            continue
+        # One common word alone (娘のことが, 母のおやつを) is that word; pieces of an unknown word
+        # (りく|と for りくと) are the analyser's guess at a name it does not know.
+        if len(inside) == 1 and inside[0].pos[:2] == ("名詞", "普通名詞") or any(
+                t.pos[:2] == ("名詞", "普通名詞") and t.pos[2] in ("副詞可能", "助数詞可能") for t in inside):
             continue
         word = s[a:b]
         if _entries(word) and not _only_name_entries(word):
@@ -1032,8 +1038,8 @@ def _schools(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
                 a += owner.end()
             if not name or name in _NOT_SCHOOL_NAME or name in ("大阪", "日本", "府", "市", "区"):
                 continue
-            if rx is _SCHOOL_SHORT_RE and _has_name_entry(name + m.group(1)):
-                continue   # 田中, 山中, 竹中: a surname, not 田 + 中学校
+            if rx is _SCHOOL_SHORT_RE and _entries(name + m.group(1)):
+                continue   # 田中, 豊中: a surname or a city the dictionary knows, not 田 + 中学校
             if a in starts and a > 0 and starts[a].pos[0] != "名詞" and rx is _SCHOOL_SHORT_RE:
                 continue
             # The name must hold something proper (a place or a surname) or be a direction/number name.
@@ -1061,6 +1067,11 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         if idx is None or p == 0:
             continue   # the honorific starts inside a word (行くんだ)
         last = toks[idx]
+        small_tsu = (last.surface.endswith(("っ", "ッ")) and len(last.surface) <= 3 and _KANA.match(last.surface)
+                     and (last.start == 0 or not _KANA.match(s[last.start - 1])))
+        if small_tsu:
+            out.append((last.start, p, "person"))   # まっちゃん, たっくん: a nickname with a small っ
+            continue
         if not _KANA.match(last.surface) or last.pos[0] in ("助動詞", "動詞") or last.pos[:2] == ("助詞", "接続助詞") \
                 or last.surface in HONORIFICS or last.pos[0] == "接尾辞":
             continue

@@ -201,3 +201,42 @@ def test_counts_sections_receipts_and_colloquial_titles_are_not_findings(text):
 def test_a_real_block_number_without_a_town_is_still_an_address():
     check("住所は生野区3-10-5です。", [("address", "3-10-5")])
     check("自宅は 3-10-5 にある。", [("address", "3-10-5")])
+
+
+# --- fresh variants written after the fix (not from any labelled set): do the rules generalise? ---
+
+@pytest.mark.parametrize("text, expect", [
+    ("ベトナム出身のチャン・ティ・ランさんが来所した。", [("person", "チャン・ティ・ラン")]),
+    ("妻のアンナ・コワルスキーが付き添った。", [("person", "アンナ・コワルスキー")]),
+    ("長女のまなみが毎晩電話している。", [("person", "まなみ")]),
+    ("次男・たかしは市外に住む。", [("person", "たかし")]),
+    ("弟のりくとが本人の世話をしている。", [("person", "りくと")]),
+    ("近所では「まっちゃん」と呼ばれている。", [("person", "まっ")]),
+    ("担当の吉野が同行した。", [("person", "吉野")]),
+    ("長男の田辺（たなべ）と面談。", [("person", "田辺"), ("person", "たなべ")]),
+    ("携帯：080.1111.2222", [("phone", "080.1111.2222")]),
+    ("自宅は06の6666の7777です。", [("phone", "06の6666の7777")]),
+    ("返信先 yuki[at]example.co.jp", [("email", "yuki[at]example.co.jp")]),
+    ("療育手帳 No.B-345", [("insurance_number", "No.B-345")]),
+    ("LINEのIDはtanaka.family", [("line_id", "tanaka.family")]),
+    ("小規模多機能ホームやまびこ", [("facility", "小規模多機能ホームやまびこ")]),
+    ("長女は大阪市立東三国中学校の2年生。", [("facility", "東三国中学校")]),
+    ("本人は生野区巽東3-4-5に住む。", [("address", "巽東3-4-5")]),
+])
+def test_fresh_variants_of_each_category(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "ケアマネの豊中から連絡があった。",      # a city, not 豊 + 中学校
+    "要綱2-1-3に従う。",
+    "領収書番号 R5-00123 を控えた。",
+    "3-3-3のグループで討議。",
+    "母のところに行く。",
+    "妻のいうことを聞く。",
+    "娘のおやつを買う。",
+    "長谷川式スケールで評価した。",
+    "生野・東成・平野の3区で合同研修。",
+])
+def test_fresh_clean_variants(text):
+    assert find_pii(text) == [], found(text)
