@@ -6,8 +6,9 @@ every finding reports offsets into the text exactly as given, through a per-char
 the honorific rule (a noun directly before さん/様/氏/ちゃん/くん/先生/医師 …), with an allow-list of
 placeholders (Aさん, B氏, C病院) and role words (民生委員, 係長, 長女 …).
 
-Kinds: person, phone, postal_code, address, my_number, email, birth_date, insurance_number, and
-facility (a named hospital, school, home or flat building: becomes A病院 style, like a person).
+Kinds: person, phone, postal_code, address, my_number, email, birth_date, insurance_number,
+facility (a named hospital, school, home or flat building: becomes A病院 style, like a person), and
+line_id (a LINE or other chat/SNS ID: removed like a number).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ if TYPE_CHECKING:  # the model is light, but keep start-up of the CLI free of it
     from casebook.model import Case
 
 KINDS: tuple[str, ...] = ("person", "phone", "postal_code", "address", "my_number", "email",
-                          "birth_date", "insurance_number", "facility")
+                          "birth_date", "insurance_number", "facility", "line_id")
 
 KIND_LABELS: dict[str, str] = {
     "person": "人名", "phone": "電話番号", "postal_code": "郵便番号", "address": "住所（区より下）",
     "my_number": "マイナンバー", "email": "メールアドレス", "birth_date": "生年月日",
     "insurance_number": "保険証・手帳などの番号", "facility": "施設・建物の名称",
+    "line_id": "LINE等のID",
 }
 
 # What a removed number becomes in the suggested text.
@@ -76,28 +78,26 @@ def load_dictionary() -> None:
     _tokenizer()
 
 
-@dataclass(frozen=True)
 class _Tok:
-    start: int          # offsets into the normalised text
-    end: int
-    surface: str
-    pos: tuple[str, ...]
+    """One word of the analyser's output (offsets into the normalised text) with its part of speech;
+    a plain slotted class: thousands are made per page, and a frozen dataclass is slow to build."""
+    __slots__ = ("start", "end", "surface", "pos", "noun", "proper", "name", "place")
 
-    @property
-    def noun(self) -> bool:
-        return self.pos[0] == "名詞"
+    def __init__(self, start: int, end: int, surface: str, pos: tuple[str, ...]):
+        self.start = start
+        self.end = end
+        self.surface = surface
+        self.pos = pos
+        self.noun = pos[0] == "名詞"
+        self.proper = self.noun and pos[1] == "固有名詞"
+        self.name = self.proper and pos[2] == "人名"
+        self.place = self.proper and pos[2] == "地名"
 
-    @property
-    def proper(self) -> bool:
-        return self.pos[:2] == ("名詞", "固有名詞")
+    def __repr__(self) -> str:
+        return f"_Tok({self.start}, {self.end}, {self.surface!r}, {self.pos!r})"
 
-    @property
-    def name(self) -> bool:
-        return self.pos[:3] == ("名詞", "固有名詞", "人名")
 
-    @property
-    def place(self) -> bool:
-        return self.pos[:3] == ("名詞", "固有名詞", "地名")
+_POS_CACHE: dict[int, tuple[str, ...]] = {}
 
 
 _SUDACHI_CHUNK = 2000   # characters per call: well under Sudachi's input limit, cut at sentence ends
@@ -117,7 +117,11 @@ def _tokens(norm: str) -> list[_Tok]:
         chunk = norm[pos:end]
         if chunk.strip():
             for m in tok.tokenize(chunk, SplitMode.C):
-                out.append(_Tok(pos + m.begin(), pos + m.end(), m.surface(), tuple(m.part_of_speech())))
+                pid = m.part_of_speech_id()
+                tags = _POS_CACHE.get(pid)
+                if tags is None:
+                    tags = _POS_CACHE.setdefault(pid, tuple(m.part_of_speech()))
+                out.append(_Tok(pos + m.begin(), pos + m.end(), m.surface(), tags))
         pos = end
     return out
 
@@ -186,6 +190,7 @@ ROLE_WORDS = frozenset("""
 患者 皆 皆様 みな みんな 皆さん お客 客 お隣 向かい お向かい 社協 区社協 市社協 包括 地域包括 区役所 役所 警察 お巡り
 巡査 消防 保育士 栄養士 理学療法士 作業療法士 弁護士 司法書士 後見人 成年後見人 保佐人 補助人 通訳 記者 議員 市長 区長
 CSW MSW PSW SW Dr ドクター 学生 生徒 児童 ヤクルト 生協 コープ 郵便 新聞 宅配 配達 運転手 大工 ナース リーダー スタッフ メンバー お姉さん お兄さん 八百屋 魚屋 本屋 米屋 酒屋 床屋 パン屋
+民生 民協 民児協 ボラ ボランティアさん わん にゃん ワン ニャン 包括 ケースワーカー ワーカー 生保 保護課 児相 保健センター 施設長
 お医者 医者 歯医者 お店 店 業者 神父 牧師 住職 お坊さん 和尚 大将 女将 親方 先輩 後輩 同僚 上司 部下 相手 相方
 """.split())
 
@@ -199,18 +204,23 @@ FACILITY_SUFFIXES = (
     "高等学校", "高校", "保育園", "保育所", "幼稚園", "こども園", "特別養護老人ホーム", "老人ホーム", "ホーム",
     "デイサービスセンター", "デイサービス", "デイケア", "グループホーム", "ケアハウス", "老健",
     "訪問看護ステーション", "ヘルパーステーション", "作業所", "荘", "苑", "寮", "ハイツ", "マンション",
-    "コーポ", "団地", "住宅", "会館", "教会", "寺", "神社", "商店", "食堂", "医療センター",
+    "コーポ", "団地", "住宅", "会館", "教会", "寺", "神社", "商店", "食堂", "医療センター", "園", "学園",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
+# Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
+_FACILITY_MID = r"(?:中央|記念|総合|市民|協立|共立|医療|メディカル|ファミリー|リハビリテーション|第[一二三四五]|東|西|南|北)"
+_FACILITY_AFTER_NAME = re.compile(rf"{_FACILITY_MID}{{0,2}}" + _FACILITY_RE.pattern)
+# Suffixes of homes and buildings: any short noun before them is a name (緑風荘, 光栄荘, 寿楽園).
+_BUILDING_SUFFIX = {"荘", "苑", "園", "寮", "ハイツ", "コーポ", "ハイム", "学園"}
 # Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
 _CJK = r"\u3400-\u9fff\uf900-\ufaff々〆ヶ"
 _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館", "保育園", "保育所", "幼稚園",
-                  "クリニック", "医院", "作業所", "デイサービス"}
+                  "クリニック", "医院", "作業所", "デイサービス", "園", "学園"}
 # Kana words that name a kind of activity, not one place (ふれあい喫茶, いきいき活動, こども食堂).
 _GENERIC_KANA = {"こども", "ふれあい", "いきいき", "みんな", "ちいき", "ボランティア", "ケア", "デイ", "ショート",
                  "グループ", "サービス", "ホーム", "コミュニティ", "サロン", "ヘルパー", "リハビリ", "メンタル"}
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
-_BUILDING_PREFIX = re.compile(rf"(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
+_BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,4}}・)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
                               rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
 _ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}\s?号室?")
 
@@ -222,23 +232,46 @@ _GAP = r"[\s:：はがの、,=（(「『]*?(?:第\s*)?(?:No\.?\s*|№\s*)?"
 
 _INSURANCE_INTRO = re.compile(
     r"(被保険者証?番号|被保険者証|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
-    r"障がい者手帳|障害者手帳|身体障がい者手帳|身体障害者手帳|療育手帳|精神障害者保健福祉手帳|手帳(?:の)?番号|"
-    r"受給者証(?:の)?番号|受給者証|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)" + _GAP
+    r"被保番|被保険者No\.?|保険証No\.?|手帳No\.?|ケース番号|ケースNo\.?|保護番号|"
+    r"障がい者手帳|障害者手帳|身体障がい者手帳|身体障害者手帳|療育手帳|精神障害者保健福祉手帳|精神保健福祉手帳|"
+    r"愛の手帳|手帳(?:の)?番号|"
+    r"受給者証(?:の)?番号|受給者証|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)"
+    # a grade may stand between the certificate and its number: 身体障害者手帳（2級）第12345号, 療育手帳（B1）No.
+    r"(?:\s?[(（][^()（）]{1,6}[)）]|\s?[0-9一二三四五六七]\s?級)?" + _GAP
     + r"(?:[A-Za-z]{1,2}[\s\-]?)?$")
-_INSURANCE_CONTEXT = re.compile(r"保険|手帳|受給者|年金|記号")
+_INSURANCE_CONTEXT = re.compile(r"保険|手帳|受給者|年金|記号|ケース|保護")
 _MYNUMBER_INTRO = re.compile(r"(マイナンバー|個人番号)(?:カード)?(?:の番号)?" + _GAP + r"$")
 _PHONE_INTRO = re.compile(r"(電話|TEL|Tel|tel|携帯|ケータイ|FAX|Fax|fax|ファックス|ファクス|連絡先|☎|固定電話|自宅電話)"
                           r"(?:番号)?" + _GAP + r"$")
 _POSTAL_INTRO = re.compile(r"(〒|郵便番号)" + _GAP + r"$")
+# Phone numbers written with dots or as spoken (090.2217.6540, 090の2217の6540): the same mark twice.
+_PHONE_ALT = re.compile(r"(?<![\d.])0\d{1,4}(\.|の|\s?・\s?)\d{1,4}\1\d{3,4}(?![\d.])")
+# Numbers introduced as something else's number: receipts, applications, items (never an address).
+_OTHER_NUMBER_INTRO = re.compile(r"(番号|No\.?|NO\.?|№|#|第|受付|整理|領収書?|レシート|伝票|注文|予約|資料|項|章|節|表|図|"
+                                 r"条|要綱|手順|ページ|頁|p\.?|P\.?)\s?[:：はがの]?\s?$")
+# What makes a bare 3-10-5 an address: a ward/town right before it, or words about where someone lives.
+_ADDRESS_CUE = re.compile(r"(住所|住ま|住む|住ん|在住|自宅|居住|転居|引っ越|引越|転入|所在地|実家|宅は|方は)")
 
 # A run of digits joined by hyphens, single spaces and brackets: the unit numbers are judged on.
 _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ \t]?\([ \t]?|[ \t])\d+)*\)?(?![\d])")
 
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
+# dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
+_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アットマーク\s?|★|☆)"
+_DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?)"
+_EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
+                    rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
+
+# Chat and SNS IDs (LINE above all): the handle written after the service's name and/or "ID".
+_CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
+                r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
+_CHAT_ID = re.compile(
+    rf"(?:{_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
+    r"[\s:=はがの、,（(「『→⇒>]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 
 _ERA = r"(?:明治|大正|昭和|平成|令和|[MTSHR]\.?)"
 _BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、]*$")
-_BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、)|出生|誕生)")
+_BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
 _DATE_PATTERNS = (
     re.compile(rf"{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})\s?年\s?{_N}\s?月(?:\s?{_N}\s?日)?"),
     re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)\s?年\s?\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?"),
@@ -282,6 +315,7 @@ def find_pii(text: str) -> list[Finding]:
     n = _normalise(text)
     cands: list[tuple[int, int, str]] = []   # spans in the normalised text
     cands += _find_emails(n)
+    cands += _find_chat_ids(n)
     cands += _find_numbers(n)
     cands += _find_birth_dates(n)
     toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
@@ -294,7 +328,7 @@ def _needs_tokens(norm: str) -> bool:
     return any(ord(c) > 0x2fff for c in norm) or re.search(r"[A-Za-z]", norm) is not None
 
 
-_PRIORITY = {"email": 0, "my_number": 1, "insurance_number": 2, "phone": 3, "postal_code": 4,
+_PRIORITY = {"email": 0, "line_id": 0, "my_number": 1, "insurance_number": 2, "phone": 3, "postal_code": 4,
              "birth_date": 5, "facility": 6, "address": 7, "person": 8}
 
 
@@ -319,7 +353,24 @@ def _resolve(n: _Normalised, cands: list[tuple[int, int, str]]) -> list[Finding]
 
 
 def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.match)]
+    # Read on the NFKC text (not the digit-hyphen one): the local part may hold a ー-like character.
+    return [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.norm)]
+
+
+def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _CHAT_ID.finditer(n.norm):
+        handle = m.group(1)
+        has_id_word = re.search(r"ID|Id|id|アカウント|ユーザ", m.group(0)[: m.start(1) - m.start()]) is not None
+        # Without the word "ID" the handle must look like one: a letter or an @ (not "LINE 2024年").
+        if not has_id_word and not (handle.startswith("@") or re.search(r"[A-Za-z]", handle)):
+            continue
+        if re.fullmatch(r"\d+", handle) and re.match(r"\s?(年|月|日|回|件|人|名|時|分|歳)", n.norm[m.end():]):
+            continue
+        if n.norm[m.end():m.end() + 1] == "@":
+            continue   # the local part of an e-mail address
+        out.append((m.start(1), m.end(1), "line_id"))
+    return out
 
 
 def my_number_valid(digits: str) -> bool:
@@ -352,6 +403,11 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
         if raw.endswith(")") and raw.count("(") < raw.count(")"):
             end -= 1
             raw = raw[:-1]
+        if ")" in raw and "(" not in raw:
+            # 番号 581204）2級: the bracket closes the number, what follows is something else
+            cut = raw.index(")")
+            end -= len(raw) - cut
+            raw = raw[:cut]
         raw_stripped = raw.rstrip()
         end -= len(raw) - len(raw_stripped)
         raw = raw_stripped
@@ -360,8 +416,9 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
         lens = [len(g) for g in groups]
         before = _clause_before(s, start)
         kind = None
-        if _MYNUMBER_INTRO.search(before) and len(digits) == 12:
-            kind = "my_number"
+        if len(digits) == 12 and lens in ([12], [4, 4, 4]) and (
+                _MYNUMBER_INTRO.search(before) or re.search(r"マイナンバー|個人番号", before)):
+            kind = "my_number"   # the word in the same clause: マイナンバーカード（番号 0000-0000-0000）
         elif (im := _INSURANCE_INTRO.search(before)) and (
                 (im.group(1) != "番号" and len(digits) >= 3) or (
                     im.group(1) == "番号" and _INSURANCE_CONTEXT.search(before) and len(digits) >= 1)):
@@ -371,12 +428,21 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
             lead = re.search(r"[A-Za-z]{1,2}[\s\-]?$", s[window_start:start])
             if lead and not re.search(r"(TEL|Tel|tel|FAX|No)\s?$", s[window_start:start]):
                 start = window_start + lead.start()
+            # The number as written on the card: 第12345号, No.A-2719 (the prefix and 号 go with it).
+            if pre := re.search(r"(?:第\s?|No\.\s?|NO\.\s?|№\s?)$", s[max(0, start - 4):start]):
+                start = max(0, start - 4) + pre.start()
+                if s[start:start + 1] == "第" and (suf := re.match(r"\s?号", s[end:])):
+                    end += suf.end()
         elif _PHONE_INTRO.search(before) and 8 <= len(digits) <= 11 and (len(digits) < 10 or digits[0] == "0"):
             kind = "phone"
+        elif lens == [4, 4] and re.search(r"(電話|TEL|Tel|tel|携帯|固定|FAX|ファックス)", before[-12:]):
+            kind = "phone"   # 電話は自宅の6712-3456のみ: a local number with the word a little before
         elif _POSTAL_INTRO.search(before) and len(digits) == 7:
             kind = "postal_code"
             if s[max(0, start - 2):start].strip().endswith("〒"):
                 start = s.rfind("〒", 0, start)
+        elif _OTHER_NUMBER_INTRO.search(before):
+            kind = None   # 受付番号123-4567, レシート番号 12-345-678: some other thing's number
         elif digits[:1] == "0" and len(digits) in (10, 11) and (len(groups) == 1 or lens[0] <= 5) and len(groups) <= 4:
             kind = "phone"
         elif raw.startswith("+81") or (s[max(0, start - 1):start] == "+" and digits.startswith("81")):
@@ -388,6 +454,10 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
             kind = "my_number"
         if kind:
             out.append((start, end, kind))
+    for m in _PHONE_ALT.finditer(s):
+        digits = re.sub(r"\D", "", m.group())
+        if 10 <= len(digits) <= 11:
+            out.append((m.start(), m.end(), "phone"))
     return out
 
 
@@ -422,6 +492,10 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         start, end = m.start(), m.end()
         txt = m.group()
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
+        if start > 0 and re.match(r"[A-Za-z]", s[start - 1]):
+            continue   # R6-012, No.A-12: a file or case number, not a block
+        if re.fullmatch(r"[\d-]+", txt) and _OTHER_NUMBER_INTRO.search(_clause_before(s, start, 12)):
+            continue   # 要綱2-1-3, 資料3-2-1: a section of a document
         if re.fullmatch(r"\d{1,3}-\d{1,4}-\d{1,4}", txt) and txt.startswith("0"):
             continue
         if r := _ROOM.match(s, end):
@@ -429,6 +503,13 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         town_start = _town_start(s, toks, by_end, start)
         if plain_pair and town_start == start:
             continue  # 10-12 alone is a range, not an address
+        if town_start == start and re.fullmatch(r"\d{1,4}-\d{1,4}-\d{1,4}", txt):
+            # A bare 3-10-5 is an address only where the text speaks of a dwelling or a ward/town stands
+            # right before it; otherwise it is a group split (4-4-3), a section (3-2-1) or a receipt.
+            before = _clause_before(s, start, 20)
+            if _OTHER_NUMBER_INTRO.search(before) or not (
+                    _ADDRESS_CUE.search(before) or re.search(r"(区|市|町|村)\s?$", before)):
+                continue
         if town_start < start:
             start = town_start
         out.append((start, end, "address"))
@@ -448,11 +529,28 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
                 end = toks[j].end
             if _has_letter_or_kanji(rest):
                 out.append((start, end, "address"))
+    # 桜川北のあたり, 松虫付近: a town (not a ward or city) spoken of as where someone lives.
+    for i, t in enumerate(toks):
+        if not t.place or t.surface in _ward_names() or _strip_city(t.surface) != t.surface:
+            continue
+        end = t.end
+        j = i + 1
+        if j < len(toks) and toks[j].start == end and toks[j].surface in ("東", "西", "南", "北", "町", "本町"):
+            end = toks[j].end
+        if _NEAR_PLACE.match(s, end):
+            out.append((t.start, end, "address"))
     return out
+
+
+_NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)")
 
 
 def _has_letter_or_kanji(text: str) -> bool:
     return re.search(rf"[{_CJK}\u3041-\u30ffA-Za-z]", text) is not None
+
+
+_NOT_TOWN = frozenset("住所 自宅 実家 宅 本人 世帯 団地 住宅 市営住宅 府営住宅 文化住宅 旧住所 現住所 所在地 番地 近く 隣 "
+                      "向かい 資料 番号 受付 第 項 章 表 図 同 計 約 各 全".split())
 
 
 def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) -> int:
@@ -463,11 +561,17 @@ def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) ->
     i = by_end.get(pos)
     first = None
     steps = 0
-    while i is not None and steps < 3:
+    while i is not None and steps < 4:
         t = toks[i]
-        if t.proper or re.fullmatch(rf"[{_CJK}]{{0,3}}町|[東西南北中上下本新元]", t.surface):
+        # Town names are often not in the dictionary as places (松虫南, 遠里東): any short noun counts,
+        # except words about the dwelling itself (自宅, 市営住宅) and role words.
+        if t.proper or re.fullmatch(rf"[{_CJK}]{{0,3}}町|[東西南北中上下本新元]", t.surface) or (
+                t.pos[0] in ("名詞", "接尾辞") and t.pos[1] != "数詞" and re.fullmatch(rf"[{_CJK}]{{1,3}}", t.surface)
+                and t.surface not in _NOT_TOWN and t.surface not in ROLE_WORDS):
             first = t
             steps += 1
+            if _ward_prefix().match(t.surface).group():
+                break   # 西成区松|風|東: the ward marks where the town begins
             i = by_end.get(t.start)
         else:
             break
@@ -488,12 +592,27 @@ _LOOKUP_LOCK = threading.Lock()
 
 
 @cache
-def _has_name_entry(surface: str) -> bool:
-    """Whether the dictionary lists this word as a person's name at all (翼 yes, 学生 no)."""
+def _entries(surface: str) -> frozenset[tuple[str, ...]]:
+    """Every part of speech (4 levels) the dictionary lists for this exact word."""
     _tokenizer()
     with _LOOKUP_LOCK:
         entries = _DICTIONARY.lookup(surface)
-    return any(tuple(m.part_of_speech()[:3]) == ("名詞", "固有名詞", "人名") for m in entries)
+    return frozenset(tuple(m.part_of_speech()[:4]) for m in entries if m.surface() == surface)
+
+
+def _has_name_entry(surface: str) -> bool:
+    """Whether the dictionary lists this word as a person's name at all (翼 yes, 学生 no)."""
+    return any(e[:3] == ("名詞", "固有名詞", "人名") for e in _entries(surface))
+
+
+def _has_surname_entry(surface: str) -> bool:
+    return ("名詞", "固有名詞", "人名", "姓") in _entries(surface)
+
+
+def _only_name_entries(surface: str) -> bool:
+    """The word is nothing but a name in the dictionary (みゆき, あやか; not ひかり, のぞみ, まこと)."""
+    entries = _entries(surface)
+    return bool(entries) and all(e[:3] == ("名詞", "固有名詞", "人名") for e in entries)
 
 
 def _common_word_here(toks: list[_Tok], i: int) -> bool:
@@ -536,22 +655,72 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
                 elif (nxt.surface.isspace() and j + 1 < len(toks) and toks[j + 1].name
                       and toks[j - 1].pos[3] == "姓" and toks[j + 1].pos[3] == "名"):
                     j += 2
+                elif (nxt.surface in (" ", "\u3000") and j + 1 < len(toks) and toks[j - 1].pos[3] == "姓"
+                      and toks[j + 1].noun and not toks[j + 1].name
+                      and re.fullmatch(rf"[{_CJK}]{{1,3}}|[{_CJK}]{{1,2}}[\u3041-\u30ffー]{{1,2}}", toks[j + 1].surface)
+                      and ("名詞", "固有名詞", "人名", "名") in _entries(toks[j + 1].surface)
+                      and _name_end_after(s, toks, j + 2)):
+                    j += 2   # 久保田 真理: a given name that is also a common word
                 else:
                     break
-            start, end = t.start, toks[j - 1].end
-            fac = _FACILITY_RE.match(s, end)
-            if fac:
+            # 上野 トシ子: a surname the analyser took for a place, then a space, then the given name.
+            if (i >= 2 and t.pos[3] == "名" and toks[i - 1].surface in (" ", "\u3000")
+                    and toks[i - 2].end == toks[i - 1].start and _has_surname_entry(toks[i - 2].surface)
+                    and not toks[i - 2].name and i - 2 not in used):
+                i -= 2
+            i0, j = _join_katakana(toks, i, j)
+            joined = i0 < i or j > i + 1 and toks[j - 2].surface in _JOIN
+            start, end = toks[i0].start, toks[j - 1].end
+            fac = _FACILITY_AFTER_NAME.match(s, end)
+            if s[start:end] in ROLE_WORDS:
+                pass  # 民生さん: the colloquial title of a 民生委員, not a name
+            elif _EPONYM_AFTER.match(s, end):
+                pass  # 長谷川式, パーキンソン病: a scale or illness named after someone
+            elif s[start:end] in _ward_names() and not _honorific_at(s, end) and (
+                    s[end:end + 1] in "・、" or s[start - 1:start] in ("・", "、")):
+                pass  # 生野・東成・平野: a list of wards
+            elif fac:
                 out.append((start, fac.end(), "facility"))
             elif _LANDMARK.match(s, end):
                 pass  # 鶴橋駅, 梅田: a landmark, not a person
-            elif _honorific_at(s, end) or j - i > 1:
+            elif _honorific_at(s, end) or j - i0 > 1 or joined:
                 out.append((start, end, "person"))
             elif not _KANA_RUN.match(s[start:end]) and not _common_word_here(toks, i):
                 out.append((start, end, "person"))
-            used.update(range(i, j))
+            elif _KANA_RUN.match(s[start:end]) and _kana_name_in_context(s, toks, i0, j):
+                out.append((start, end, "person"))
+            used.update(range(i0, j))
             i = j
             continue
         i += 1
+    # Words that are names only in context: 孫のさくらは, 担当の上野が (a surname that is also a place).
+    for k, t in enumerate(toks):
+        if k in used or not t.noun or t.name or t.pos[1] == "数詞" or len(t.surface) < 2:
+            continue
+        if _is_placeholder(t.surface) or t.surface in ROLE_WORDS or t.surface in NOT_NAMES \
+                or t.surface.endswith(("区", "市", "府", "町")) or t.surface in ("大阪", "日本"):
+            continue
+        kana = _KANA.match(t.surface) is not None
+        if kana and not re.fullmatch(r"[\u3041-\u3096ー]+", t.surface):
+            continue   # 長女のメールは: katakana common words (a katakana name is tagged as one in context)
+        if kana and not _has_name_entry(t.surface) or not kana and not _has_surname_entry(t.surface):
+            continue
+        # A word that is also a common noun (さくら, ペース, 平野) needs a family word before it when in
+        # kana (孫のさくらは, not 本人のペースを), and a subject-like particle after it when in kanji.
+        common = any(e[:2] == ("名詞", "普通名詞") for e in _entries(t.surface))
+        if kana and common and (len(t.surface) < 3 or any(e[2] in ("副詞可能", "助数詞可能") for e in _entries(t.surface))):
+            continue   # 妻のために: a function word that happens to be a name too
+        role_after = (not kana and k + 1 < len(toks) and toks[k + 1].start == t.end
+                      and toks[k + 1].surface in ("MSW", "CSW", "PSW", "SW", "ケアマネ", "ケアマネジャー", "相談員",
+                                                  "看護師", "保健師", "社会福祉士", "係長", "課長", "所長", "主任"))
+        if not role_after and (not _kin_or_role_before(s, toks, k, kin_only=kana and common)
+                               or not _name_end_after(s, toks, k + 1)):
+            continue
+        if common and not kana and not role_after and not (k + 1 < len(toks) and toks[k + 1].surface in (
+                "が", "は", "から", "より", "と", "も", "、") + HONORIFICS):
+            continue
+        out.append((t.start, t.end, "person"))
+        used.add(k)
     # The honorific rule: a noun (or a short kana run) directly before さん/様/氏/ちゃん/くん/先生/医師.
     for k, t in enumerate(toks):
         if k in used or k == 0 or not _is_honorific(t, s):
@@ -570,6 +739,7 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
                 break
         if first == k:
             continue
+        first, _ = _join_katakana(toks, first, k)
         start, end = toks[first].start, toks[k - 1].end
         name = s[start:end]
         if _is_role(name) or name in _ward_names() or _is_placeholder(name):
@@ -579,30 +749,311 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
             continue   # 学生さん, 運転手さん: a common noun the dictionary never lists as a name
         out.append((start, end, "person"))
     out += _kana_names(s, toks)
-    # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘.
+    out += _nicknames(s, toks, used)
+    out += _kin_kana_names(s, toks)
+    out += _signatures(s)
+    # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘, はくよう記念病院.
     for k, t in enumerate(toks):
-        if k in used or not t.noun or t.pos[1] == "数詞":
+        if k in used or t.pos[1] == "数詞" or t.pos[0] in ("助詞", "助動詞", "補助記号", "空白"):
             continue
-        fac = _FACILITY_RE.match(s, t.end)
+        fac = _FACILITY_AFTER_NAME.match(s, t.end)
         if not fac:
             continue
         if _is_placeholder(t.surface) or t.surface in _ward_names() or _strip_city(t.surface) == "":
             continue
-        if t.proper or (fac.group(1) in _KANA_FACILITY and _KANA_RUN.match(t.surface) and len(t.surface) >= 2
-                        and t.surface not in _GENERIC_KANA):
-            start = t.start + (len(t.surface) - len(_strip_city(t.surface)))
+        suffix = fac.group(1)
+        mid = fac.start(1) > t.end
+        kana_first = k
+        if _KANA.match(t.surface):
+            # the kana name may be several words to the analyser (はく|よう): take the whole kana run
+            while (kana_first > 0 and toks[kana_first - 1].end == toks[kana_first].start
+                   and _KANA.match(toks[kana_first - 1].surface)
+                   and toks[kana_first - 1].pos[0] not in ("助詞", "助動詞") and t.end - toks[kana_first - 1].start <= 8):
+                kana_first -= 1
+        if kana_first < k or _KANA.match(t.surface):
+            p = kana_first - 1
+            if p >= 0 and toks[p].end == toks[kana_first].start and toks[p].proper \
+                    and re.fullmatch(rf"[{_CJK}]{{1,4}}", toks[p].surface) and toks[p].surface not in _ward_names():
+                kana_first = p   # 巽みなみ病院: a place name, then a kana name, then the kind
+                mid = True
+        name = s[toks[kana_first].start:t.end]
+        ok = t.proper and t.noun
+        if not ok and (_KANA_RUN.match(name) or mid and _KANA.match(t.surface)) and len(name) >= 2 \
+                and name not in _GENERIC_KANA and (suffix in _KANA_FACILITY or mid):
+            ok = kana_first < k or t.noun or t.pos[0] in ("形状詞", "副詞")
+        if not ok and suffix in _BUILDING_SUFFIX and t.noun and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
+                and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
+            ok = True   # 緑風荘, 寿楽園: any short noun before a home's suffix is its name
+        if ok:
+            start = toks[kana_first].start + (len(name) - len(_strip_city(name)))
+            if num := re.search(rf"第[{_KANJI_NUM}\d]{{1,3}}$", s[max(0, start - 4):start]):
+                start = max(0, start - 4) + num.start()   # 第二光栄荘
             out.append((start, fac.end(), "facility"))
     for m in _BUILDING_PREFIX.finditer(s):
         out.append((m.start(), m.end(), "facility"))
+    out += _facilities_after_kind(s, toks)
+    out += _schools(s, toks)
+    # The kind written before a named home belongs to the name: ケアハウス緑風荘, 特別養護老人ホーム寿楽園.
+    for i, (start, end, kind) in enumerate(out):
+        if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)):
+            out[i] = (pre.start(), end, kind)
     # A room number right after a named building belongs to it (コーポ蒲生203号, さくら荘 2号室).
     for i, (start, end, kind) in enumerate(out):
         if kind == "facility" and (r := _ROOM_AFTER.match(s, end)):
             out[i] = (start, r.end(), kind)
-    return out
+    return _split_readings(s, out)
 
 
 _KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30faー]+$")
 _GLUED_PARTICLE = "のとはがをにもでやへ"
+_JOIN = ("・", "=", "゠")
+_KATAKANA_WORD = re.compile(r"^[\u30a1-\u30faー]+$")
+# What may follow a name used without an honorific: a particle, a bracket or a mark (みゆきは, 上野が).
+_AFTER_NAME = ("は", "が", "と", "に", "も", "を", "へ", "から", "より", "や", "の", "、", "。", "」", "）", ")", "(",
+               "（", "・", "=", "宅", "家")
+
+
+def _katakana_piece(t: _Tok) -> bool:
+    return t.noun and _KATAKANA_WORD.match(t.surface) is not None and t.surface not in ROLE_WORDS \
+        and t.surface not in _GENERIC_KANA and not _is_role(t.surface)
+
+
+def _join_katakana(toks: list[_Tok], i: int, j: int) -> tuple[int, int]:
+    """Widen the katakana name toks[i:j] across ・ or = to the katakana words on either side
+    (マリア・サントス, グエン・ヴァン・ナム): a foreign name is one person, not its last half."""
+    if not all(_KATAKANA_WORD.match(t.surface) for t in toks[i:j]):
+        return i, j
+    pieces = j - i
+    while i >= 2 and pieces < 4 and toks[i - 1].surface in _JOIN and toks[i - 1].end == toks[i].start \
+            and toks[i - 2].end == toks[i - 1].start and _katakana_piece(toks[i - 2]):
+        i -= 2
+        pieces += 1
+    while j + 1 < len(toks) and pieces < 4 and toks[j].surface in _JOIN and toks[j].start == toks[j - 1].end \
+            and toks[j + 1].start == toks[j].end and _katakana_piece(toks[j + 1]):
+        j += 2
+        pieces += 1
+    return i, j
+
+
+KIN_WORDS = frozenset("""
+長女 長男 次女 次男 三女 三男 四女 四男 末っ子 妻 夫 娘 息子 母 父 祖母 祖父 孫 兄 姉 弟 妹 叔母 伯母 叔父 伯父 嫁 婿 甥 姪
+いとこ 従兄弟 従姉妹 義母 義父 義姉 義兄 義妹 義弟 実母 実父 養母 養父 母親 父親 子 長子 末子 内縁 友人 知人 隣人 親友 彼氏 彼女
+""".split())
+
+
+def _kin_or_role_before(s: str, toks: list[_Tok], k: int, kin_only: bool = False) -> bool:
+    """A kin or role word right before, alone or with の/・ between: 娘のあやか, 長女みゆき, 夫・ひろし, 担当の上野."""
+    p = k - 1
+    if p >= 0 and toks[p].surface in ("の", "・") and toks[p].end == toks[k].start:
+        p -= 1
+    if p < 0 or toks[p].end != toks[p + 1].start:
+        return False
+    w = toks[p].surface
+    if kin_only:
+        return w in KIN_WORDS
+    return (w in ROLE_WORDS or w.removeprefix("お").removeprefix("ご") in ROLE_WORDS) and not _is_placeholder(w)
+
+
+def _name_end_after(s: str, toks: list[_Tok], j: int) -> bool:
+    if j >= len(toks):
+        return True
+    nxt = toks[j]
+    return nxt.start == toks[j - 1].end and (nxt.surface in _AFTER_NAME or nxt.surface in HONORIFICS
+                                             or nxt.pos[1] in ("句点", "読点", "括弧閉"))
+
+
+def _kana_name_in_context(s: str, toks: list[_Tok], i: int, j: int) -> bool:
+    """A kana name without an honorific: after a kin or role word (娘のあやか), or a word that is
+    only ever a name in the dictionary, standing alone before a particle (みゆきは)."""
+    if not _name_end_after(s, toks, j):
+        return False
+    if _kin_or_role_before(s, toks, i):
+        return True
+    word = s[toks[i].start:toks[j - 1].end]
+    if j - i != 1 or len(word) < 3 or not _only_name_entries(word):
+        return False
+    if i > 0 and toks[i - 1].end == toks[i].start and _KANA.match(toks[i - 1].surface) \
+            and toks[i - 1].pos[0] != "助詞":
+        return False   # the tail of a longer kana word
+    return True
+
+
+_KIN_KANA = re.compile(r"の([\u3041-\u3096ー]{2,5})(?:は|が|も|と|に|を)(?=[^\u3041-\u3096]|$)")
+
+
+def _kin_kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """孫のはるとは: a hiragana name the dictionary does not know, cut into pieces by the analyser,
+    after a family word and before a particle. Taken only when no piece is a verb, adjective or
+    common word (娘のことが, 妻のいうことを stay clean)."""
+    out = []
+    ends = {t.end: t for t in toks}
+    for m in _KIN_KANA.finditer(s):
+        kin = ends.get(m.start())
+        if kin is None or kin.surface not in KIN_WORDS:
+            continue
+        a, b = m.start(1), m.end(1)
+        inside = [t for t in toks if t.start < b and t.end > a]
+        if not inside or inside[0].start != a or inside[-1].end != b:
+            continue
+        if any(t.pos[0] in ("動詞", "形容詞", "副詞", "連体詞", "接続詞") for t in inside):
+            continue
+        # One common word alone (娘のことが, 母のおやつを) is that word; pieces of an unknown word
+        # (りく|と for りくと) are the analyser's guess at a name it does not know.
+        if len(inside) == 1 and inside[0].pos[:2] == ("名詞", "普通名詞") or any(
+                t.pos[:2] == ("名詞", "普通名詞") and t.pos[2] in ("副詞可能", "助数詞可能") for t in inside):
+            continue
+        word = s[a:b]
+        if _entries(word) and not _only_name_entries(word):
+            continue
+        out.append((a, b, "person"))
+    return out
+
+
+_NICK_SUFFIX = ("りん", "っち", "たん", "ぴょん", "ちゃま", "ぴー")
+_EPONYM_AFTER = re.compile(r"(式|法(?!人)|病(?![院棟室])|症|賞|流|型|方式|スケール|療法)")
+# A name alone in brackets at the end of a note, or introducing oneself: （田中）, 生野区の林です.
+_SIGNATURE = re.compile(rf"[(（](?:[{_CJK}]{{1,4}}区\s?)?([{_CJK}]{{1,4}})[)）]\s*$|[(（](?:[{_CJK}]{{1,4}}区\s?)?([{_CJK}]{{1,4}})[)）]\s*[。\n]")
+_SELF_INTRO = re.compile(rf"(?:^|[\s、。」])(?:[{_CJK}A-Za-z]{{1,8}}の)?([{_CJK}]{{1,4}})(?:です|と申します|でございます)")
+
+
+def _signatures(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for rx in (_SIGNATURE, _SELF_INTRO):
+        for m in rx.finditer(s):
+            g = 1 if m.group(1) else 2
+            if m.group(g) is None:
+                continue
+            name = m.group(g)
+            if _has_surname_entry(name) and name not in ROLE_WORDS and name not in _ward_names():
+                out.append((m.start(g), m.end(g), "person"))
+    return out
+
+
+def _split_readings(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """山田（やまだ）: the analyser may take the name with its kana reading as one word; the reading is
+    its own span (both are the person), and a reading right after a name is a person too."""
+    out = []
+    for a, b, kind in cands:
+        m = re.fullmatch(r"(.+?)\s?[(（]([\u3041-\u3096\u30a1-\u30faー]+(?:[ \u3000][\u3041-\u3096\u30a1-\u30faー]+)?)[)）](.*)",
+                         s[a:b]) if kind == "person" else None
+        if not m or m.group(3):
+            out.append((a, b, kind))
+            continue
+        out.append((a, a + len(m.group(1)), kind))
+        out.append((a + m.start(2), a + m.end(2), kind))
+    names = [(a, b) for a, b, k in out if k == "person"]
+    for a, b in names:
+        if r := _READING_AFTER.match(s, b):
+            out.append((r.start(1), r.end(1), "person"))
+    return out
+
+
+_READING_AFTER = re.compile(r"\s?[(（]([\u3041-\u3096]+(?:[ \u3000][\u3041-\u3096]+)?)[)）]")
+
+
+def _nicknames(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int, int, str]]:
+    """Nicknames made from a name with a pet suffix, taken whole: ゆかりん, まっち."""
+    out = []
+    for k in range(1, len(toks)):
+        t, p = toks[k], toks[k - 1]
+        if t.surface not in _NICK_SUFFIX or p.end != t.start or not _KANA.match(p.surface):
+            continue
+        if not (p.name or _has_name_entry(p.surface)) or not _name_end_after(s, toks, k + 1):
+            continue
+        out.append((p.start, t.end, "person"))
+    return out
+
+
+# Kinds of care facility written before their name: デイサービスあおぞら, グループホームひまわり.
+FACILITY_KIND_PREFIXES = (
+    "デイサービスセンター", "デイサービス", "デイケア", "グループホーム", "ケアホーム", "特別養護老人ホーム", "特養",
+    "有料老人ホーム", "老人ホーム", "介護老人保健施設", "老健", "サービス付き高齢者向け住宅", "サ高住", "ケアハウス",
+    "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "小規模多機能ホーム",
+    "小規模多機能", "就労継続支援A型", "就労継続支援B型", "就労支援B型", "就労移行支援", "作業所", "ショートステイ",
+    "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック", "老人保健施設",
+    "介護付き有料老人ホーム", "住宅型有料老人ホーム", "ふれあい喫茶", "子育てサロン", "ふれあいサロン", "いきいきサロン",
+)
+_KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
+                             + r")\s?")
+_KIND_BEFORE = re.compile("(?:" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
+                          + r")\s?$")
+_NAME_TAIL = re.compile(r"の(?:里|家|郷|森|園|杜|丘|風|庭|樹|街|いえ|さと|もり|その|おか)")
+
+
+def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    by_start = {t.start: i for i, t in enumerate(toks)}
+    out = []
+    for m in _KIND_PREFIX_RE.finditer(s):
+        k = by_start.get(m.end())
+        if k is None:
+            continue
+        # The run must not read as a particle + verb phrase (をつなぐ, やってる, にいって).
+        if (run := re.match(r"[\u3041-\u3096\u30a1-\u30faー]{3,8}(?=[、。」』）)\s]|$)", s[m.end():])) \
+                and run.group()[0] not in "をがはでもやへとの" and run.group()[-1] not in "るたてだすくぐむぶつういねよ":
+            if not _entries(run.group()) or _KANA_RUN.match(run.group()) and run.group() not in _GENERIC_KANA \
+                    and not any(e[0] in ("動詞", "助動詞", "形容詞") for e in _entries(run.group())):
+                out.append((m.start(), m.end() + run.end(), "facility"))
+                continue
+        t = toks[k]
+        kana = _KANA.match(t.surface) is not None
+        if not t.noun or t.pos[1] == "数詞" or t.surface in _GENERIC_KANA or t.surface in ROLE_WORDS:
+            continue
+        if not (kana and len(t.surface) >= 2 or t.proper) or _is_placeholder(t.surface):
+            continue
+        if t.surface in _ward_names():
+            continue
+        if _FACILITY_RE.match(s, t.end):
+            continue   # 特別養護老人ホームさくら苑: the name with its own suffix is found as such
+        end = t.end
+        # kana words that continue the name (ひだまり・ハウス is rare; さくらの里 is common)
+        while (k + 1 < len(toks) and toks[k + 1].start == end and toks[k + 1].noun
+               and _KANA.match(toks[k + 1].surface) and toks[k + 1].surface not in _GENERIC_KANA and end - m.end() < 10):
+            k += 1
+            end = toks[k].end
+        if tail := _NAME_TAIL.match(s, end):
+            end = tail.end()
+        out.append((m.start(), end, "facility"))
+    return out
+
+
+_SCHOOL_RE = re.compile(r"(小学校区|中学校区|小学校|中学校|高等学校|高校|支援学校|養護学校|義務教育学校|中学|小学)")
+_SCHOOL_SHORT_RE = re.compile(r"(小|中|高)(?=(?:学区|校区)|[にのへをでがはとも、。）)」]|から|まで|出身|卒|[0-9]年)")
+_SCHOOL_OWNER = re.compile(rf"^(?:(?:大阪)?[府市区町村]?立|私立|公立|国立|[{_CJK}]{{1,4}}[府市区町村]立)")
+_NOT_SCHOOL_NAME = frozenset("毎日 地元 近く 近所 公立 私立 市立 府立 区立 同 各 当 本 他 別 新 旧 元 前 現 同じ 中 小 高 夜間 "
+                             "通信 特別 普通 一般 男子 女子 附属 付属 地域 校区 学区".split())
+
+
+def _schools(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """School names, also under their short names: 生野南小学校, 大阪市立生野中学校 (the name from 生野 on), 田島小."""
+    out = []
+    starts = {t.start: t for t in toks}
+    for rx in (_SCHOOL_RE, _SCHOOL_SHORT_RE):
+        for m in rx.finditer(s):
+            a = m.start()
+            while a > 0 and re.match(rf"[{_CJK}]", s[a - 1]) and m.start() - a < 10:
+                a -= 1
+            name = s[a:m.start()]
+            if owner := _SCHOOL_OWNER.match(name):
+                name = name[owner.end():]
+                a += owner.end()
+            if not name or name in _NOT_SCHOOL_NAME or name in ("大阪", "日本", "府", "市", "区"):
+                continue
+            if rx is _SCHOOL_SHORT_RE and _entries(name + m.group(1)):
+                continue   # 田中, 豊中: a surname or a city the dictionary knows, not 田 + 中学校
+            if a in starts and a > 0 and starts[a].pos[0] != "名詞" and rx is _SCHOOL_SHORT_RE:
+                continue
+            # The name must hold something proper (a place or a surname) or be a direction/number name.
+            covering = [t for t in toks if t.start < m.start() and t.end > a]
+            proper = any(t.proper or _has_surname_entry(t.surface) for t in covering)
+            if not proper and not re.fullmatch(r"[東西南北中央第一二三四五六七八九十]{1,3}", name):
+                continue
+            if rx is _SCHOOL_SHORT_RE and not proper:
+                continue   # 中 alone after 東 is too weak a sign
+            if any(t.start == a and t.end == m.start() and (t.pos[:3] == ("名詞", "固有名詞", "人名") and
+                   t.pos[3] == "名") for t in covering) and rx is _SCHOOL_SHORT_RE:
+                continue   # 健太中: a given name, not a school
+            out.append((a, m.end(), "facility"))
+    return out
 
 
 def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
@@ -616,6 +1067,11 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         if idx is None or p == 0:
             continue   # the honorific starts inside a word (行くんだ)
         last = toks[idx]
+        small_tsu = (last.surface.endswith(("っ", "ッ")) and len(last.surface) <= 3 and _KANA.match(last.surface)
+                     and (last.start == 0 or not _KANA.match(s[last.start - 1])))
+        if small_tsu:
+            out.append((last.start, p, "person"))   # まっちゃん, たっくん: a nickname with a small っ
+            continue
         if not _KANA.match(last.surface) or last.pos[0] in ("助動詞", "動詞") or last.pos[:2] == ("助詞", "接続助詞") \
                 or last.surface in HONORIFICS or last.pos[0] == "接尾辞":
             continue
@@ -638,11 +1094,15 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             start = tj.start
             j -= 1
         name = s[start:p]
+        for kin in ("おばあ", "おじい", "ばあ", "じい", "おかあ", "おとう", "ねえ", "にい", "おば", "おじ"):
+            if name.endswith(kin) and len(name) - len(kin) >= 2:
+                name = name[: -len(kin)]   # みよこおばあちゃん: the name is みよこ
+                break
         if not name or len(name) > 6 or _is_role(name) or name in ("お", "ご") or not name.strip("ー"):
             continue
         if start > 0 and _KANA.match(s[start - 1]) and s[start - 1] not in _GLUED_PARTICLE:
             continue   # the run is the tail of a longer kana word
-        out.append((start, p, "person"))
+        out.append((start, start + len(name), "person"))
     return out
 
 
@@ -718,6 +1178,8 @@ def _replacement(text: str, f: Finding, letters: _Letters) -> str:
         norm = _ROOM_TAIL.sub("", unicodedata.normalize("NFKC", f.text))
         if b := _BUILDING_PREFIX.fullmatch(norm):
             return b.group(1) + letters.letter(b.group(2))
+        if (k := _KIND_PREFIX_RE.match(norm)) and k.end() < len(norm):
+            return letters.letter(norm[k.end():]) + k.group(1)   # デイサービスあおぞら -> Aデイサービス
         m = None
         for m in _FACILITY_RE.finditer(norm):
             pass
