@@ -113,7 +113,7 @@ def scenario_f(work: Path, n: int) -> dict:
     import IPython.display
     import nbformat
 
-    from casebook import pages  # noqa: F401  (imported before timing, as a warm kernel has it)
+    from casebook.render import pages  # noqa: F401  (imported before timing, as a warm kernel has it)
 
     nb = nbformat.read(str(NOTEBOOK), as_version=4)
     cells = [c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]

@@ -24,7 +24,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from casebook.publish import DASHBOARD_NOTEBOOK, publish, serve_published  # noqa: E402
+from casebook.apps.publish import DASHBOARD_NOTEBOOK, publish, serve_published  # noqa: E402
 from casebook.settings import Settings  # noqa: E402
 from casebook.store import Store  # noqa: E402
 

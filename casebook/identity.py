@@ -180,6 +180,6 @@ def dev_facilitator(session_id: str, query: Mapping[str, str] | None = None) -> 
 def participant(session_id: str, name: object, ward: str = "") -> User:
     """A participant who named themselves in the page; the name follows the session roster's rule
     (casebook.sessions.SubmissionError says why a name is refused)."""
-    from casebook.sessions import _check_name   # the rule every submission's name passes
+    from casebook.sessions.submissions import _check_name   # the rule every submission's name passes
 
     return User(_check_name(name), "participant", ward, session_id)

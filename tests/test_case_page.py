@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from casebook import pages
+from casebook.render import pages
 from casebook.pipeline import site as search
-from casebook.charts import bar_chart_svg
-from casebook.ecomap_svg import ecomap_svg
+from casebook.render.charts import bar_chart_svg
+from casebook.render.ecomap_svg import ecomap_svg
 from casebook.model import Case, Ecomap, WardActivity
 from casebook.pipeline.params import CasebookParams, ParamsError, load_params
 
@@ -137,7 +137,7 @@ def test_bar_chart_svg_is_well_formed_and_escaped():
 def test_matplotlib_charts_use_a_japanese_font_without_missing_glyphs():
     import warnings
 
-    from casebook.charts import matplotlib_bar_chart, setup_matplotlib
+    from casebook.render.charts import matplotlib_bar_chart, setup_matplotlib
 
     assert setup_matplotlib() == "Noto Sans CJK JP"
     with warnings.catch_warnings():

@@ -16,9 +16,9 @@ import sys
 import pytest
 
 from casebook import vocab
-from casebook.dashboard import Catalog
+from casebook.catalog import Catalog
 from casebook.model import AgendaItem, Ethics, Group
-from casebook.publish import (PUBLISHED_ENV, SNAPSHOT_NAME, open_snapshot_at, publish,
+from casebook.apps.publish import (PUBLISHED_ENV, SNAPSHOT_NAME, open_snapshot_at, publish,
                               published_environ, published_session)
 from casebook.store import ReadOnlyError, Store
 from casebook.workflow import gate

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from casebook.publish import BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, publish, serve_published
+from casebook.apps.publish import BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, publish, serve_published
 from casebook.settings import Settings
 from casebook.store import Store
 from browser_support import keep_local

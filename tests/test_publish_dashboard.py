@@ -4,7 +4,8 @@ ranking right, a ward that did not report shown as such, and typed text always e
 from __future__ import annotations
 
 from casebook import vocab
-from casebook.dashboard import Catalog, ranking_svg, trend_svg, ward_grid_html, ward_page_html
+from casebook.catalog import Catalog
+from casebook.render.dashboard import ranking_svg, trend_svg, ward_grid_html, ward_page_html
 from casebook.model import Case, Ethics, WardActivity
 
 FIG, THEME = "見守り訪問件数", "見守り・訪問"

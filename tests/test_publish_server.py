@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 import pytest
 
-from casebook.publish import (BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, PUBLISHED_ENV, SNAPSHOT_NAME,
+from casebook.apps.publish import (BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, PUBLISHED_ENV, SNAPSHOT_NAME,
                               publish, published_environ, serve_published)
 from casebook.store import Store
 from kernel_channel import KernelChannel
@@ -137,7 +137,7 @@ def test_a_kernel_with_the_published_environment_cannot_write_the_snapshot(publi
     try:
         code = (
             "import os\n"
-            "from casebook.publish import open_snapshot\n"
+            "from casebook.apps.publish import open_snapshot\n"
             "from casebook.settings import Settings\n"
             "s = open_snapshot()\n"
             "results = []\n"

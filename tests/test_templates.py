@@ -1,5 +1,5 @@
 """Reader-facing HTML has one home: Jinja templates under casebook/templates/, rendered by
-casebook.html with autoescape. Python code hands templates data; only the drawing code (the SVG
+casebook.render.html with autoescape. Python code hands templates data; only the drawing code (the SVG
 charts and the ecomap) writes markup itself. These tests keep it that way."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from casebook import html, session_report
+from casebook.render import html, session_report
 from casebook.model import Evaluation, Group, GroupNote, Participant, Session
 
 CASEBOOK = Path(html.__file__).resolve().parent
@@ -47,7 +47,7 @@ def test_no_reader_facing_html_is_built_in_python_string_literals():
     found = [f"{path.parent.relative_to(CASEBOOK.parent)}/{hit}" for path in sorted(CASEBOOK.rglob("*.py"))
              if path.name not in DRAWING_CODE
              for hit in html_in_string_literals(path)]
-    assert not found, "HTML belongs in casebook/templates/ (rendered by casebook.html):\n" + "\n".join(found)
+    assert not found, "HTML belongs in casebook/templates/ (rendered by casebook.render.html):\n" + "\n".join(found)
 
 
 def test_the_check_sees_html_in_plain_and_f_strings(tmp_path):

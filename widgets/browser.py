@@ -1,7 +1,7 @@
 """The published casebook browser (casebook_browser.ipynb): search published cases by words, filter
-by ward, fiscal year and theme, and read a case's page (casebook.pages, escaped HTML).
+by ward, fiscal year and theme, and read a case's page (casebook.render.pages, escaped HTML).
 
-It reads a `casebook.dashboard.Catalog` loaded from the read-only snapshot and never writes. The
+It reads a `casebook.render.dashboard.Catalog` loaded from the read-only snapshot and never writes. The
 search box takes any text (plain words, no patterns, cut at 200 characters); every other control
 accepts only the index of an option that exists (widgets.common guards).
 
@@ -16,7 +16,7 @@ from typing import Mapping
 import ipywidgets as w
 
 from casebook import vocab
-from casebook.dashboard import MAX_QUERY, Catalog, year_label
+from casebook.catalog import MAX_QUERY, Catalog, year_label
 from widgets.common import GDropdown, GText, _IndexGuard, notice, tag
 from widgets.dashboard import Display
 
@@ -31,7 +31,7 @@ def _case_label(case) -> str:
 
 class CaseBrowser:
     def __init__(self, catalog: Catalog):
-        from casebook.pages import stylesheet
+        from casebook.render.pages import stylesheet
 
         self.catalog = catalog
         self.query = tag(GText(placeholder="キーワード（例: 見守り 認知症）", description="検索",
@@ -78,7 +78,7 @@ class CaseBrowser:
             self.page.value = ""
 
     def show(self, case_id: str | None) -> None:
-        from casebook.pages import case_page_html
+        from casebook.render.pages import case_page_html
 
         case = self.catalog.case(case_id) if case_id else None
         if case is None:

@@ -2,7 +2,7 @@
 figure; a tile map and a ranking of the 24 wards; the trend over the years; each ward's page with
 its figures, its published cases and its sessions.
 
-It reads a `casebook.dashboard.Catalog` (loaded from the read-only snapshot) and never writes.
+It reads a `casebook.render.dashboard.Catalog` (loaded from the read-only snapshot) and never writes.
 Every control is a guarded widget (widgets.common): a script on the kernel socket can send only
 the index of an option that exists; display widgets accept nothing from the front end.
 
@@ -17,8 +17,8 @@ from typing import Mapping
 import ipywidgets as w
 
 from casebook import vocab
-from casebook.dashboard import (Catalog, ranking_svg, trend_svg, ward_grid_html, ward_page_html,
-                                year_label)
+from casebook.catalog import Catalog, year_label
+from casebook.render.dashboard import ranking_svg, trend_svg, ward_grid_html, ward_page_html
 from widgets.common import GDropdown, Guarded, GToggleButtons, notice, tag
 
 VIEWS = (("24区の比較", "compare"), ("推移", "trend"), ("区のページ", "ward"))

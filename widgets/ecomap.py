@@ -1,6 +1,6 @@
 """The ecomap editor (エコマップ): the person in the centre, household members and formal / informal
 resources around, ties of a strength and a direction — redrawn as SVG on every edit with the same
-`casebook.ecomap_svg.ecomap_svg` the casebook pages use.
+`casebook.render.ecomap_svg.ecomap_svg` the casebook pages use.
 
     editor = EcomapEditor(on_change=callback)
     editor.load(case.ecomap)             an Ecomap (or its dict)
@@ -18,7 +18,7 @@ import ipywidgets as w
 from pydantic import ValidationError
 
 from casebook import vocab
-from casebook.ecomap_svg import ecomap_svg
+from casebook.render.ecomap_svg import ecomap_svg
 from casebook.model import Ecomap, EcomapNode, describe_errors
 from widgets.common import (GButton, GCombobox, GDropdown, GText, close_all, esc, hbox, html, notice, pii_warnings,
                             privacy_notice, shared_layout, tag, vbox)

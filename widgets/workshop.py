@@ -310,8 +310,8 @@ class FacilitatorBoard(w.VBox):
 
 
 def default_case_view(case) -> str:
-    """The case as the casebook shows it (casebook.pages: escaped fragments and their stylesheet)."""
-    from casebook import pages
+    """The case as the casebook shows it (casebook.render.pages: escaped fragments and their stylesheet)."""
+    from casebook.render import pages
 
     return f"<style>{pages.stylesheet()}</style>{pages.case_page_html(case)}"
 

@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casebook.settings import Settings
+from casebook.settings import PACKAGE_DIR, Settings
 
 
 @dataclass
@@ -36,7 +36,7 @@ class VoilaOptions:
 
 
 # A Jupyter data dir holding voila/templates/workbench: Voila's lab template with no CDN links.
-VOILA_TEMPLATES = Path(__file__).resolve().parent / "templates" / "jupyter"
+VOILA_TEMPLATES = PACKAGE_DIR / "templates" / "jupyter"
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -30,7 +30,7 @@ def serve(
     ])
 
 
-# --- publishing (casebook.publish) ---------------------------------------------------------------------
+# --- publishing (casebook.apps.publish) ---------------------------------------------------------------------
 
 @app.command()
 def publish(
@@ -40,13 +40,13 @@ def publish(
 ) -> None:
     """公開中の事例（個人情報の点検を通ったもの）・活動状況・研修会の読み取り専用スナップショットをつくり、
     ダッシュボードと事例集を Voila で公開する。Ctrl+C で止まる。"""
-    from casebook.publish import (
+    from casebook.apps.publish import (
         BROWSER_NOTEBOOK,
         DASHBOARD_NOTEBOOK,
         PublishError,
         serve_published,
     )
-    from casebook.publish import publish as build
+    from casebook.apps.publish import publish as build
     from casebook.store import StoreError
 
     if not 0 <= port <= 65535 or not 0 <= pool <= 20:

@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from casebook.pipeline.params import CasebookParams
     from casebook.settings import Settings
 
-WARMUP = "import IPython.display\nfrom casebook import pages, store, ecomap_svg, charts"
+WARMUP = "import IPython.display\nfrom casebook import store\nfrom casebook.render import pages, ecomap_svg, charts"
 GATE_CODE = ("privacy", "workflow.py", "model.py", "vocab/__init__.py")   # a folder: every .py in it
 
 

@@ -21,12 +21,11 @@ MANIFEST_VERSION = 1
 PRUNE_AFTER_S = 30 * 24 * 3600      # cache entries no build has used for this long are forgotten
 TOUCH_EVERY_S = 24 * 3600           # "last used" marks are renewed at most daily (no writes on every build)
 # Source files whose code decides what a page looks like (a change to any of them rebuilds all pages).
-PAGE_CODE = ("__init__.py", "html.py", "pages.py", "ecomap_svg.py", "charts.py", "model.py", "render.py",
-             "pipeline/execute.py", "vocab/__init__.py")
+PAGE_CODE = ("__init__.py", "render", "model.py", "pipeline/execute.py", "vocab/__init__.py")   # folders: every .py
 STACK = ("papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jinja2", "mistune", "pydantic")
 
 # Code that turns stored records into what the build keeps per case and into the site around the pages.
-SITE_CODE = ("pipeline/build.py", "pipeline/site.py", "pipeline/page_cache.py", "render.py", "model.py",
+SITE_CODE = ("pipeline/build.py", "pipeline/site.py", "pipeline/page_cache.py", "render", "model.py",
              "vocab/__init__.py")
 
 
@@ -120,7 +119,7 @@ class Figures:
         if k not in self.memo:
             from types import SimpleNamespace
 
-            from casebook.pages import ward_figures_from
+            from casebook.render.pages import ward_figures_from
 
             case = SimpleNamespace(ward=ward, themes=list(themes))
             self.memo[k] = figures_hash(ward_figures_from(self.by_ward.get(ward, ()), case))

@@ -17,10 +17,12 @@ scripts of offline pages, which no file beside the page can serve).
 
 from __future__ import annotations
 
+from casebook.settings import PACKAGE_DIR
+
 from functools import cache
 from pathlib import Path
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = PACKAGE_DIR / "templates"   # casebook/templates: every reader-facing page
 
 
 @cache

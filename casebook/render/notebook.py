@@ -9,11 +9,13 @@
   stylesheet, no casebook navigation, the caller's own breadcrumb or none; the stylesheet inlined
   (default) or linked beside the page (`copy_stylesheet(folder)` puts it there).
 - `render_site(...)`: the index pages (home with the search box, by ward — all 24 with counts —,
-  by theme, by fiscal year) from Jinja templates under `templates/site/`, rendered by `casebook.html`.
+  by theme, by fiscal year) from Jinja templates under `templates/site/`, rendered by `casebook.render.html`.
 - `template_files()`: every file that decides how a page looks, for the build's cache key.
 """
 
 from __future__ import annotations
+
+from casebook.settings import PACKAGE_DIR
 
 import threading
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from typing import Sequence
 
 from casebook import vocab
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"   # the same folder as casebook.html.TEMPLATES
+TEMPLATES = PACKAGE_DIR / "templates"   # casebook/templates: every reader-facing page
 PAGE_TEMPLATE = "casebook_page"   # templates/nbconvert/casebook_page (extends the stock "lab")
 REPORT_TEMPLATE = "report_page"   # templates/nbconvert/report_page (extends the stock "lab")
 STYLESHEET = TEMPLATES / "casebook.css"
@@ -154,7 +156,7 @@ def render_site(entries: Sequence[Entry], *, title: str, footer: str,
                 templates: Path | str = TEMPLATES) -> dict[str, str]:
     """Every index page as {relative path: html}: home, wards (all 24, zero counts too), themes,
     fiscal years, and one listing page per ward / theme / year."""
-    from casebook import html
+    from casebook.render import html
 
     env = html.environment(Path(templates))
     pages: dict[str, str] = {}

@@ -2,7 +2,7 @@
 report all show a case through these functions.
 
 Every fragment comes from a Jinja2 template under `casebook/templates/fragments/` rendered by
-`casebook.html` (autoescape on), so text typed into a case (`<script>`, `{{ }}`, `</textarea>` …)
+`casebook.render.html` (autoescape on), so text typed into a case (`<script>`, `{{ }}`, `</textarea>` …)
 reaches the reader as text. The fragments use the classes of the one shared stylesheet, `stylesheet()`.
 
 Public API:
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Iterable, Sequence
 
-from casebook import html, vocab
+from casebook import vocab
+from casebook.render import html
 from casebook.errors import WorkbenchError
 from casebook.model import Case, WardActivity
 
@@ -117,7 +118,7 @@ def timeline_html(case: Case) -> str:
 
 
 def ecomap_html(case: Case, *, size: int = 480) -> str:
-    from casebook.ecomap_svg import STRENGTH_LABEL, ecomap_svg
+    from casebook.render.ecomap_svg import STRENGTH_LABEL, ecomap_svg
 
     names = {n.id: n.label for n in case.ecomap.nodes}
     directions = {"none": "", "forward": "→", "backward": "←", "both": "⇄"}
@@ -135,7 +136,7 @@ def comments_html(case: Case) -> str:
 
 def figures_html(case: Case, figures: Sequence[WardActivity]) -> str:
     """Bar charts of the ward's yearly figures for the case's themes; '' when there are none."""
-    from casebook.charts import bar_chart_svg
+    from casebook.render.charts import bar_chart_svg
 
     charts = []
     by_figure: dict[tuple[str, str, str], dict[int, float]] = {}

@@ -2,7 +2,7 @@
 
 What reaches the snapshot (a separate SQLite file, build/publish/published.sqlite):
 - cases with status 公開中 that pass both checks a reader's page needs: consent and the
-  anonymisation check (casebook.pages.check_publishable) and the privacy gate with the editor's
+  anonymisation check (casebook.render.pages.check_publishable) and the privacy gate with the editor's
   recorded overrides (casebook.workflow); any other published case is refused by name, with why;
 - every ward's activity figures;
 - training sessions without anybody's name: participants keep only their ward and role, group
@@ -36,7 +36,7 @@ from casebook.errors import WorkbenchError
 from casebook.settings import REPO_ROOT, Settings
 
 if TYPE_CHECKING:
-    from casebook.dashboard import Catalog
+    from casebook.catalog import Catalog
     from casebook.model import Case, Session
     from casebook.apps.serving import VoilaServer
     from casebook.store import Store
@@ -97,7 +97,7 @@ class PublishReport:
 def refusal_reasons(store: "Store", case: "Case") -> list[str]:
     """Why a published case must not reach a reader ([] when it may): consent, anonymisation check,
     and every privacy finding the editor has not overridden, each naming its field."""
-    from casebook.pages import PageError, check_publishable
+    from casebook.render.pages import PageError, check_publishable
     from casebook.workflow import gate
 
     reasons: list[str] = []
@@ -190,7 +190,7 @@ def publish(settings: Settings | None = None, *, static: bool = True) -> Publish
         report = build_snapshot(store, settings)
     if static:
         with open_snapshot_at(report.snapshot) as snap:
-            from casebook.dashboard import Catalog
+            from casebook.catalog import Catalog
 
             report.static_dir = export_static(Catalog.load(snap), settings.publish_dir / STATIC_NAME)
     return report
@@ -220,7 +220,7 @@ def open_snapshot() -> "Store":
 
 @cache
 def load_catalog() -> "Catalog":
-    from casebook.dashboard import Catalog
+    from casebook.catalog import Catalog
 
     return Catalog.load(open_snapshot())
 
@@ -278,7 +278,7 @@ def _port_free(port: int, host: str = "127.0.0.1") -> bool:
 
 def export_static(catalog: "Catalog", out_dir: Path) -> Path:
     """The dashboard as offline HTML (index, one page per ward, one per case), swapped into place."""
-    from casebook.dashboard_static import render_site
+    from casebook.render.dashboard_static import render_site
 
     files = render_site(catalog)
     out_dir = Path(out_dir)

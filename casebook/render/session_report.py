@@ -1,5 +1,5 @@
 """The session report's parts as escaped HTML fragments (used by notebooks/session_report.ipynb),
-rendered from the templates under `casebook/templates/session_report/` by casebook.html.
+rendered from the templates under `casebook/templates/session_report/` by casebook.render.html.
 
 Attendance by ward and role, the groups' points, the advisor's 総括, the survey as charts with
 Japanese labels plus the free comments, and this session beside the earlier ones of its kind.
@@ -10,38 +10,15 @@ page opens from disk with no network and no font of the reader's.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Sequence
 
-from casebook import charts, html, sessions, vocab
+from casebook import vocab
+from casebook import sessions
+from casebook.render import charts, html
 from casebook.model import SCALE, Evaluation, GroupNote, Session
 
 SCALE_COLOURS = ("#2b6cb0", "#63b3ed", "#cbd5e0", "#f6ad55", "#c53030")  # とてもよかった … わるかった
 SURVEY_ITEMS = {"satisfaction": "満足度", "understanding": "理解度", "usefulness": "有用性"}
-
-@dataclass(frozen=True)
-class ReportData:
-    """Everything the report shows, read in one go from the store."""
-    session: Session
-    notes: list
-    evaluations: list[Evaluation]
-    earlier: Any                                  # sessions.comparison(...)
-    case_titles: list[tuple[str, str]]
-
-
-def load(store, session_id: str) -> ReportData:
-    from casebook.store import NotFoundError
-
-    session = store.get_session(session_id)
-    titles = []
-    for case_id in session.case_ids:
-        try:
-            titles.append((case_id, store.get_case(case_id).case.title))
-        except NotFoundError:
-            titles.append((case_id, "（事例が見つかりません）"))
-    return ReportData(session, store.group_notes(session_id), store.evaluations(session_id),
-                      sessions.comparison(store, session), titles)
-
 
 def _render(name: str, **context) -> str:
     return html.render(f"session_report/{name}", **context)

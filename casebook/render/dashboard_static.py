@@ -10,9 +10,11 @@ under `casebook/templates/dashboard_static/` (page, index, case; dashboard.css, 
 
 from __future__ import annotations
 
-from casebook import html, vocab
-from casebook.dashboard import (Catalog, case_list_html, ranking_svg, trend_svg, ward_grid_html,
-                                ward_page_html, year_label)
+from casebook import vocab
+from casebook.render import html
+from casebook.catalog import Catalog, year_label
+from casebook.render.dashboard import (case_list_html, ranking_svg, trend_svg, ward_grid_html,
+                                       ward_page_html)
 
 
 def _page(template: str, title: str, *, depth: int = 0, **context) -> str:
@@ -46,7 +48,7 @@ def _index(catalog: Catalog) -> str:
 
 
 def _case_page(catalog: Catalog, case) -> str:
-    from casebook.pages import case_page_html, ward_figures_from
+    from casebook.render.pages import case_page_html, ward_figures_from
 
     figures = ward_figures_from(catalog.activity, case)   # the same charts as the casebook's page
     return _page("case.html.j2", case.title, depth=1, ward=case.ward, ward_code=vocab.parse_ward(case.ward).code,

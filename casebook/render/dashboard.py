@@ -1,0 +1,110 @@
+"""The 24-ward dashboard's fragments with Japanese labels: HTML from the templates under
+`casebook/templates/dashboard/` (rendered by casebook.render.html), charts as SVG from
+casebook.render.charts. The Voila dashboard (widgets/dashboard.py), the casebook browser
+(widgets/browser.py) and the static export (casebook.render.dashboard_static) all show the same
+fragments, so what a reader sees online and offline is one thing. No matplotlib: the charts are
+SVG text, which keeps a page's kernel light and its first paint fast.
+
+    ward_grid_html / ranking_svg / trend_svg / ward_page_html / case_list_html / session_list_html
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from casebook import vocab
+from casebook.catalog import Catalog, year_label
+from casebook.model import SESSION_KINDS, Case, Session
+from casebook.render import html
+from casebook.render.charts import bar_chart_svg, format_value, trend_svg  # trend_svg: re-exported
+
+# Where each ward sits on a 5 x 6 tile map, roughly as on the city map (north at the top).
+TILE_POSITIONS: dict[str, tuple[int, int]] = {
+    "西淀川区": (1, 0), "淀川区": (2, 0), "東淀川区": (3, 0),
+    "此花区": (0, 1), "福島区": (1, 1), "北区": (2, 1), "都島区": (3, 1), "旭区": (4, 1),
+    "港区": (0, 2), "西区": (1, 2), "中央区": (2, 2), "城東区": (3, 2), "鶴見区": (4, 2),
+    "大正区": (0, 3), "浪速区": (1, 3), "天王寺区": (2, 3), "東成区": (3, 3),
+    "住之江区": (0, 4), "西成区": (1, 4), "阿倍野区": (2, 4), "生野区": (3, 4),
+    "住吉区": (1, 5), "東住吉区": (2, 5), "平野区": (3, 5),
+}
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+def _shade(value: float | None, vmax: float) -> tuple[str, str]:
+    """Tile colour (light to dark blue by value) and a text colour that stays readable on it."""
+    if value is None:
+        return "#edf2f7", "#718096"
+    t = (value / vmax) if vmax > 0 else 0.0
+    lo, hi = (235, 244, 255), (26, 54, 93)
+    rgb = tuple(round(a + (b - a) * t) for a, b in zip(lo, hi))
+    return "#%02x%02x%02x" % rgb, ("#ffffff" if t > 0.55 else "#1a202c")
+
+
+def ward_grid_html(values: dict[str, float | None], *, title: str, unit: str = "",
+                   selected: str | None = None, link=None) -> str:
+    """The 24 wards as a tile map, each tile shaded by its value; `link(ward)` -> href or None."""
+    vmax = max([v for v in values.values() if v is not None] + [0.0])
+    tiles = []
+    for ward, (col, row) in TILE_POSITIONS.items():
+        value = values.get(ward)
+        bg, ink = _shade(value, vmax)
+        tiles.append({"name": ward, "shown": format_value(value, unit) if value is not None else "未報告",
+                      "col": col + 1, "row": row + 1, "bg": bg, "ink": ink, "selected": ward == selected,
+                      "href": link(ward) if link else None})
+    return html.render("dashboard/ward_grid.html.j2", title=title, tiles=tiles)
+
+
+def ranking_svg(ranked: Sequence[tuple[str, float | None]], *, title: str, unit: str = "",
+                selected: str | None = None) -> str:
+    """The wards that reported, ranked: a horizontal bar chart with Japanese labels."""
+    shown = [(w, v) for w, v in ranked if v is not None]
+    labels = [f"{i}. {w}" for i, (w, _) in enumerate(shown, start=1)]
+    highlight = next((i for i, (w, _) in enumerate(shown) if w == selected), None)
+    if not shown:
+        return html.render("dashboard/empty.html.j2", text=f"{title}: 報告された値がありません")
+    return bar_chart_svg(labels, [v for _, v in shown], title=title, unit=unit, highlight=highlight,
+                         width=460, bar_height=14)
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def case_list_html(cases: Iterable[Case], *, link=None, empty: str = "公開中の事例はありません") -> str:
+    """Titles with ward, year and themes; `link(case)` -> href or None."""
+    items = [(c, link(c) if link else None, year_label(c.fiscal_year)) for c in cases]
+    return html.render("dashboard/case_list.html.j2", items=items, empty=empty)
+
+
+def session_list_html(sessions: Iterable[Session], *, ward: str | None = None) -> str:
+    """Training sessions: title, date, kind, attendance (counts only) and the advisor's summary."""
+    items = [{"title": s.title, "date": f"{s.date:%Y年%m月%d日}", "kind": SESSION_KINDS.get(s.kind, s.kind),
+              "total": len(s.participants), "own": sum(p.ward == ward for p in s.participants) if ward else None,
+              "summary": s.summary} for s in sessions]
+    return html.render("dashboard/session_list.html.j2", items=items, ward=ward)
+
+
+def figures_table_html(catalog: Catalog, ward: str) -> str:
+    """All of a ward's figures, one column per fiscal year, grouped by theme."""
+    rows = [{"theme": fig.theme, "name": fig.name,
+             "cells": [None if v is None else format_value(v, fig.unit) for v in vals]}
+            for fig, vals in catalog.ward_table(ward)]
+    return html.render("dashboard/figures_table.html.j2", years=catalog.figure_years(), rows=rows)
+
+
+def ward_page_html(catalog: Catalog, ward: str, *, figure: str | None = None, case_link=None) -> str:
+    """A ward's page: its figures over the years, a trend of one figure, its published cases and sessions."""
+    w = vocab.parse_ward(ward)
+    fig = catalog.figure(figure) if figure else None
+    trend = None
+    if fig is not None:
+        years = catalog.figure_years()
+        n_reporting = [sum(v is not None for v in catalog.values(fig.name, y).values()) for y in years]
+        avg = [(t / n if t is not None and n else None)
+               for t, n in zip((catalog.city_total(fig.name, y) for y in years), n_reporting)]
+        trend = html.markup(trend_svg(years, [(w.name, [v for _, v in catalog.ward_trend(w.name, fig.name)]),
+                                              ("24区の平均", avg)],
+                                      title=f"{w.name}の{fig.name}の推移", unit=fig.unit))
+    return html.render(
+        "dashboard/ward_page.html.j2", ward=w.name, trend=trend,
+        figures_table=html.markup(figures_table_html(catalog, w.name)),
+        cases=html.markup(case_list_html(catalog.ward_cases(w.name), link=case_link)),
+        sessions=html.markup(session_list_html(catalog.ward_sessions(w.name), ward=w.name)))
