@@ -5,10 +5,11 @@ The package is split by job; this module only re-exports the names the rest of t
 
 from casebook.privacy.detect import (
     FACILITY_KIND_PREFIXES, FACILITY_SUFFIXES, HONORIFICS, KIN_WORDS, KIND_LABELS, KINDS, NOT_NAMES, REMOVED,
-    ROLE_WORDS, Finding, anonymize, anonymize_case, case_findings, case_suggestions, find_pii,
-    load_dictionary, my_number_valid, placeholder_letters,
+    ROLE_WORDS, Finding, anonymize, anonymize_case, case_findings, case_suggestions, find_pii, my_number_valid,
+    placeholder_letters,
 )
-from casebook.privacy.detect import _tokenizer  # noqa: F401  (benchmarks/privacy_speed.py times it)
+from casebook.privacy.dictionary import load_dictionary
+from casebook.privacy.dictionary import _tokenizer  # noqa: F401  (benchmarks/privacy_speed.py times it)
 
 __all__ = [
     "FACILITY_KIND_PREFIXES", "FACILITY_SUFFIXES", "HONORIFICS", "KIN_WORDS", "KIND_LABELS", "KINDS", "NOT_NAMES",
@@ -20,6 +21,6 @@ __all__ = [
 def __getattr__(name: str):
     # The shared dictionary is set on first use: read it where it lives, not a copy taken at import.
     if name == "_DICTIONARY":
-        from casebook.privacy import detect
-        return detect._DICTIONARY
+        from casebook.privacy import dictionary
+        return dictionary._DICTIONARY
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

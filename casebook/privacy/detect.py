@@ -14,11 +14,14 @@ line_id (a LINE or other chat/SNS ID: removed like a number).
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Iterable
+
+from casebook.privacy.dictionary import (
+    _entries, _has_name_entry, _has_surname_entry, _only_name_entries, _Tok, _tokens,
+)
 
 if TYPE_CHECKING:  # the model is light, but keep start-up of the CLI free of it here
     from casebook.model import Case
@@ -48,82 +51,6 @@ class Finding:
     @property
     def label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
-
-
-# --- the dictionary: loaded once per process, lazily, one tokenizer per thread ------------------
-
-_DICT_LOCK = threading.Lock()
-_DICTIONARY = None
-_LOCAL = threading.local()
-
-
-def _tokenizer():
-    """A SudachiPy tokenizer for this thread over the one shared dictionary (loaded on first use)."""
-    global _DICTIONARY
-    tok = getattr(_LOCAL, "tokenizer", None)
-    if tok is not None:
-        return tok
-    if _DICTIONARY is None:
-        with _DICT_LOCK:
-            if _DICTIONARY is None:
-                from sudachipy import Dictionary
-                _DICTIONARY = Dictionary(dict="core")
-    tok = _DICTIONARY.tokenizer() if hasattr(_DICTIONARY, "tokenizer") else _DICTIONARY.create()
-    _LOCAL.tokenizer = tok
-    return tok
-
-
-def load_dictionary() -> None:
-    """Load the dictionary now (the benchmark and servers call this to pay the cost up front)."""
-    _tokenizer()
-
-
-class _Tok:
-    """One word of the analyser's output (offsets into the normalised text) with its part of speech;
-    a plain slotted class: thousands are made per page, and a frozen dataclass is slow to build."""
-    __slots__ = ("start", "end", "surface", "pos", "noun", "proper", "name", "place")
-
-    def __init__(self, start: int, end: int, surface: str, pos: tuple[str, ...]):
-        self.start = start
-        self.end = end
-        self.surface = surface
-        self.pos = pos
-        self.noun = pos[0] == "名詞"
-        self.proper = self.noun and pos[1] == "固有名詞"
-        self.name = self.proper and pos[2] == "人名"
-        self.place = self.proper and pos[2] == "地名"
-
-    def __repr__(self) -> str:
-        return f"_Tok({self.start}, {self.end}, {self.surface!r}, {self.pos!r})"
-
-
-_POS_CACHE: dict[int, tuple[str, ...]] = {}
-
-
-_SUDACHI_CHUNK = 2000   # characters per call: well under Sudachi's input limit, cut at sentence ends
-
-
-def _tokens(norm: str) -> list[_Tok]:
-    from sudachipy import SplitMode
-
-    tok = _tokenizer()
-    out: list[_Tok] = []
-    pos = 0
-    while pos < len(norm):
-        end = min(len(norm), pos + _SUDACHI_CHUNK)
-        if end < len(norm):
-            cut = max(norm.rfind(c, pos, end) for c in "。\n！？!?")
-            end = cut + 1 if cut > pos else end
-        chunk = norm[pos:end]
-        if chunk.strip():
-            for m in tok.tokenize(chunk, SplitMode.C):
-                pid = m.part_of_speech_id()
-                tags = _POS_CACHE.get(pid)
-                if tags is None:
-                    tags = _POS_CACHE.setdefault(pid, tuple(m.part_of_speech()))
-                out.append(_Tok(pos + m.begin(), pos + m.end(), m.surface(), tags))
-        pos = end
-    return out
 
 
 # --- normalisation with an offset map ---------------------------------------------------------
@@ -587,32 +514,6 @@ def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) ->
 
 # Common words the analyser sometimes takes for rare surnames when they stand alone.
 NOT_NAMES = frozenset("見方 味方 科部 地方 前方 後方 仕方 両方 夕方 明方 大方 先方 他方 当方 貴方 目方 片方".split())
-
-_LOOKUP_LOCK = threading.Lock()
-
-
-@cache
-def _entries(surface: str) -> frozenset[tuple[str, ...]]:
-    """Every part of speech (4 levels) the dictionary lists for this exact word."""
-    _tokenizer()
-    with _LOOKUP_LOCK:
-        entries = _DICTIONARY.lookup(surface)
-    return frozenset(tuple(m.part_of_speech()[:4]) for m in entries if m.surface() == surface)
-
-
-def _has_name_entry(surface: str) -> bool:
-    """Whether the dictionary lists this word as a person's name at all (翼 yes, 学生 no)."""
-    return any(e[:3] == ("名詞", "固有名詞", "人名") for e in _entries(surface))
-
-
-def _has_surname_entry(surface: str) -> bool:
-    return ("名詞", "固有名詞", "人名", "姓") in _entries(surface)
-
-
-def _only_name_entries(surface: str) -> bool:
-    """The word is nothing but a name in the dictionary (みゆき, あやか; not ひかり, のぞみ, まこと)."""
-    entries = _entries(surface)
-    return bool(entries) and all(e[:3] == ("名詞", "固有名詞", "人名") for e in entries)
 
 
 def _common_word_here(toks: list[_Tok], i: int) -> bool:
