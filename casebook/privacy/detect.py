@@ -16,13 +16,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Iterable
 
 from casebook.privacy.dictionary import (
     _entries, _has_name_entry, _has_surname_entry, _only_name_entries, _Tok, _tokens,
 )
 from casebook.privacy.normalize import _normalise, _Normalised
+from casebook.privacy.words import (
+    _CJK, _clause_before, _ERA, _GENERIC_KANA, HONORIFICS, _is_placeholder, _is_role, _KANA, _KANA_RUN,
+    _KANJI_NUM, KIN_WORDS, _N, NOT_NAMES, _NOT_TOWN, _OTHER_NUMBER_INTRO, ROLE_WORDS, _strip_city, _ward_names,
+    _ward_prefix,
+)
 
 if TYPE_CHECKING:  # the model is light, but keep start-up of the CLI free of it here
     from casebook.model import Case
@@ -54,30 +58,7 @@ class Finding:
         return KIND_LABELS.get(self.kind, self.kind)
 
 
-# --- vocabularies: placeholders, role words, context words --------------------------------------
-
-HONORIFICS = ("さん", "様", "さま", "氏", "ちゃん", "くん", "君", "先生", "医師", "殿", "はん", "どの")
-
-# Words that are not a person even directly before an honorific: kin, roles, groups, shops.
-ROLE_WORDS = frozenset("""
-本人 長女 長男 次女 次男 三女 三男 四女 四男 末っ子 妻 夫 娘 息子 母 父 祖母 祖父 孫 兄 姉 弟 妹 叔母 伯母 叔父 伯父
-お母 お父 おかあ おとう かあ とう お兄 お姉 兄貴 姉貴 おにい おねえ にい ねえ おばあ おじい ばあ じい おば おじ
-お婆 お爺 婆 爺 おっ あか おく おかみ おかん おとん ぼっ おつかれ ごくろう おかげ ごちそう おおきに 嫁 婿 甥 姪 奥 旦那 ご主人 主人 家族 親戚 いとこ 従兄弟 子 子ども 子供 赤 お子 坊 お坊 嬢 お嬢
-民生委員 児童委員 主任児童委員 委員 委員長 会長 副会長 町会長 自治会長 班長 区長 係長 課長 部長 所長 園長 校長 院長
-主任 担任 担当 担当者 職員 先生 医師 主治医 看護師 保健師 薬剤師 社会福祉士 介護福祉士 ケアマネ ケアマネジャー
-ケアマネージャー ヘルパー ホームヘルパー 相談員 支援員 生活支援員 コーディネーター 生活支援コーディネーター
-ボランティア サポーター 見守り 店長 店主 大家 家主 管理人 隣人 近所 ご近所 友人 知人 仲間 住民 利用者 参加者
-患者 皆 皆様 みな みんな 皆さん お客 客 お隣 向かい お向かい 社協 区社協 市社協 包括 地域包括 区役所 役所 警察 お巡り
-巡査 消防 保育士 栄養士 理学療法士 作業療法士 弁護士 司法書士 後見人 成年後見人 保佐人 補助人 通訳 記者 議員 市長 区長
-CSW MSW PSW SW Dr ドクター 学生 生徒 児童 ヤクルト 生協 コープ 郵便 新聞 宅配 配達 運転手 大工 ナース リーダー スタッフ メンバー お姉さん お兄さん 八百屋 魚屋 本屋 米屋 酒屋 床屋 パン屋
-民生 民協 民児協 ボラ ボランティアさん わん にゃん ワン ニャン 包括 ケースワーカー ワーカー 生保 保護課 児相 保健センター 施設長
-お医者 医者 歯医者 お店 店 業者 神父 牧師 住職 お坊さん 和尚 大将 女将 親方 先輩 後輩 同僚 上司 部下 相手 相方
-""".split())
-
-_ROLE_SUFFIX = re.compile(r"(者|員|師|士|長|屋|人|家|主|官|医|役|係|会|協|所|院|課|局|室|部|班|センター|ステーション)$")
-
-# Placeholder tokens: A, B, AB, A子, B男, ○○, 〇〇, ××, 某, X.
-_PLACEHOLDER = re.compile(r"^(?:[A-Z]{1,2}[0-9']?(?:子|男|夫|美|代)?|[○〇◯●×△□＊*]+|某|なにがし)$")
+# --- facility vocabularies ------------------------------------------------------------------------
 
 FACILITY_SUFFIXES = (
     "病院", "クリニック", "医院", "診療所", "歯科", "内科", "外科", "薬局", "小学校区", "小学校", "中学校",
@@ -93,20 +74,13 @@ _FACILITY_AFTER_NAME = re.compile(rf"{_FACILITY_MID}{{0,2}}" + _FACILITY_RE.patt
 # Suffixes of homes and buildings: any short noun before them is a name (緑風荘, 光栄荘, 寿楽園).
 _BUILDING_SUFFIX = {"荘", "苑", "園", "寮", "ハイツ", "コーポ", "ハイム", "学園"}
 # Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
-_CJK = r"\u3400-\u9fff\uf900-\ufaff々〆ヶ"
 _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館", "保育園", "保育所", "幼稚園",
                   "クリニック", "医院", "作業所", "デイサービス", "園", "学園"}
-# Kana words that name a kind of activity, not one place (ふれあい喫茶, いきいき活動, こども食堂).
-_GENERIC_KANA = {"こども", "ふれあい", "いきいき", "みんな", "ちいき", "ボランティア", "ケア", "デイ", "ショート",
-                 "グループ", "サービス", "ホーム", "コミュニティ", "サロン", "ヘルパー", "リハビリ", "メンタル"}
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
 _BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,4}}・)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
                               rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
 _ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}\s?号室?")
 
-_KANA_RUN = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー]+$")
-_KANJI_NUM = "〇一二三四五六七八九十百千"
-_N = rf"(?:\d{{1,4}}|[{_KANJI_NUM}]{{1,4}})"
 
 _GAP = r"[\s:：はがの、,=（(「『]*?(?:第\s*)?(?:No\.?\s*|№\s*)?"
 
@@ -126,9 +100,6 @@ _PHONE_INTRO = re.compile(r"(電話|TEL|Tel|tel|携帯|ケータイ|FAX|Fax|fax|
 _POSTAL_INTRO = re.compile(r"(〒|郵便番号)" + _GAP + r"$")
 # Phone numbers written with dots or as spoken (090.2217.6540, 090の2217の6540): the same mark twice.
 _PHONE_ALT = re.compile(r"(?<![\d.])0\d{1,4}(\.|の|\s?・\s?)\d{1,4}\1\d{3,4}(?![\d.])")
-# Numbers introduced as something else's number: receipts, applications, items (never an address).
-_OTHER_NUMBER_INTRO = re.compile(r"(番号|No\.?|NO\.?|№|#|第|受付|整理|領収書?|レシート|伝票|注文|予約|資料|項|章|節|表|図|"
-                                 r"条|要綱|手順|ページ|頁|p\.?|P\.?)\s?[:：はがの]?\s?$")
 # What makes a bare 3-10-5 an address: a ward/town right before it, or words about where someone lives.
 _ADDRESS_CUE = re.compile(r"(住所|住ま|住む|住ん|在住|自宅|居住|転居|引っ越|引越|転入|所在地|実家|宅は|方は)")
 
@@ -149,7 +120,6 @@ _CHAT_ID = re.compile(
     rf"(?:{_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
     r"[\s:=はがの、,（(「『→⇒>]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 
-_ERA = r"(?:明治|大正|昭和|平成|令和|[MTSHR]\.?)"
 _BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、]*$")
 _BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
 _DATE_PATTERNS = (
@@ -170,20 +140,6 @@ _ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
 _LANDMARK = re.compile(r"(駅|線|通り?|商店街|公園|橋|川|市場|筋)")
 
 _PLACE_WORDS = re.compile(r"(大阪府|大阪市|府|市)$")
-
-
-@cache
-def _ward_prefix() -> re.Pattern:
-    from casebook import vocab
-    names = "|".join(sorted((re.escape(n) for n in vocab.ward_names()), key=len, reverse=True))
-    return re.compile(rf"^(?:大阪府)?(?:大阪市)?(?:{names})?")
-
-
-@cache
-def _ward_names() -> frozenset[str]:
-    from casebook import vocab
-    return frozenset(vocab.ward_names()) | {n.removesuffix("区") for n in vocab.ward_names()} | {
-        "大阪", "大阪市", "大阪府", "日本", "府", "市"}
 
 
 # --- detection --------------------------------------------------------------------------------
@@ -262,12 +218,6 @@ def my_number_valid(digits: str) -> bool:
     rem = total % 11
     check = 0 if rem <= 1 else 11 - rem
     return check == int(digits[11])
-
-
-def _clause_before(s: str, pos: int, width: int = 30) -> str:
-    window = s[max(0, pos - width):pos]
-    cut = max(window.rfind(c) for c in "。\n！？")
-    return window[cut + 1:]
 
 
 def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
@@ -358,10 +308,6 @@ def _find_birth_dates(n: _Normalised) -> list[tuple[int, int, str]]:
     return out
 
 
-def _strip_city(text: str) -> str:
-    return text[_ward_prefix().match(text).end():]
-
-
 def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.match
     out = []
@@ -429,10 +375,6 @@ def _has_letter_or_kanji(text: str) -> bool:
     return re.search(rf"[{_CJK}\u3041-\u30ffA-Za-z]", text) is not None
 
 
-_NOT_TOWN = frozenset("住所 自宅 実家 宅 本人 世帯 団地 住宅 市営住宅 府営住宅 文化住宅 旧住所 現住所 所在地 番地 近く 隣 "
-                      "向かい 資料 番号 受付 第 項 章 表 図 同 計 約 各 全".split())
-
-
 def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) -> int:
     """Where the town name written directly before a block number starts (the ward is not part of it)."""
     pos = start
@@ -465,10 +407,6 @@ def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) ->
     return first.start + (len(town_text) - len(rest))
 
 
-# Common words the analyser sometimes takes for rare surnames when they stand alone.
-NOT_NAMES = frozenset("見方 味方 科部 地方 前方 後方 仕方 両方 夕方 明方 大方 先方 他方 当方 貴方 目方 片方".split())
-
-
 def _common_word_here(toks: list[_Tok], i: int) -> bool:
     """A lone surname-tagged token that reads better as an ordinary word: 見方, or glued to a noun (家庭科部)."""
     t = toks[i]
@@ -480,16 +418,6 @@ def _common_word_here(toks: list[_Tok], i: int) -> bool:
                 and not _is_placeholder(p.surface):
             return True
     return False
-
-
-def _is_placeholder(surface: str) -> bool:
-    return _PLACEHOLDER.match(surface) is not None
-
-
-def _is_role(surface: str) -> bool:
-    if surface in ROLE_WORDS or surface.removeprefix("お").removeprefix("ご") in ROLE_WORDS:
-        return True
-    return _ROLE_SUFFIX.search(surface) is not None and len(surface) >= 2
 
 
 def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
@@ -658,7 +586,6 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
     return _split_readings(s, out)
 
 
-_KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30faー]+$")
 _GLUED_PARTICLE = "のとはがをにもでやへ"
 _JOIN = ("・", "=", "゠")
 _KATAKANA_WORD = re.compile(r"^[\u30a1-\u30faー]+$")
@@ -687,12 +614,6 @@ def _join_katakana(toks: list[_Tok], i: int, j: int) -> tuple[int, int]:
         j += 2
         pieces += 1
     return i, j
-
-
-KIN_WORDS = frozenset("""
-長女 長男 次女 次男 三女 三男 四女 四男 末っ子 妻 夫 娘 息子 母 父 祖母 祖父 孫 兄 姉 弟 妹 叔母 伯母 叔父 伯父 嫁 婿 甥 姪
-いとこ 従兄弟 従姉妹 義母 義父 義姉 義兄 義妹 義弟 実母 実父 養母 養父 母親 父親 子 長子 末子 内縁 友人 知人 隣人 親友 彼氏 彼女
-""".split())
 
 
 def _kin_or_role_before(s: str, toks: list[_Tok], k: int, kin_only: bool = False) -> bool:
