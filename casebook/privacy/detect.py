@@ -147,6 +147,15 @@ def _common_word_here(toks: list[_Tok], i: int) -> bool:
 
 def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.norm
+    out, used = _find_people(s, toks)
+    out += _find_facilities(s, toks, used)
+    _widen_facilities(s, out)
+    return _split_readings(s, out)
+
+
+def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], set[int]]:
+    """People, and the named facilities a run of name tokens ends in (桃谷中央病院), as spans of the
+    normalised text; with the tokens a name took, which no facility rule may take again."""
     out: list[tuple[int, int, str]] = []
     used: set[int] = set()
     i = 0
@@ -259,6 +268,12 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
     out += _nicknames(s, toks, used)
     out += _kin_kana_names(s, toks)
     out += _signatures(s)
+    return out, used
+
+
+def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int, int, str]]:
+    """Named facilities and buildings, as spans of the normalised text; `used`: tokens a name has taken."""
+    out: list[tuple[int, int, str]] = []
     # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘, はくよう記念病院.
     for k, t in enumerate(toks):
         if k in used or t.pos[1] == "数詞" or t.pos[0] in ("助詞", "助動詞", "補助記号", "空白"):
@@ -300,6 +315,11 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
         out.append((m.start(), m.end(), "facility"))
     out += _facilities_after_kind(s, toks)
     out += _schools(s, toks)
+    return out
+
+
+def _widen_facilities(s: str, out: list[tuple[int, int, str]]) -> None:
+    """Widen, in place, every facility span over the kind written before it and a room number after it."""
     # The kind written before a named home belongs to the name: ケアハウス緑風荘, 特別養護老人ホーム寿楽園.
     for i, (start, end, kind) in enumerate(out):
         if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)):
@@ -308,7 +328,6 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
     for i, (start, end, kind) in enumerate(out):
         if kind == "facility" and (r := _ROOM_AFTER.match(s, end)):
             out[i] = (start, r.end(), kind)
-    return _split_readings(s, out)
 
 
 _GLUED_PARTICLE = "のとはがをにもでやへ"
