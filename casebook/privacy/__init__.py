@@ -4,11 +4,12 @@ The package is split by job; this module only re-exports the names the rest of t
 """
 
 from casebook.privacy.detect import (
-    FACILITY_KIND_PREFIXES, FACILITY_SUFFIXES, KIND_LABELS, KINDS, REMOVED, Finding, anonymize, anonymize_case,
-    case_findings, case_suggestions, find_pii, placeholder_letters,
+    KIND_LABELS, KINDS, REMOVED, Finding, anonymize, anonymize_case, case_findings, case_suggestions, find_pii,
+    placeholder_letters,
 )
 from casebook.privacy.dictionary import load_dictionary
 from casebook.privacy.dictionary import _tokenizer  # noqa: F401  (benchmarks/privacy_speed.py times it)
+from casebook.privacy.facilities import FACILITY_KIND_PREFIXES, FACILITY_SUFFIXES
 from casebook.privacy.numbers import my_number_valid
 from casebook.privacy.words import HONORIFICS, KIN_WORDS, NOT_NAMES, ROLE_WORDS
 
