@@ -14,26 +14,19 @@ line_id (a LINE or other chat/SNS ID: removed like a number).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
 
 from casebook.privacy.addresses import _find_addresses
 from casebook.privacy.dictionary import (
     _entries, _has_name_entry, _has_surname_entry, _only_name_entries, _Tok, _tokens,
 )
-from casebook.privacy.facilities import (
-    _BUILDING_PREFIX, _FACILITY_AFTER_NAME, _FACILITY_RE, _KIND_PREFIX_RE, _find_facilities, _widen_facilities,
-)
+from casebook.privacy.facilities import _FACILITY_AFTER_NAME, _find_facilities, _widen_facilities
 from casebook.privacy.normalize import _normalise, _Normalised
 from casebook.privacy.numbers import _find_birth_dates, _find_chat_ids, _find_emails, _find_numbers
 from casebook.privacy.words import (
-    _CJK, _ERA, _GENERIC_KANA, _KANA, _KANA_RUN, _KANJI_NUM, HONORIFICS, KIN_WORDS, NOT_NAMES, ROLE_WORDS,
-    _is_placeholder, _is_role, _ward_names,
+    _CJK, _GENERIC_KANA, _KANA, _KANA_RUN, HONORIFICS, KIN_WORDS, NOT_NAMES, ROLE_WORDS, _is_placeholder,
+    _is_role, _ward_names,
 )
-
-if TYPE_CHECKING:  # the model is light, but keep start-up of the CLI free of it here
-    from casebook.model import Case
 
 KINDS: tuple[str, ...] = ("person", "phone", "postal_code", "address", "my_number", "email",
                           "birth_date", "insurance_number", "facility", "line_id")
@@ -44,9 +37,6 @@ KIND_LABELS: dict[str, str] = {
     "insurance_number": "保険証・手帳などの番号", "facility": "施設・建物の名称",
     "line_id": "LINE等のID",
 }
-
-# What a removed number becomes in the suggested text.
-REMOVED = "（略）"
 
 
 @dataclass(frozen=True)
@@ -459,180 +449,3 @@ def _honorific_at(s: str, pos: int) -> bool:
 
 def _is_honorific(t: _Tok, s: str) -> bool:
     return t.surface in HONORIFICS
-
-
-# --- suggestions ------------------------------------------------------------------------------
-
-_ROOM_TAIL = re.compile(r"\s?(?:第)?\d{1,4}\s?号室?$")
-_LETTER_USE = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
-
-
-def placeholder_letters(texts: Iterable[str]) -> set[str]:
-    """Letters already used as placeholders (Aさん, B氏, C病院) in these texts."""
-    used: set[str] = set()
-    for t in texts:
-        norm = unicodedata.normalize("NFKC", t)
-        for m in _LETTER_USE.finditer(norm):
-            nxt = norm[m.end():m.end() + 1]
-            if nxt and not nxt.isascii():
-                used.add(m.group(1))
-    return used
-
-
-class _Letters:
-    """Hands out A, B, C … in order of first appearance, skipping letters the case already uses."""
-
-    def __init__(self, used: set[str]):
-        self.used = set(used)
-        self.names: dict[str, str] = {}      # normalised name -> letter
-        self.counter = 0
-
-    def _next(self) -> str:
-        while True:
-            k = self.counter
-            self.counter += 1
-            letter = chr(ord("A") + k) if k < 26 else chr(ord("A") + k // 26 - 1) + chr(ord("A") + k % 26)
-            if letter not in self.used:
-                self.used.add(letter)
-                return letter
-
-    def letter(self, name: str) -> str:
-        key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
-        if key in self.names:
-            return self.names[key]
-        # 佐藤 after 佐藤花子 (or 花子 after it): the same person keeps the same letter.
-        related = [v for k, v in self.names.items() if len(k) >= 2 and len(key) >= 2 and
-                   (k.startswith(key) or k.endswith(key) or key.startswith(k) or key.endswith(k))]
-        letter = related[0] if related else self._next()
-        self.names[key] = letter
-        return letter
-
-
-_BIRTH_YEAR = re.compile(rf"^\s*(?:{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})|\d{{4}})\s?年")
-_BIRTH_WESTERN_DIGITS = re.compile(r"^(\d{4})[/.\-]")
-
-
-def _replacement(text: str, f: Finding, letters: _Letters) -> str:
-    after = text[f.end:f.end + 12]
-    before = text[max(0, f.start - 12):f.start]
-    if f.kind == "person":
-        letter = letters.letter(f.text)
-        follows = unicodedata.normalize("NFKC", after[:8])
-        if follows.startswith(HONORIFICS) or any(follows.startswith(w) for w in ROLE_WORDS if len(w) >= 2):
-            return letter
-        return letter + "さん"
-    if f.kind == "facility":
-        norm = _ROOM_TAIL.sub("", unicodedata.normalize("NFKC", f.text))
-        if b := _BUILDING_PREFIX.fullmatch(norm):
-            return b.group(1) + letters.letter(b.group(2))
-        if (k := _KIND_PREFIX_RE.match(norm)) and k.end() < len(norm):
-            return letters.letter(norm[k.end():]) + k.group(1)   # デイサービスあおぞら -> Aデイサービス
-        m = None
-        for m in _FACILITY_RE.finditer(norm):
-            pass
-        suffix = m.group(1) if m else "施設"
-        return letters.letter(norm[: m.start()] if m else norm) + suffix
-    if f.kind == "address":
-        prev = unicodedata.normalize("NFKC", before[-6:])
-        if re.search(r"(区|市)\s?$", prev):
-            return ""
-        return "区内"
-    if f.kind == "birth_date":
-        norm = unicodedata.normalize("NFKC", f.text)
-        if m := _BIRTH_YEAR.match(norm):
-            return m.group().strip()
-        if m := _BIRTH_WESTERN_DIGITS.match(norm):
-            return m.group(1) + "年"
-        m = re.match(r"^[MTSHR]\.?\s?(\d{1,2})", norm)
-        if m:
-            era = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}[norm[0]]
-            return f"{era}{m.group(1)}年"
-        return REMOVED
-    return REMOVED
-
-
-def _apply(text: str, findings: list[Finding], letters: _Letters) -> str:
-    parts = []
-    pos = 0
-    for f in findings:
-        rep = _replacement(text, f, letters)
-        start, end = f.start, f.end
-        # A number alone in brackets: （06-0000-1234） becomes （略）, not （（略））.
-        if rep == REMOVED and start > pos and text[start - 1] in "（(" and text[end:end + 1] in ("）", ")"):
-            start, end = start - 1, end + 1
-        parts.append(text[pos:start])
-        parts.append(rep)
-        pos = end
-    parts.append(text[pos:])
-    return "".join(parts)
-
-
-def _anonymize_with(text: str, letters: _Letters, findings: list[Finding] | None = None) -> str:
-    """`findings`: those of `text` when the caller has them already (the analysis is the costly part)."""
-    out = text
-    for round_ in range(4):
-        if round_ or findings is None:
-            findings = find_pii(out)
-        if not findings:
-            return out
-        out = _apply(out, findings, letters)
-    # What survives several rounds is cut out bluntly rather than published.
-    for f in reversed(find_pii(out)):
-        out = out[:f.start] + REMOVED + out[f.end:]
-    return out
-
-
-def anonymize(text: str) -> str:
-    """`text` the way the field anonymises a case: Aさん, B病院, the ward at most, numbers removed."""
-    return _anonymize_with(text, _Letters(placeholder_letters([text])))
-
-
-# --- cases ------------------------------------------------------------------------------------
-
-def case_findings(case: "Case") -> list[tuple[str, Finding]]:
-    """(field path from Case.text_fields(), finding) for every finding in the case."""
-    return [(path, f) for path, text in case.text_fields() for f in find_pii(text)]
-
-
-def case_suggestions(case: "Case", findings: Iterable[tuple[str, Finding]] | None = None) -> dict[str, str]:
-    """The suggested anonymised text of every field that has findings, letters shared across the case.
-    `findings`: case_findings(case) when the caller has it, so no field is analysed twice."""
-    fields = case.text_fields()
-    letters = _Letters(placeholder_letters(t for _, t in fields))
-    known: dict[str, list[Finding]] | None = None
-    if findings is not None:
-        known = {}
-        for path, f in findings:
-            known.setdefault(path, []).append(f)
-    # First pass in field order so letters follow the order of first appearance in the case.
-    results: dict[str, str] = {}
-    for path, text in fields:
-        found = find_pii(text) if known is None else known.get(path, [])
-        if found:
-            results[path] = _anonymize_with(text, letters, found)
-    return results
-
-
-def anonymize_case(case: "Case") -> "Case":
-    """A copy of the case with every prose field anonymised consistently (same person, same letter)."""
-    from casebook.model import Case
-
-    suggestions = case_suggestions(case)
-    if not suggestions:
-        return case.model_copy(deep=True)
-    data = case.model_dump(mode="python")
-    for path, text in suggestions.items():
-        _set_path(data, path, text)
-    return Case.model_validate(data)
-
-
-def _set_path(data: dict, path: str, value: str) -> None:
-    target: object = data
-    pieces = re.findall(r"[^.\[\]]+|\[\d+\]", path)
-    for piece in pieces[:-1]:
-        target = target[int(piece[1:-1])] if piece.startswith("[") else target[piece]  # type: ignore[index]
-    last = pieces[-1]
-    if last.startswith("["):
-        target[int(last[1:-1])] = value  # type: ignore[index]
-    else:
-        target[last] = value  # type: ignore[index]
