@@ -23,17 +23,34 @@ This module only re-exports what the rest of the workbench uses; importing it lo
 
 from casebook.privacy.cases import anonymize_case, case_findings, case_suggestions
 from casebook.privacy.detect import KIND_LABELS, KINDS, Finding, find_pii
-from casebook.privacy.dictionary import load_dictionary
-from casebook.privacy.dictionary import _tokenizer  # noqa: F401  (benchmarks/privacy_speed.py times it)
+from casebook.privacy.dictionary import (
+    _tokenizer,  # noqa: F401  (benchmarks/privacy_speed.py times it)
+    load_dictionary,
+)
 from casebook.privacy.facilities import FACILITY_KIND_PREFIXES, FACILITY_SUFFIXES
 from casebook.privacy.numbers import my_number_valid
 from casebook.privacy.suggest import REMOVED, anonymize, placeholder_letters
 from casebook.privacy.words import HONORIFICS, KIN_WORDS, NOT_NAMES, ROLE_WORDS
 
 __all__ = [
-    "FACILITY_KIND_PREFIXES", "FACILITY_SUFFIXES", "HONORIFICS", "KIN_WORDS", "KIND_LABELS", "KINDS", "NOT_NAMES",
-    "REMOVED", "ROLE_WORDS", "Finding", "anonymize", "anonymize_case", "case_findings", "case_suggestions",
-    "find_pii", "load_dictionary", "my_number_valid", "placeholder_letters",
+    "FACILITY_KIND_PREFIXES",
+    "FACILITY_SUFFIXES",
+    "HONORIFICS",
+    "KINDS",
+    "KIND_LABELS",
+    "KIN_WORDS",
+    "NOT_NAMES",
+    "REMOVED",
+    "ROLE_WORDS",
+    "Finding",
+    "anonymize",
+    "anonymize_case",
+    "case_findings",
+    "case_suggestions",
+    "find_pii",
+    "load_dictionary",
+    "my_number_valid",
+    "placeholder_letters",
 ]
 
 

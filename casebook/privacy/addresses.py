@@ -9,7 +9,14 @@ import re
 from casebook.privacy.dictionary import _Tok
 from casebook.privacy.normalize import _Normalised
 from casebook.privacy.words import (
-    _CJK, _N, _NOT_TOWN, _OTHER_NUMBER_INTRO, ROLE_WORDS, _clause_before, _strip_city, _ward_names,
+    _CJK,
+    _N,
+    _NOT_TOWN,
+    _OTHER_NUMBER_INTRO,
+    ROLE_WORDS,
+    _clause_before,
+    _strip_city,
+    _ward_names,
     _ward_prefix,
 )
 

@@ -16,7 +16,12 @@ from casebook.privacy.dictionary import _Tok, _tokens
 from casebook.privacy.facilities import _find_facilities, _widen_facilities
 from casebook.privacy.names import _find_people, _split_readings
 from casebook.privacy.normalize import _normalise, _Normalised
-from casebook.privacy.numbers import _find_birth_dates, _find_chat_ids, _find_emails, _find_numbers
+from casebook.privacy.numbers import (
+    _find_birth_dates,
+    _find_chat_ids,
+    _find_emails,
+    _find_numbers,
+)
 
 KINDS: tuple[str, ...] = ("person", "phone", "postal_code", "address", "my_number", "email",
                           "birth_date", "insurance_number", "facility", "line_id")

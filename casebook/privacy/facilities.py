@@ -8,7 +8,15 @@ import re
 
 from casebook.privacy.dictionary import _entries, _has_surname_entry, _Tok
 from casebook.privacy.words import (
-    _CJK, _GENERIC_KANA, _KANA, _KANA_RUN, _KANJI_NUM, _NOT_TOWN, ROLE_WORDS, _is_placeholder, _strip_city,
+    _CJK,
+    _GENERIC_KANA,
+    _KANA,
+    _KANA_RUN,
+    _KANJI_NUM,
+    _NOT_TOWN,
+    ROLE_WORDS,
+    _is_placeholder,
+    _strip_city,
     _ward_names,
 )
 

@@ -7,11 +7,26 @@ from __future__ import annotations
 
 import re
 
-from casebook.privacy.dictionary import _entries, _has_name_entry, _has_surname_entry, _only_name_entries, _Tok
+from casebook.privacy.dictionary import (
+    _entries,
+    _has_name_entry,
+    _has_surname_entry,
+    _only_name_entries,
+    _Tok,
+)
 from casebook.privacy.facilities import _FACILITY_AFTER_NAME
 from casebook.privacy.words import (
-    _CJK, _GENERIC_KANA, _KANA, _KANA_RUN, HONORIFICS, KIN_WORDS, NOT_NAMES, ROLE_WORDS, _is_placeholder,
-    _is_role, _ward_names,
+    _CJK,
+    _GENERIC_KANA,
+    _KANA,
+    _KANA_RUN,
+    HONORIFICS,
+    KIN_WORDS,
+    NOT_NAMES,
+    ROLE_WORDS,
+    _is_placeholder,
+    _is_role,
+    _ward_names,
 )
 
 # What follows a place, not a person: 鶴橋駅, 今里筋.

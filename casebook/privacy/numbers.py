@@ -7,7 +7,13 @@ from __future__ import annotations
 import re
 
 from casebook.privacy.normalize import _Normalised
-from casebook.privacy.words import _ERA, _KANJI_NUM, _N, _OTHER_NUMBER_INTRO, _clause_before
+from casebook.privacy.words import (
+    _ERA,
+    _KANJI_NUM,
+    _N,
+    _OTHER_NUMBER_INTRO,
+    _clause_before,
+)
 
 _GAP = r"[\s:：はがの、,=（(「『]*?(?:第\s*)?(?:No\.?\s*|№\s*)?"
 
