@@ -1,0 +1,130 @@
+"""Addresses below the ward: block numbers (3丁目10番5号, 3-10-5) with the town written before them, a
+town right after its ward (生野区桃谷), and a town spoken of as where someone lives (松虫付近). The ward
+and the city stay: they are what an anonymised case keeps."""
+
+from __future__ import annotations
+
+import re
+
+from casebook.privacy.dictionary import _Tok
+from casebook.privacy.normalize import _Normalised
+from casebook.privacy.words import (
+    _CJK,
+    _N,
+    _NOT_TOWN,
+    _OTHER_NUMBER_INTRO,
+    ROLE_WORDS,
+    _clause_before,
+    _strip_city,
+    _ward_names,
+    _ward_prefix,
+)
+
+# What makes a bare 3-10-5 an address: a ward/town right before it, or words about where someone lives.
+_ADDRESS_CUE = re.compile(r"(住所|住ま|住む|住ん|在住|自宅|居住|転居|引っ越|引越|転入|所在地|実家|宅は|方は)")
+# Block numbers: 3丁目10番5号, 三丁目十番五号, 12番地の3, 3-10-5 (a room number may follow).
+_BLOCK = re.compile(
+    rf"{_N}\s?丁目(?:\s?{_N}\s?(?:番地?|-)(?:\s?(?:の\s?)?{_N}(?:\s?号(?:室)?|-{_N})?)?)?"
+    rf"|{_N}\s?番地(?:\s?の\s?{_N}(?:\s?号)?)?"
+    rf"|{_N}\s?番\s?{_N}\s?号"
+    rf"|(?<![\d.])\d{{1,3}}-\d{{1,4}}(?:-\d{{1,4}})?(?![\d])"
+)
+_ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
+# A town spoken of as a neighbourhood: 桜川北のあたり, 松虫付近.
+_NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)")
+
+
+def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    s = n.match
+    out = []
+    by_end = {t.end: i for i, t in enumerate(toks)}
+    by_start = {t.start: i for i, t in enumerate(toks)}
+    # Block numbers (3丁目10番5号, 三丁目十番五号, 3-10-5), with the town name written before them.
+    for m in _BLOCK.finditer(s):
+        start, end = m.start(), m.end()
+        txt = m.group()
+        plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
+        if start > 0 and re.match(r"[A-Za-z]", s[start - 1]):
+            continue   # R6-012, No.A-12: a file or case number, not a block
+        if re.fullmatch(r"[\d-]+", txt) and _OTHER_NUMBER_INTRO.search(_clause_before(s, start, 12)):
+            continue   # 要綱2-1-3, 資料3-2-1: a section of a document
+        if re.fullmatch(r"\d{1,3}-\d{1,4}-\d{1,4}", txt) and txt.startswith("0"):
+            continue
+        if r := _ROOM.match(s, end):
+            end = r.end()
+        town_start = _town_start(s, toks, by_end, start)
+        if plain_pair and town_start == start:
+            continue  # 10-12 alone is a range, not an address
+        if town_start == start and re.fullmatch(r"\d{1,4}-\d{1,4}-\d{1,4}", txt):
+            # A bare 3-10-5 is an address only where the text speaks of a dwelling or a ward/town stands
+            # right before it; otherwise it is a group split (4-4-3), a section (3-2-1) or a receipt.
+            before = _clause_before(s, start, 20)
+            if _OTHER_NUMBER_INTRO.search(before) or not (
+                    _ADDRESS_CUE.search(before) or re.search(r"(区|市|町|村)\s?$", before)):
+                continue
+        if town_start < start:
+            start = town_start
+        out.append((start, end, "address"))
+    # A town name right after the ward (生野区桃谷, 北区中崎町), even without numbers.
+    for i, t in enumerate(toks):
+        if not t.place:
+            continue
+        rest = _strip_city(t.surface)
+        cut_ward = len(t.surface) - len(rest)
+        prev_ward = i > 0 and toks[i - 1].end == t.start and toks[i - 1].surface in _ward_names() \
+            and toks[i - 1].surface.endswith("区")
+        if rest and (cut_ward and _ward_prefix().match(t.surface).group().endswith("区") or prev_ward):
+            start = t.start + cut_ward
+            end = t.end
+            j = by_start.get(end)
+            if j is not None and toks[j].surface in ("町", "丁", "通", "東", "西", "南", "北", "本町"):
+                end = toks[j].end
+            if _has_letter_or_kanji(rest):
+                out.append((start, end, "address"))
+    # 桜川北のあたり, 松虫付近: a town (not a ward or city) spoken of as where someone lives.
+    for i, t in enumerate(toks):
+        if not t.place or t.surface in _ward_names() or _strip_city(t.surface) != t.surface:
+            continue
+        end = t.end
+        j = i + 1
+        if j < len(toks) and toks[j].start == end and toks[j].surface in ("東", "西", "南", "北", "町", "本町"):
+            end = toks[j].end
+        if _NEAR_PLACE.match(s, end):
+            out.append((t.start, end, "address"))
+    return out
+
+
+def _has_letter_or_kanji(text: str) -> bool:
+    return re.search(rf"[{_CJK}\u3041-\u30ffA-Za-z]", text) is not None
+
+
+def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) -> int:
+    """Where the town name written directly before a block number starts (the ward is not part of it)."""
+    pos = start
+    while pos > 0 and s[pos - 1] in " \t":
+        pos -= 1
+    i = by_end.get(pos)
+    first = None
+    steps = 0
+    while i is not None and steps < 4:
+        t = toks[i]
+        # Town names are often not in the dictionary as places (松虫南, 遠里東): any short noun counts,
+        # except words about the dwelling itself (自宅, 市営住宅) and role words.
+        if t.proper or re.fullmatch(rf"[{_CJK}]{{0,3}}町|[東西南北中上下本新元]", t.surface) or (
+                t.pos[0] in ("名詞", "接尾辞") and t.pos[1] != "数詞" and re.fullmatch(rf"[{_CJK}]{{1,3}}", t.surface)
+                and t.surface not in _NOT_TOWN and t.surface not in ROLE_WORDS):
+            first = t
+            steps += 1
+            if _ward_prefix().match(t.surface).group():
+                break   # 西成区松|風|東: the ward marks where the town begins
+            i = by_end.get(t.start)
+        else:
+            break
+    if first is None:
+        return start
+    town_text = s[first.start:pos]
+    rest = _strip_city(town_text)
+    # 大阪市北区 alone before 3-10-5: the ward stays, only the block is the finding.
+    if not rest or rest in _ward_names():
+        return start
+    return first.start + (len(town_text) - len(rest))

@@ -1,0 +1,195 @@
+"""Named facilities and buildings: a hospital, school, care home or flat building named by a proper noun
+or a kana name (桃谷小学校, さくら苑, はくよう記念病院), a kind written before the name (デイサービスあおぞら,
+コーポ蒲生), schools under their short names (田島小); each becomes A病院 style, like a person."""
+
+from __future__ import annotations
+
+import re
+
+from casebook.privacy.dictionary import _entries, _has_surname_entry, _Tok
+from casebook.privacy.words import (
+    _CJK,
+    _GENERIC_KANA,
+    _KANA,
+    _KANA_RUN,
+    _KANJI_NUM,
+    _NOT_TOWN,
+    ROLE_WORDS,
+    _is_placeholder,
+    _strip_city,
+    _ward_names,
+)
+
+# Kinds written after a facility's own name.
+FACILITY_SUFFIXES = (
+    "病院", "クリニック", "医院", "診療所", "歯科", "内科", "外科", "薬局", "小学校区", "小学校", "中学校",
+    "高等学校", "高校", "保育園", "保育所", "幼稚園", "こども園", "特別養護老人ホーム", "老人ホーム", "ホーム",
+    "デイサービスセンター", "デイサービス", "デイケア", "グループホーム", "ケアハウス", "老健",
+    "訪問看護ステーション", "ヘルパーステーション", "作業所", "荘", "苑", "寮", "ハイツ", "マンション",
+    "コーポ", "団地", "住宅", "会館", "教会", "寺", "神社", "商店", "食堂", "医療センター", "園", "学園",
+)
+_FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
+# Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
+_FACILITY_MID = r"(?:中央|記念|総合|市民|協立|共立|医療|メディカル|ファミリー|リハビリテーション|第[一二三四五]|東|西|南|北)"
+_FACILITY_AFTER_NAME = re.compile(rf"{_FACILITY_MID}{{0,2}}" + _FACILITY_RE.pattern)
+# Suffixes of homes and buildings: any short noun before them is a name (緑風荘, 光栄荘, 寿楽園).
+_BUILDING_SUFFIX = {"荘", "苑", "園", "寮", "ハイツ", "コーポ", "ハイム", "学園"}
+# Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
+_KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館", "保育園", "保育所", "幼稚園",
+                  "クリニック", "医院", "作業所", "デイサービス", "園", "学園"}
+# Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
+_BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,4}}・)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
+                              rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
+# A room number after a named building: コーポ蒲生203号, さくら荘 2号室.
+_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}\s?号室?")
+
+# Kinds of care facility written before their name: デイサービスあおぞら, グループホームひまわり.
+FACILITY_KIND_PREFIXES = (
+    "デイサービスセンター", "デイサービス", "デイケア", "グループホーム", "ケアホーム", "特別養護老人ホーム", "特養",
+    "有料老人ホーム", "老人ホーム", "介護老人保健施設", "老健", "サービス付き高齢者向け住宅", "サ高住", "ケアハウス",
+    "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "小規模多機能ホーム",
+    "小規模多機能", "就労継続支援A型", "就労継続支援B型", "就労支援B型", "就労移行支援", "作業所", "ショートステイ",
+    "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック", "老人保健施設",
+    "介護付き有料老人ホーム", "住宅型有料老人ホーム", "ふれあい喫茶", "子育てサロン", "ふれあいサロン", "いきいきサロン",
+)
+_KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
+                             + r")\s?")
+_KIND_BEFORE = re.compile("(?:" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
+                          + r")\s?$")
+# Kana or kanji endings that belong to a home's name: さくらの里, ひだまりの家.
+_NAME_TAIL = re.compile(r"の(?:里|家|郷|森|園|杜|丘|風|庭|樹|街|いえ|さと|もり|その|おか)")
+
+
+def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int, int, str]]:
+    """Named facilities and buildings, as spans of the normalised text; `used`: tokens a name has taken."""
+    out: list[tuple[int, int, str]] = []
+    # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘, はくよう記念病院.
+    for k, t in enumerate(toks):
+        if k in used or t.pos[1] == "数詞" or t.pos[0] in ("助詞", "助動詞", "補助記号", "空白"):
+            continue
+        fac = _FACILITY_AFTER_NAME.match(s, t.end)
+        if not fac:
+            continue
+        if _is_placeholder(t.surface) or t.surface in _ward_names() or _strip_city(t.surface) == "":
+            continue
+        suffix = fac.group(1)
+        mid = fac.start(1) > t.end
+        kana_first = k
+        if _KANA.match(t.surface):
+            # the kana name may be several words to the analyser (はく|よう): take the whole kana run
+            while (kana_first > 0 and toks[kana_first - 1].end == toks[kana_first].start
+                   and _KANA.match(toks[kana_first - 1].surface)
+                   and toks[kana_first - 1].pos[0] not in ("助詞", "助動詞") and t.end - toks[kana_first - 1].start <= 8):
+                kana_first -= 1
+        if kana_first < k or _KANA.match(t.surface):
+            p = kana_first - 1
+            if p >= 0 and toks[p].end == toks[kana_first].start and toks[p].proper \
+                    and re.fullmatch(rf"[{_CJK}]{{1,4}}", toks[p].surface) and toks[p].surface not in _ward_names():
+                kana_first = p   # 巽みなみ病院: a place name, then a kana name, then the kind
+                mid = True
+        name = s[toks[kana_first].start:t.end]
+        ok = t.proper and t.noun
+        if not ok and (_KANA_RUN.match(name) or mid and _KANA.match(t.surface)) and len(name) >= 2 \
+                and name not in _GENERIC_KANA and (suffix in _KANA_FACILITY or mid):
+            ok = kana_first < k or t.noun or t.pos[0] in ("形状詞", "副詞")
+        if not ok and suffix in _BUILDING_SUFFIX and t.noun and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
+                and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
+            ok = True   # 緑風荘, 寿楽園: any short noun before a home's suffix is its name
+        if ok:
+            start = toks[kana_first].start + (len(name) - len(_strip_city(name)))
+            if num := re.search(rf"第[{_KANJI_NUM}\d]{{1,3}}$", s[max(0, start - 4):start]):
+                start = max(0, start - 4) + num.start()   # 第二光栄荘
+            out.append((start, fac.end(), "facility"))
+    for m in _BUILDING_PREFIX.finditer(s):
+        out.append((m.start(), m.end(), "facility"))
+    out += _facilities_after_kind(s, toks)
+    out += _schools(s, toks)
+    return out
+
+
+def _widen_facilities(s: str, out: list[tuple[int, int, str]]) -> None:
+    """Widen, in place, every facility span over the kind written before it and a room number after it."""
+    # The kind written before a named home belongs to the name: ケアハウス緑風荘, 特別養護老人ホーム寿楽園.
+    for i, (start, end, kind) in enumerate(out):
+        if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)):
+            out[i] = (pre.start(), end, kind)
+    # A room number right after a named building belongs to it (コーポ蒲生203号, さくら荘 2号室).
+    for i, (start, end, kind) in enumerate(out):
+        if kind == "facility" and (r := _ROOM_AFTER.match(s, end)):
+            out[i] = (start, r.end(), kind)
+
+
+def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    by_start = {t.start: i for i, t in enumerate(toks)}
+    out = []
+    for m in _KIND_PREFIX_RE.finditer(s):
+        k = by_start.get(m.end())
+        if k is None:
+            continue
+        # The run must not read as a particle + verb phrase (をつなぐ, やってる, にいって).
+        if (run := re.match(r"[\u3041-\u3096\u30a1-\u30faー]{3,8}(?=[、。」』）)\s]|$)", s[m.end():])) \
+                and run.group()[0] not in "をがはでもやへとの" and run.group()[-1] not in "るたてだすくぐむぶつういねよ":
+            if not _entries(run.group()) or _KANA_RUN.match(run.group()) and run.group() not in _GENERIC_KANA \
+                    and not any(e[0] in ("動詞", "助動詞", "形容詞") for e in _entries(run.group())):
+                out.append((m.start(), m.end() + run.end(), "facility"))
+                continue
+        t = toks[k]
+        kana = _KANA.match(t.surface) is not None
+        if not t.noun or t.pos[1] == "数詞" or t.surface in _GENERIC_KANA or t.surface in ROLE_WORDS:
+            continue
+        if not (kana and len(t.surface) >= 2 or t.proper) or _is_placeholder(t.surface):
+            continue
+        if t.surface in _ward_names():
+            continue
+        if _FACILITY_RE.match(s, t.end):
+            continue   # 特別養護老人ホームさくら苑: the name with its own suffix is found as such
+        end = t.end
+        # kana words that continue the name (ひだまり・ハウス is rare; さくらの里 is common)
+        while (k + 1 < len(toks) and toks[k + 1].start == end and toks[k + 1].noun
+               and _KANA.match(toks[k + 1].surface) and toks[k + 1].surface not in _GENERIC_KANA and end - m.end() < 10):
+            k += 1
+            end = toks[k].end
+        if tail := _NAME_TAIL.match(s, end):
+            end = tail.end()
+        out.append((m.start(), end, "facility"))
+    return out
+
+
+_SCHOOL_RE = re.compile(r"(小学校区|中学校区|小学校|中学校|高等学校|高校|支援学校|養護学校|義務教育学校|中学|小学)")
+_SCHOOL_SHORT_RE = re.compile(r"(小|中|高)(?=(?:学区|校区)|[にのへをでがはとも、。）)」]|から|まで|出身|卒|[0-9]年)")
+_SCHOOL_OWNER = re.compile(rf"^(?:(?:大阪)?[府市区町村]?立|私立|公立|国立|[{_CJK}]{{1,4}}[府市区町村]立)")
+_NOT_SCHOOL_NAME = frozenset("毎日 地元 近く 近所 公立 私立 市立 府立 区立 同 各 当 本 他 別 新 旧 元 前 現 同じ 中 小 高 夜間 "
+                             "通信 特別 普通 一般 男子 女子 附属 付属 地域 校区 学区".split())
+
+
+def _schools(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """School names, also under their short names: 生野南小学校, 大阪市立生野中学校 (the name from 生野 on), 田島小."""
+    out = []
+    starts = {t.start: t for t in toks}
+    for rx in (_SCHOOL_RE, _SCHOOL_SHORT_RE):
+        for m in rx.finditer(s):
+            a = m.start()
+            while a > 0 and re.match(rf"[{_CJK}]", s[a - 1]) and m.start() - a < 10:
+                a -= 1
+            name = s[a:m.start()]
+            if owner := _SCHOOL_OWNER.match(name):
+                name = name[owner.end():]
+                a += owner.end()
+            if not name or name in _NOT_SCHOOL_NAME or name in ("大阪", "日本", "府", "市", "区"):
+                continue
+            if rx is _SCHOOL_SHORT_RE and _entries(name + m.group(1)):
+                continue   # 田中, 豊中: a surname or a city the dictionary knows, not 田 + 中学校
+            if a in starts and a > 0 and starts[a].pos[0] != "名詞" and rx is _SCHOOL_SHORT_RE:
+                continue
+            # The name must hold something proper (a place or a surname) or be a direction/number name.
+            covering = [t for t in toks if t.start < m.start() and t.end > a]
+            proper = any(t.proper or _has_surname_entry(t.surface) for t in covering)
+            if not proper and not re.fullmatch(r"[東西南北中央第一二三四五六七八九十]{1,3}", name):
+                continue
+            if rx is _SCHOOL_SHORT_RE and not proper:
+                continue   # 中 alone after 東 is too weak a sign
+            if any(t.start == a and t.end == m.start() and (t.pos[:3] == ("名詞", "固有名詞", "人名") and
+                   t.pos[3] == "名") for t in covering) and rx is _SCHOOL_SHORT_RE:
+                continue   # 健太中: a given name, not a school
+            out.append((a, m.end(), "facility"))
+    return out

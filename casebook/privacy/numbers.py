@@ -1,0 +1,183 @@
+"""Personal information read from the characters alone, before and without the analyser: phone numbers,
+postal codes, マイナンバー, insurance and certificate numbers (a run of digits judged by its shape and the
+words just before it), e-mail addresses, LINE and other chat IDs, and dates of birth."""
+
+from __future__ import annotations
+
+import re
+
+from casebook.privacy.normalize import _Normalised
+from casebook.privacy.words import (
+    _ERA,
+    _KANJI_NUM,
+    _N,
+    _OTHER_NUMBER_INTRO,
+    _clause_before,
+)
+
+_GAP = r"[\s:：はがの、,=（(「『]*?(?:第\s*)?(?:No\.?\s*|№\s*)?"
+
+_INSURANCE_INTRO = re.compile(
+    r"(被保険者証?番号|被保険者証|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
+    r"被保番|被保険者No\.?|保険証No\.?|手帳No\.?|ケース番号|ケースNo\.?|保護番号|"
+    r"障がい者手帳|障害者手帳|身体障がい者手帳|身体障害者手帳|療育手帳|精神障害者保健福祉手帳|精神保健福祉手帳|"
+    r"愛の手帳|手帳(?:の)?番号|"
+    r"受給者証(?:の)?番号|受給者証|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)"
+    # a grade may stand between the certificate and its number: 身体障害者手帳（2級）第12345号, 療育手帳（B1）No.
+    r"(?:\s?[(（][^()（）]{1,6}[)）]|\s?[0-9一二三四五六七]\s?級)?" + _GAP
+    + r"(?:[A-Za-z]{1,2}[\s\-]?)?$")
+_INSURANCE_CONTEXT = re.compile(r"保険|手帳|受給者|年金|記号|ケース|保護")
+_MYNUMBER_INTRO = re.compile(r"(マイナンバー|個人番号)(?:カード)?(?:の番号)?" + _GAP + r"$")
+_PHONE_INTRO = re.compile(r"(電話|TEL|Tel|tel|携帯|ケータイ|FAX|Fax|fax|ファックス|ファクス|連絡先|☎|固定電話|自宅電話)"
+                          r"(?:番号)?" + _GAP + r"$")
+_POSTAL_INTRO = re.compile(r"(〒|郵便番号)" + _GAP + r"$")
+
+# Phone numbers written with dots or as spoken (090.2217.6540, 090の2217の6540): the same mark twice.
+_PHONE_ALT = re.compile(r"(?<![\d.])0\d{1,4}(\.|の|\s?・\s?)\d{1,4}\1\d{3,4}(?![\d.])")
+
+# A run of digits joined by hyphens, single spaces and brackets: the unit numbers are judged on.
+_RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ \t]?\([ \t]?|[ \t])\d+)*\)?(?![\d])")
+
+# The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
+# dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
+_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アットマーク\s?|★|☆)"
+_DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?)"
+_EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
+                    rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
+
+# Chat and SNS IDs (LINE above all): the handle written after the service's name and/or "ID".
+_CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
+                r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
+_CHAT_ID = re.compile(
+    rf"(?:{_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
+    r"[\s:=はがの、,（(「『→⇒>]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
+
+_BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、]*$")
+_BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
+_DATE_PATTERNS = (
+    re.compile(rf"{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})\s?年\s?{_N}\s?月(?:\s?{_N}\s?日)?"),
+    re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)\s?年\s?\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?"),
+    re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}(?!\d)"),
+    re.compile(rf"(?<![A-Za-z])[MTSHR]\.?\s?\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{1,2}}(?!\d)"),
+    re.compile(rf"(?<![\d年])\d{{1,2}}\s?月\s?\d{{1,2}}\s?日"),
+)
+
+
+def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
+    # Read on the NFKC text (not the digit-hyphen one): the local part may hold a ー-like character.
+    return [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.norm)]
+
+
+def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _CHAT_ID.finditer(n.norm):
+        handle = m.group(1)
+        has_id_word = re.search(r"ID|Id|id|アカウント|ユーザ", m.group(0)[: m.start(1) - m.start()]) is not None
+        # Without the word "ID" the handle must look like one: a letter or an @ (not "LINE 2024年").
+        if not has_id_word and not (handle.startswith("@") or re.search(r"[A-Za-z]", handle)):
+            continue
+        if re.fullmatch(r"\d+", handle) and re.match(r"\s?(年|月|日|回|件|人|名|時|分|歳)", n.norm[m.end():]):
+            continue
+        if n.norm[m.end():m.end() + 1] == "@":
+            continue   # the local part of an e-mail address
+        out.append((m.start(1), m.end(1), "line_id"))
+    return out
+
+
+def my_number_valid(digits: str) -> bool:
+    """The official check digit of a 12-digit 個人番号 (Ministerial Ordinance art. 5)."""
+    if len(digits) != 12 or not digits.isdigit():
+        return False
+    body = digits[:11][::-1]          # P1 is the digit just left of the check digit
+    total = sum(int(p) * (i + 1 + 1 if i + 1 <= 6 else i + 1 - 5) for i, p in enumerate(body))
+    rem = total % 11
+    check = 0 if rem <= 1 else 11 - rem
+    return check == int(digits[11])
+
+
+def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
+    s = n.match
+    out: list[tuple[int, int, str]] = []
+    for m in _RUN.finditer(s):
+        start, end = m.start(), m.end()
+        raw = m.group()
+        # Keep brackets only when balanced inside the run.
+        if raw.startswith("(") and (")" not in raw or raw.index(")") == len(raw) - 1):
+            start += 1     # (090-0000-1234) in brackets: the brackets are the sentence's, not the number's
+            raw = raw[1:]
+        if raw.endswith(")") and raw.count("(") < raw.count(")"):
+            end -= 1
+            raw = raw[:-1]
+        if ")" in raw and "(" not in raw:
+            # 番号 581204）2級: the bracket closes the number, what follows is something else
+            cut = raw.index(")")
+            end -= len(raw) - cut
+            raw = raw[:cut]
+        raw_stripped = raw.rstrip()
+        end -= len(raw) - len(raw_stripped)
+        raw = raw_stripped
+        groups = re.findall(r"\d+", raw)
+        digits = "".join(groups)
+        lens = [len(g) for g in groups]
+        before = _clause_before(s, start)
+        kind = None
+        if len(digits) == 12 and lens in ([12], [4, 4, 4]) and (
+                _MYNUMBER_INTRO.search(before) or re.search(r"マイナンバー|個人番号", before)):
+            kind = "my_number"   # the word in the same clause: マイナンバーカード（番号 0000-0000-0000）
+        elif (im := _INSURANCE_INTRO.search(before)) and (
+                (im.group(1) != "番号" and len(digits) >= 3) or (
+                    im.group(1) == "番号" and _INSURANCE_CONTEXT.search(before) and len(digits) >= 1)):
+            kind = "insurance_number"
+            # A letter before the number belongs to it (療育手帳 A 12345, 記号 AB1234).
+            window_start = max(0, start - 8)
+            lead = re.search(r"[A-Za-z]{1,2}[\s\-]?$", s[window_start:start])
+            if lead and not re.search(r"(TEL|Tel|tel|FAX|No)\s?$", s[window_start:start]):
+                start = window_start + lead.start()
+            # The number as written on the card: 第12345号, No.A-2719 (the prefix and 号 go with it).
+            if pre := re.search(r"(?:第\s?|No\.\s?|NO\.\s?|№\s?)$", s[max(0, start - 4):start]):
+                start = max(0, start - 4) + pre.start()
+                if s[start:start + 1] == "第" and (suf := re.match(r"\s?号", s[end:])):
+                    end += suf.end()
+        elif _PHONE_INTRO.search(before) and 8 <= len(digits) <= 11 and (len(digits) < 10 or digits[0] == "0"):
+            kind = "phone"
+        elif lens == [4, 4] and re.search(r"(電話|TEL|Tel|tel|携帯|固定|FAX|ファックス)", before[-12:]):
+            kind = "phone"   # 電話は自宅の6712-3456のみ: a local number with the word a little before
+        elif _POSTAL_INTRO.search(before) and len(digits) == 7:
+            kind = "postal_code"
+            if s[max(0, start - 2):start].strip().endswith("〒"):
+                start = s.rfind("〒", 0, start)
+        elif _OTHER_NUMBER_INTRO.search(before):
+            kind = None   # 受付番号123-4567, レシート番号 12-345-678: some other thing's number
+        elif digits[:1] == "0" and len(digits) in (10, 11) and (len(groups) == 1 or lens[0] <= 5) and len(groups) <= 4:
+            kind = "phone"
+        elif raw.startswith("+81") or (s[max(0, start - 1):start] == "+" and digits.startswith("81")):
+            kind = "phone"
+            start = start - 1 if s[start - 1:start] == "+" else start
+        elif lens == [3, 4] and "-" in raw:
+            kind = "postal_code"
+        elif len(digits) == 12 and lens in ([12], [4, 4, 4]) and my_number_valid(digits):
+            kind = "my_number"
+        if kind:
+            out.append((start, end, kind))
+    for m in _PHONE_ALT.finditer(s):
+        digits = re.sub(r"\D", "", m.group())
+        if 10 <= len(digits) <= 11:
+            out.append((m.start(), m.end(), "phone"))
+    return out
+
+
+def _find_birth_dates(n: _Normalised) -> list[tuple[int, int, str]]:
+    s = n.match
+    out = []
+    taken: list[tuple[int, int]] = []
+    for pat in _DATE_PATTERNS:
+        for m in pat.finditer(s):
+            if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+                continue
+            txt = m.group()
+            if not re.search(r"月|[/.\-]\d", txt.lstrip("MTSHR.")):
+                continue  # a year alone is what an anonymised text keeps
+            if _BIRTH_BEFORE.search(_clause_before(s, m.start(), 12)) or _BIRTH_AFTER.match(s[m.end():m.end() + 4]):
+                taken.append((m.start(), m.end()))
+                out.append((m.start(), m.end(), "birth_date"))
+    return out
