@@ -26,11 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
-from casebook.store import Store  # noqa: E402
-from casebook.store.backup import backup_store, restore_backup, verify_backup  # noqa: E402
+from casebook.store import Store
+from casebook.store.backup import backup_store, restore_backup, verify_backup
 
 
 def _fill(url: str, what: str, n: int) -> int:

@@ -42,8 +42,8 @@ class PurgeReport:
 
     def summary(self) -> str:
         c = self.counts
-        lines = [f"事例「{self.case_id}」を完全に削除しました: 版 {c.get('versions', 0)} 件、コメント {c.get('comments', 0)} 件、"
-                 f"個人情報の判断記録 {c.get('overrides', 0)} 件",
+        lines = [(f"事例「{self.case_id}」を完全に削除しました: 版 {c.get('versions', 0)} 件、"
+                  f"コメント {c.get('comments', 0)} 件、個人情報の判断記録 {c.get('overrides', 0)} 件"),
                  f"  研修会の事例リストから外した研修会: {'、'.join(c.get('sessions', [])) or 'なし'}",
                  f"  作り直したもの: {'、'.join(self.rebuilt) or 'なし'}",
                  f"  削除した生成ファイル: {len(self.removed)} 件",

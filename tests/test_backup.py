@@ -15,15 +15,21 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import _drop_pg_database, _fresh_pg_database
 from sqlalchemy.engine import make_url
+from test_store import make_case
 from typer.testing import CliRunner
 
 from casebook.cli import app
 from casebook.store import SCHEMA_VERSION, Store, StoreError
-from casebook.store.backup import BackupError, backup_store, list_backups, restore_backup, verify_backup
+from casebook.store.backup import (
+    BackupError,
+    backup_store,
+    list_backups,
+    restore_backup,
+    verify_backup,
+)
 from casebook.store.pgtools import ensure_database
-from conftest import _drop_pg_database, _fresh_pg_database
-from test_store import make_case
 
 WORKER = Path(__file__).parent / "store_workers.py"
 PROCESSES = 20
@@ -199,7 +205,7 @@ def test_old_backups_are_pruned_but_the_newest_are_always_kept(settings, tmp_pat
     with Store.open(settings) as store:
         store.create_case(make_case(), author="山田")
     folder = tmp_path / "backups"
-    now = dt.datetime(2025, 3, 31, 2, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2025, 3, 31, 2, 0, tzinfo=dt.UTC)
     for days_ago in (90, 60, 40, 10, 1):
         backup_store(settings.store_url, folder, keep_days=None, now=now - dt.timedelta(days=days_ago))
     assert len(list_backups(folder)) == 5

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
+from test_build import _gen
+from test_store import _session
 from typer.testing import CliRunner
 
 from casebook.build import build_casebook
@@ -16,8 +19,6 @@ from casebook.model import Case
 from casebook.publish import SNAPSHOT_NAME, open_snapshot_at, publish
 from casebook.purge import purge
 from casebook.store import NotFoundError, Store
-from test_build import _gen
-from test_store import _session
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +65,7 @@ def _files_with(root, needles) -> list[str]:
     hits = []
     for folder, _dirs, names in os.walk(root):
         for name in names:
-            data = open(os.path.join(folder, name), "rb").read()
+            data = Path(folder, name).read_bytes()
             if any(n in data for n in needles):
                 hits.append(os.path.relpath(os.path.join(folder, name), root))
     return hits
@@ -119,7 +120,7 @@ def test_a_purged_case_is_found_nowhere_and_the_audit_says_who_when_why_without_
         path = store_url.removeprefix("sqlite:///")
         for suffix in ("", "-wal", "-journal"):
             if os.path.exists(path + suffix):
-                raw = open(path + suffix, "rb").read()
+                raw = Path(path + suffix).read_bytes()
                 assert not any(n in raw for n in NEEDLES + _forms(TITLE)), suffix
 
     # Everything derived: rebuilt without it (the other cases still there), nothing left in build/.

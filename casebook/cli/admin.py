@@ -5,8 +5,6 @@ is the administrator. A purge records the OS user (or --by) as its actor; sign-i
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from casebook.cli.app import app
@@ -27,7 +25,7 @@ def _who() -> str:
 
     try:
         return getpass.getuser()
-    except Exception:  # no login name (a container without passwd entry)
+    except Exception:  # noqa: BLE001 - no login name (a container without passwd entry)
         return ""
 
 
@@ -39,7 +37,7 @@ def _origin() -> str:
 
 @app.command()
 def backup(
-    dest: Optional[str] = typer.Argument(None, metavar="[DEST]", help="バックアップを置くフォルダ（既定: データフォルダの backups/）"),
+    dest: str | None = typer.Argument(None, metavar="DEST", help="バックアップを置くフォルダ（既定: データフォルダの backups/）"),
     keep_days: int = typer.Option(30, "--keep-days", help="これより古いバックアップを消す（日数。0 で消さない）"),
     keep_last: int = typer.Option(3, "--keep-last", help="古くても、新しいものからこの数は必ず残す"),
 ) -> None:
@@ -75,7 +73,7 @@ def backup(
 @app.command("restore-backup")
 def restore_backup(
     file: str = typer.Argument(..., metavar="FILE", help="バックアップのデータファイルまたは目録（.json）"),
-    into: Optional[str] = typer.Option(None, "--into", help="復元先のストアの URL（既定: 設定中のストア。空であること）"),
+    into: str | None = typer.Option(None, "--into", help="復元先のストアの URL（既定: 設定中のストア。空であること）"),
 ) -> None:
     """バックアップを空のストアに復元する（壊れた・合わないバックアップと、空でない復元先は断る）。
 
@@ -100,7 +98,7 @@ def restore_backup(
 def purge(
     case_id: str = typer.Argument(..., metavar="CASE_ID", help="完全に削除する事例の事例番号"),
     reason: str = typer.Option(..., "--reason", help="削除の理由（監査記録に残る。個人名は書かない）"),
-    by: Optional[str] = typer.Option(None, "--by", help="削除する人（既定: OS のユーザー名）"),
+    by: str | None = typer.Option(None, "--by", help="削除する人（既定: OS のユーザー名）"),
     yes: bool = typer.Option(False, "--yes", help="確認せずに削除する"),
 ) -> None:
     """事例を完全に削除する: 全ての版・コメント・個人情報の判断記録・研修会の事例リスト・事例集の
@@ -138,8 +136,8 @@ def purge(
 
 @app.command()
 def audit(
-    action: Optional[str] = typer.Option(None, "--action", help="この操作だけ（例: case.purge）"),
-    record: Optional[str] = typer.Option(None, "--record", help="この記録（事例番号など）だけ"),
+    action: str | None = typer.Option(None, "--action", help="この操作だけ（例: case.purge）"),
+    record: str | None = typer.Option(None, "--record", help="この記録（事例番号など）だけ"),
     limit: int = typer.Option(50, "--limit", help="新しいものからこの件数"),
 ) -> None:
     """監査記録（誰が・いつ・何を・なぜ）を表示する。"""

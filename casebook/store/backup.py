@@ -37,8 +37,16 @@ FORMAT = "workbench-backup/1"
 PREFIX = "workbench-"
 SUFFIX = {"sqlite": ".sqlite", "postgresql": ".pgdump"}
 
-__all__ = ["BackupError", "BackupResult", "RestoreResult", "backup_store", "verify_backup", "restore_backup",
-           "prune_backups", "list_backups"]
+__all__ = [
+    "BackupError",
+    "BackupResult",
+    "RestoreResult",
+    "backup_store",
+    "list_backups",
+    "prune_backups",
+    "restore_backup",
+    "verify_backup",
+]
 
 
 @dataclass
@@ -129,7 +137,7 @@ def backup_store(url: str, folder: Path, *, keep_days: int | None = 30, keep_las
         raise BackupError(f"対応していないデータベースです: {backend}")
     folder = Path(folder).expanduser().resolve()
     warnings = _private_folder(folder)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     stem = f"{PREFIX}{now:%Y%m%dT%H%M%SZ}"
     n = 1
     while (folder / f"{stem}.json").exists() or (folder / f"{stem}{SUFFIX[backend]}").exists():
@@ -203,7 +211,7 @@ def prune_backups(folder: Path, *, keep_days: int | None, keep_last: int = 3,
     Only this workbench's own backups (a readable manifest) are touched."""
     if keep_days is None:
         return []
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     ours = [(p, m) for p, m in list_backups(folder) if m is not None]
     ours.sort(key=lambda pm: pm[1]["created_at"])
     removed = []

@@ -66,7 +66,7 @@ def server_major(conn) -> int:
 
 
 def _run(cmd: list[str], env: dict[str, str], what: str, **kw) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, env=env, stderr=subprocess.PIPE, text=True, **kw)
+    proc = subprocess.run(cmd, env=env, stderr=subprocess.PIPE, text=True, check=False, **kw)
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
         raise BackupError(f"{what}に失敗しました（{Path(cmd[0]).name} 終了コード {proc.returncode}）:\n{tail}")
@@ -87,7 +87,7 @@ def dump(url: str, out_fd: int, count_tables) -> tuple[dict[str, int], int, str]
                 tool = pg_tool("pg_dump", server_major(conn))
                 cmd = [tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
                 _run(cmd, libpq_env(url), "pg_dump によるバックアップ", stdout=out_fd)
-        tool_version = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout.strip()
+        tool_version = subprocess.run([tool, "--version"], capture_output=True, text=True, check=False).stdout.strip()
         return counts, version, tool_version
     finally:
         engine.dispose()
