@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from casebook.errors import DuplicateError, NotFoundError
 from casebook.model import Case, Evaluation, GroupNote, Session, WardActivity
+from casebook.store.audit import AuditMixin
 from casebook.store.base import StoreBase
 from casebook.store.cases import CasesMixin
 from casebook.store.figures import FiguresMixin
@@ -15,8 +16,8 @@ from casebook.store.schema import CASES, NOTES, SESSIONS
 from casebook.store.sessions import SessionsMixin
 
 
-class Store(CasesMixin, SessionsMixin, FiguresMixin, StoreBase):
-    """Cases (versioned, with history), sessions, notes, evaluations and ward figures."""
+class Store(CasesMixin, SessionsMixin, FiguresMixin, AuditMixin, StoreBase):
+    """Cases (versioned, with history), sessions, notes, evaluations, ward figures and the audit log."""
 
     def import_all(self, *, cases: Iterable[Case] = (), activity: Iterable[WardActivity] = (),
                    sessions: Iterable[Session] = (), notes: Iterable[GroupNote] = (),

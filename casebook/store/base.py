@@ -22,6 +22,7 @@ from casebook.store.schema import (
     OVERRIDES,
     SCHEMA_VERSION,
     SESSIONS,
+    TABLES,
     _installed_version,
     migrate,
 )
@@ -96,6 +97,7 @@ class StoreBase:
             index_elements=keys, set_={k: insert.excluded[k] for k in values if k not in keys}))
 
     def delete_all(self) -> None:
+        """Every record goes; the audit log stays (it is append-only)."""
         with self._write() as conn:
             for table in (NOTES, EVALUATIONS, SESSIONS, OVERRIDES, HISTORY, CASES, ACTIVITY):
                 conn.execute(table.delete())
@@ -136,6 +138,11 @@ class StoreBase:
                 if (case.status, case.ward) != (r.status, r.ward):
                     problems.append(f"事例「{r.id}」: 一覧用の列（状態・区）が内容と食い違っています")
         return problems
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per table of the current schema, read in one consistent view."""
+        with self._read(snapshot=True) as conn:
+            return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in TABLES}
 
     def schema_version(self) -> int:
         with self._read() as conn:

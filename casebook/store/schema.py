@@ -108,10 +108,43 @@ def _step3_case_themes(conn: Connection) -> None:
         conn.execute(CASES.update().where(CASES.c.id == case_id).values(themes=_themes_key(data.get("themes", []))))
 
 
+def _audit_table(m: sa.MetaData) -> sa.Table:
+    """Who did what, when and why, to which record: append-only (triggers refuse UPDATE and DELETE).
+    General on purpose: purges write it now, sign-in and other admin actions later."""
+    return sa.Table("audit_log", m,
+                    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                    sa.Column("at", Stamp, nullable=False, index=True),
+                    sa.Column("actor", sa.Text, nullable=False),
+                    sa.Column("action", sa.String(64), nullable=False, index=True),
+                    sa.Column("record", sa.Text, nullable=False, default=""),
+                    sa.Column("detail", Json, nullable=False),
+                    sa.Column("origin", sa.Text, nullable=False, default=""))
+
+
+AUDIT_REFUSAL = "audit_log is append-only"
+
+
+def _step4_audit_log(conn: Connection) -> None:
+    """The audit log, and triggers that make the database itself refuse to change or remove a row."""
+    _audit_table(sa.MetaData()).create(conn)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                             f"$$ BEGIN RAISE EXCEPTION '{AUDIT_REFUSAL}'; END $$")
+        conn.exec_driver_sql("CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+                             "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+        conn.exec_driver_sql("CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+                             "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()")
+    else:
+        for event in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+                                 f"BEGIN SELECT RAISE(ABORT, '{AUDIT_REFUSAL}'); END")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("release 1: cases, history, sessions, group notes, evaluations, ward activity", _step1_release1),
     ("privacy overrides: an editor's recorded decision per finding", _step2_privacy_overrides),
     ("cases.themes column filled from the stored cases; index on (ward, fiscal_year)", _step3_case_themes),
+    ("audit_log: who did what to which record, when and why; append-only", _step4_audit_log),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -119,11 +152,13 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _meta = sa.MetaData()
 _release1_tables(_meta)
 OVERRIDES = _overrides_table(_meta)
+AUDIT = _audit_table(_meta)
 CASES, HISTORY = _meta.tables["cases"], _meta.tables["case_history"]
 CASES.append_column(sa.Column("themes", sa.Text, nullable=False, server_default=""))
 SESSIONS, NOTES = _meta.tables["sessions"], _meta.tables["group_notes"]
 EVALUATIONS, ACTIVITY = _meta.tables["evaluations"], _meta.tables["ward_activity"]
 VERSIONS = _meta.tables["schema_version"]
+TABLES = tuple(_meta.sorted_tables)   # every table of the current schema, parents before children
 
 
 def _installed_version(conn: Connection) -> int:
