@@ -11,7 +11,7 @@ record that says who, when and why — and nothing of the case's content.
    cached pages, the cached search indexes, the gate verdicts and the last report;
 3. the casebook (build/casebook) is rebuilt without the case when it held it (same parameter set as
    its last build; unchanged pages come from the cache) — if that fails, it is removed;
-4. the published snapshot (build/publish) is made again through `casebook.publish` when it held the
+4. the published snapshot (build/publish) is made again through `casebook.apps.publish` when it held the
    case — if that fails, snapshot and static pages are removed;
 5. a last sweep of build/: any other file that still names the case (a prepared session notebook, a
    leftover temporary folder) is removed, and listed.
@@ -114,7 +114,7 @@ def purge(settings: Settings, case_id: str, *, actor: str, reason: str, origin: 
 
 def _scrub_cache(settings: Settings, case_id: str, needles: list[bytes]) -> list[str]:
     """The case out of the build cache; what is only a cache of all cases is dropped whole."""
-    from casebook.build import _write_atomic
+    from casebook.pipeline.page_cache import write_atomic as _write_atomic
 
     root = settings.cache_dir / "casebook"
     removed: list[str] = []
@@ -155,7 +155,7 @@ def _scrub_cache(settings: Settings, case_id: str, needles: list[bytes]) -> list
 
 
 def _rebuild_casebook(settings: Settings, report: PurgeReport, rebuild: bool) -> None:
-    from casebook.build import build_casebook
+    from casebook.pipeline.build import build_casebook
 
     target = settings.casebook_dir
     try:
@@ -176,7 +176,7 @@ def _rebuild_casebook(settings: Settings, report: PurgeReport, rebuild: bool) ->
 
 
 def _republish(settings: Settings, report: PurgeReport, rebuild: bool) -> None:
-    from casebook.publish import SNAPSHOT_NAME, STATIC_NAME, publish
+    from casebook.apps.publish import SNAPSHOT_NAME, STATIC_NAME, publish
 
     static = (settings.publish_dir / STATIC_NAME).exists()
     if rebuild:

@@ -13,10 +13,10 @@ from test_build import _gen
 from test_store import _session
 from typer.testing import CliRunner
 
-from casebook.build import build_casebook
+from casebook.pipeline.build import build_casebook
 from casebook.cli import app
 from casebook.model import Case
-from casebook.publish import SNAPSHOT_NAME, open_snapshot_at, publish
+from casebook.apps.publish import SNAPSHOT_NAME, open_snapshot_at, publish
 from casebook.purge import purge
 from casebook.store import NotFoundError, Store
 
