@@ -29,13 +29,9 @@ def open_store(*, read_only: bool = False) -> "Store":
 
 def _safe_url() -> str:
     from casebook.settings import Settings
+    from casebook.store.engine import display_url
 
-    url = Settings.from_env().store_url
-    try:
-        from sqlalchemy.engine import make_url
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "（URL を表示できません）"
+    return display_url(Settings.from_env().store_url)
 
 
 def _stop_on_sigterm() -> None:

@@ -56,3 +56,11 @@ def _make_engine(url: str, read_only: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("casebook_write") else "BEGIN")
 
     return engine
+
+
+def display_url(url: str) -> str:
+    """A store URL as a person may see it: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "（URL を表示できません）"
