@@ -13,5 +13,7 @@
   }
   y.addEventListener('change',show); f.addEventListener('change',show);
   t.addEventListener('change',function(){figures();show();});
+  var asked=new URLSearchParams(location.search).get('year');   // ?year= from a live link sent back here
+  for (var i=0;asked && i<y.options.length;i++){ if(y.options[i].value===asked) y.value=asked; }
   document.getElementById('wb-controls').hidden=false; figures(); show();
 })();
