@@ -186,6 +186,9 @@ def publish(settings: Settings | None = None, *, static: bool = True) -> Publish
     from casebook.store import Store
 
     settings = settings or Settings.from_env()
+    from casebook.apps.public import private_data_dir
+
+    private_data_dir(settings.data_dir)
     with Store.open(settings, read_only=True) as store:
         report = build_snapshot(store, settings)
     if static:
@@ -242,11 +245,15 @@ def published_environ(snapshot: Path, settings: Settings, base: Mapping[str, str
 
 
 def serve_published(settings: Settings | None = None, *, port: int = 0, pool_size: int = 1,
-                    max_kernels: int = 24, cull_idle_timeout: int = 300, cull_interval: int = 30,
+                    max_kernels: int = 24, max_kernels_per_client: int = 3, cull_idle_timeout: int = 300,
+                    cull_interval: int = 30, unconnected_timeout: int = 30, memory_limit_mb: int = 600,
                     notebooks_dir: Path | None = None, log_path: Path | None = None,
                     wait: bool = True) -> "VoilaServer":
-    """Voila over notebooks/published/ only, with casebook.apps.serving's safe settings and the snapshot."""
-    from casebook.apps.serving import VoilaOptions, free_port, launch
+    """The public server: static pages of the snapshot build at once, Voila over notebooks/published/
+    while the kernel budget lasts; started as root, it runs as the unprivileged public user
+    (casebook.apps.public) and sees only its own copy of the snapshot."""
+    from casebook.apps.public import ensure_public_user, prepare_public_root, private_data_dir, public_environ
+    from casebook.apps.serving import PublicOptions, VoilaOptions, free_port, launch, public_voila_argv
 
     settings = settings or Settings.from_env()
     snapshot = settings.publish_dir / SNAPSHOT_NAME
@@ -255,11 +262,40 @@ def serve_published(settings: Settings | None = None, *, port: int = 0, pool_siz
     root = Path(notebooks_dir or PUBLISHED_NOTEBOOKS_DIR)
     if port and not _port_free(port):
         raise PublishError(f"ポート {port} は既に使われています（別のポートを --port で指定してください）")
-    opts = VoilaOptions(root=root, port=port or free_port(), pool_size=pool_size, max_kernels=max_kernels,
-                        cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval)
-    env = published_environ(snapshot, settings)   # exactly this: nothing of the working store is merged in
-    (settings.publish_dir / "mplconfig").mkdir(parents=True, exist_ok=True)
-    return launch(opts, env, log_path=log_path or settings.publish_dir / "voila.log", wait=wait)
+    static_dir = settings.publish_dir / STATIC_NAME
+    if not (static_dir / "index.html").is_file():
+        with open_snapshot_at(snapshot) as snap:
+            from casebook.catalog import Catalog
+
+            export_static(Catalog.load(snap), static_dir)
+    private_data_dir(settings.data_dir)
+    user = ensure_public_user()
+    public_root = prepare_public_root(snapshot, static_dir, user)
+    try:
+        opts = VoilaOptions(root=root, port=port or free_port(), pool_size=pool_size, max_kernels=max_kernels,
+                            cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval)
+        public = PublicOptions(static_dir=public_root.static_dir, log_file=public_root.log_file,
+                               connection_dir=public_root.runtime, max_kernels_per_client=max_kernels_per_client,
+                               unconnected_timeout=unconnected_timeout, memory_limit_mb=memory_limit_mb)
+        # Exactly this environment: nothing of the working store is merged in.
+        env = public_environ(published_environ(snapshot, settings), public_root, user)
+        server = launch(opts, env, log_path=log_path or public_root.log_file, wait=wait,
+                        argv=public_voila_argv(opts, public), user=user)
+    except BaseException:
+        public_root.remove()
+        raise
+    server.log_path = public_root.log_file
+    server.public_root, server.public_user = public_root, user
+    server.cleanups.append(public_root.remove)
+    server.cleanups.append(lambda: _keep_logs(public_root.log_file.parent, settings.publish_dir / "logs"))
+    return server
+
+
+def _keep_logs(src: Path, dst: Path) -> None:
+    """The public server's logs outlive its private folder (removed when it stops)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in src.glob("public.log*"):
+        shutil.copyfile(f, dst / f.name)
 
 
 def _port_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -278,9 +314,15 @@ def _port_free(port: int, host: str = "127.0.0.1") -> bool:
 
 def export_static(catalog: "Catalog", out_dir: Path) -> Path:
     """The dashboard as offline HTML (index, one page per ward, one per case), swapped into place."""
+    from casebook.pipeline.site import bigrams, build_index, case_text, index_js
     from casebook.render.dashboard_static import render_site
+    from casebook import vocab
 
     files = render_site(catalog)
+    # The search page's index: the casebook's character-bigram index, links into cases/.
+    docs = [((c.id, c.title, c.ward, vocab.format_fiscal_year(c.fiscal_year), f"cases/{c.id}.html"),
+             bigrams(case_text(c))) for c in catalog.cases]
+    files["assets/search-index.js"] = index_js(build_index(docs))
     out_dir = Path(out_dir)
     tmp = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex[:8]}.tmp")
     old = out_dir.with_name(f".{out_dir.name}.old")

@@ -75,6 +75,7 @@ class VoilaServer:
     def __init__(self, proc: subprocess.Popen, opts: VoilaOptions, log_path: Path):
         self.proc, self.opts, self.log_path = proc, opts, log_path
         self.url = f"http://{opts.host}:{opts.port}"
+        self.cleanups: list = []      # run after the process is gone (a public server's private folder)
 
     def page_url(self, notebook: str | None = None, **query: str) -> str:
         """URL of a notebook page (folder root) or of the single notebook, with query parameters."""
@@ -116,6 +117,8 @@ class VoilaServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout)
+        while self.cleanups:
+            self.cleanups.pop()()
 
     def __enter__(self) -> "VoilaServer":
         return self
@@ -139,15 +142,18 @@ def start_voila(opts: VoilaOptions, settings: Settings, *, log_path: Path, env: 
 
 
 def launch(opts: VoilaOptions, env: dict[str, str], *, log_path: Path, wait: bool = True,
-           foreground: bool = False) -> VoilaServer:
-    """Run Voila with exactly `env`, output appended to `log_path`; stopped again if it never answers."""
+           foreground: bool = False, argv: list[str] | None = None, user: str | None = None) -> VoilaServer:
+    """Run Voila with exactly `env`, output appended to `log_path`; stopped again if it never answers.
+    `argv` replaces the command line (the public server's, `public_voila_argv`); `user` runs it as
+    that OS user (the process is started as root and drops to it before exec)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # Voila finds templates in the Jupyter data path; ours comes first.
     env = {**env, "JUPYTER_PATH": os.pathsep.join(p for p in (str(VOILA_TEMPLATES), env.get("JUPYTER_PATH")) if p)}
     with open(log_path, "ab") as log:   # the child keeps its own descriptor
-        proc = subprocess.Popen(voila_argv(opts), stdout=log, stderr=subprocess.STDOUT, env=env,
+        as_user = {"user": user, "group": user, "extra_groups": []} if user else {}
+        proc = subprocess.Popen(argv or voila_argv(opts), stdout=log, stderr=subprocess.STDOUT, env=env,
                                 cwd=str(opts.root if Path(opts.root).is_dir() else Path(opts.root).parent),
-                                start_new_session=not foreground)
+                                start_new_session=not foreground, **as_user)
     server = VoilaServer(proc, opts, log_path)
     if wait:
         try:
@@ -156,3 +162,34 @@ def launch(opts: VoilaOptions, env: dict[str, str], *, log_path: Path, wait: boo
             server.stop()
             raise
     return server
+
+
+# --- the public server (casebook.apps.public): its own entry point and budget ---------------------
+
+@dataclass
+class PublicOptions:
+    static_dir: Path                      # the snapshot build's static pages, served at /published/
+    log_file: Path                        # rotating log of the server and its kernels
+    connection_dir: Path                  # kernels' connection files (the public user's own folder)
+    max_kernels_per_client: int = 3
+    unconnected_timeout: int = 30         # a page that never connects gives its kernel back after this
+    memory_limit_mb: int = 600            # a kernel above it is shut down; the others go on
+    max_message_bytes: int = 256 * 1024   # largest websocket message from a client (a page sends < 10 KB)
+
+
+def public_voila_argv(opts: VoilaOptions, public: PublicOptions) -> list[str]:
+    """Voila's safe command line run through casebook.apps.public_server, with the public budget."""
+    argv = voila_argv(opts)
+    argv[argv.index("voila")] = "casebook.apps.public_server"
+    # A held socket keeps no kernel past the idle cull: connected kernels are culled too.
+    argv[argv.index("--BoundedKernelManager.cull_connected=False")] = "--BoundedKernelManager.cull_connected=True"
+    return argv + [
+        f"--PublicVoila.static_dir={public.static_dir}",
+        f"--PublicVoila.log_file={public.log_file}",
+        f"--PublicVoila.max_message_bytes={public.max_message_bytes}",
+        f"--Voila.connection_dir_root={public.connection_dir}",
+        "--Voila.kernel_websocket_connection_class=casebook.apps.kernel_socket.PublicKernelConnection",
+        f"--BoundedKernelManager.max_kernels_per_client={public.max_kernels_per_client}",
+        f"--BoundedKernelManager.unconnected_timeout={public.unconnected_timeout}",
+        f"--BoundedKernelManager.memory_limit_mb={public.memory_limit_mb}",
+    ]

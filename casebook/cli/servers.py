@@ -71,6 +71,7 @@ def publish(
     except (PublishError, RuntimeError, TimeoutError) as exc:  # e.g. the port is taken: the log tail says so
         raise fail(f"公開ページのサーバーを起動できませんでした（ポート {port}）:\n{exc}")
     _serve_until_stopped(server, [
+        f"公開ページ（静的、すぐに表示）: {server.url}/published/index.html",
         f"24区ダッシュボード: {server.page_url(DASHBOARD_NOTEBOOK)}",
         f"事例集:             {server.page_url(BROWSER_NOTEBOOK)}",
     ])
