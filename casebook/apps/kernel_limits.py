@@ -146,6 +146,14 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         except Exception as exc:   # already gone: the culler or the page's own shutdown was first
             self.log.info("Kernel %s already gone (%s)", kernel_id, exc)
 
+    async def cull_kernel_if_idle(self, kernel_id):
+        # A kernel still starting has no last_activity yet: jupyter_server's culler would log a
+        # traceback for it at every pass (seen with cull_interval=1). It is not idle; skip it.
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None or kernel._trait_values.get("last_activity") is None:
+            return
+        return await super().cull_kernel_if_idle(kernel_id)
+
     def initialize_culler(self):
         super().initialize_culler()
         self._start_monitor()

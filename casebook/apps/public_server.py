@@ -173,6 +173,7 @@ def _rotate_logs(path: str, max_bytes: int, backups: int) -> None:
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups,
                                                    encoding="utf-8")
     handler.setFormatter(logging.Formatter("[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"))
+    handler.setLevel(logging.INFO)   # Voila logs every kernel message at DEBUG: megabytes per page
     root = logging.getLogger()
     for name in ("", "tornado", "tornado.access", "tornado.application", "tornado.general", "Voila",
                  "PublicVoila"):

@@ -191,5 +191,6 @@ def public_voila_argv(opts: VoilaOptions, public: PublicOptions) -> list[str]:
         "--Voila.kernel_websocket_connection_class=casebook.apps.kernel_socket.PublicKernelConnection",
         f"--BoundedKernelManager.max_kernels_per_client={public.max_kernels_per_client}",
         f"--BoundedKernelManager.unconnected_timeout={public.unconnected_timeout}",
+        f"--BoundedKernelManager.monitor_interval={max(1, min(5, public.unconnected_timeout // 3))}",
         f"--BoundedKernelManager.memory_limit_mb={public.memory_limit_mb}",
     ]
