@@ -150,40 +150,76 @@ def test_a_client_that_leaves_mid_page_costs_one_line_not_a_traceback(site):
         assert len(log.encode()) < 200_000
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="isolation needs the server started as root")
-def test_a_kernel_of_the_public_server_cannot_read_the_main_store(site):
-    """The read runs inside a kernel the public server's own kernel manager started (its connection
-    file tells us how to reach it); the OS refuses it."""
+def _run_in_public_kernel(server, code: str) -> str:
+    """Run `code` in the kernel that the public server's own kernel manager started for a page
+    (reached through its connection file, as root may); returns what it printed."""
     from jupyter_client import BlockingKernelClient
 
+    status, _, body = get(server.page_url(DASHBOARD_NOTEBOOK))
+    assert status == 200 and page_kernel_id(body)
+    (kernel,) = kernels(server)
+    assert kernel.username() == server.public_user == "workbench-public"
+    cmd = kernel.cmdline()
+    client = BlockingKernelClient(connection_file=cmd[cmd.index("-f") + 1])
+    client.load_connection_file()
+    client.start_channels()
+    out: list[str] = []
+    try:
+        client.wait_for_ready(timeout=30)
+        client.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
+    finally:
+        client.stop_channels()
+    return "".join(out)
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="isolation needs the server started as root")
+
+
+@needs_root
+def test_a_kernel_of_the_public_server_cannot_read_the_main_store(site):
     store_file = site.sqlite_path
     assert store_file.is_file() and os.stat(store_file).st_mode & 0o004   # the file itself is world-readable
     assert oct(os.stat(site.data_dir).st_mode & 0o777) == "0o700"
     with _serve(site) as server:
-        status, _, body = get(server.page_url(DASHBOARD_NOTEBOOK))
-        assert status == 200 and page_kernel_id(body)
-        (kernel,) = kernels(server)
-        assert kernel.username() == server.public_user == "workbench-public"
-        env = kernel.environ()
-        assert not any(k.startswith("WORKBENCH_") and k != "WORKBENCH_PUBLISHED" for k in env)
-        assert str(site.data_dir) not in "\n".join(env.values())
-        cmd = kernel.cmdline()
-        client = BlockingKernelClient(connection_file=cmd[cmd.index("-f") + 1])
-        client.load_connection_file()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=30)
-            out: list[str] = []
-            code = ("import os\n"
-                    "for what, f in (('store', lambda: open(%r, 'rb').read(16)), ('folder', lambda: os.listdir(%r)),\n"
-                    "                ('snapshot', lambda: open(os.environ['WORKBENCH_PUBLISHED'], 'rb').read(15))):\n"
+        code = ("import os\n"
+                "print('ENV', sorted(k for k in os.environ if k.startswith('WORKBENCH')))\n"
+                "for what, f in (('store', lambda: open(%r, 'rb').read(16)), ('folder', lambda: os.listdir(%r)),\n"
+                "                ('snapshot', lambda: open(os.environ['WORKBENCH_PUBLISHED'], 'rb').read(15))):\n"
+                "    try:\n"
+                "        f(); print(what, 'READ')\n"
+                "    except OSError as e:\n"
+                "        print(what, type(e).__name__)\n") % (str(store_file), str(site.data_dir))
+        text = _run_in_public_kernel(server, code)
+    assert "store PermissionError" in text and "folder PermissionError" in text, text
+    assert "snapshot READ" in text, text      # it can read what it serves
+    assert "ENV ['WORKBENCH_PUBLISHED']" in text
+
+
+@needs_root
+@pytest.mark.postgres
+def test_with_a_postgresql_store_the_public_kernel_has_no_url_and_cannot_log_in(site):
+    from sqlalchemy.engine import make_url
+
+    from conftest import _drop_pg_database, _fresh_pg_database
+
+    url = _fresh_pg_database()
+    try:
+        pg = site.with_(db_url=url)
+        with Store(url) as store:
+            seed(store)
+        publish(pg)
+        u = make_url(url)
+        with _serve(pg) as server:
+            code = ("import os, psycopg\n"
+                    "print('URL', [k for k, v in os.environ.items() if %r in v or 'postgresql+' in v or k.startswith('PG')])\n"
+                    "for what, kw in (('tcp', dict(host='127.0.0.1', port=%d)), ('socket', dict(host='/tmp', port=%d))):\n"
                     "    try:\n"
-                    "        f(); print(what, 'READ')\n"
-                    "    except OSError as e:\n"
-                    "        print(what, type(e).__name__)\n") % (str(store_file), str(site.data_dir))
-            client.execute_interactive(code, timeout=30, output_hook=lambda m: out.append(m["content"].get("text", "")))
-        finally:
-            client.stop_channels()
-        text = "".join(out)
-        assert "store PermissionError" in text and "folder PermissionError" in text, text
-        assert "snapshot READ" in text, text      # it can read what it serves
+                    "        psycopg.connect(user=%r, dbname=%r, connect_timeout=5, **kw).close(); print(what, 'IN')\n"
+                    "    except psycopg.OperationalError as e:\n"
+                    "        print(what, 'REFUSED', str(e).splitlines()[0][-80:])\n") % (u.database, u.port, u.port,
+                                                                                          u.username, u.database)
+            text = _run_in_public_kernel(server, code)
+    finally:
+        _drop_pg_database(url)
+    assert "URL []" in text, text
+    assert "tcp REFUSED" in text and "socket REFUSED" in text, text
