@@ -55,10 +55,10 @@ def wait_until(predicate, timeout: float, step: float = 0.25) -> bool:
     return predicate()
 
 
-def raw_message(session: str, msg_type: str, content: dict) -> tuple[str, str]:
+def raw_message(session: str, msg_type: str, content: dict, metadata: dict | None = None) -> tuple[str, str]:
     """(msg_id, JSON text frame) of a shell message, as a script would write it."""
     msg_id = uuid.uuid4().hex
     return msg_id, json.dumps({
         "header": {"msg_id": msg_id, "msg_type": msg_type, "username": "x", "session": session,
                    "version": "5.3", "date": "2026-01-01T00:00:00Z"},
-        "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": []})
+        "parent_header": {}, "metadata": metadata or {}, "content": content, "channel": "shell", "buffers": []})
