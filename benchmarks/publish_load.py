@@ -246,6 +246,9 @@ def main() -> None:
     parser.add_argument("--attack-readers", type=int, default=20)
     parser.add_argument("--spread", type=float, default=10.0, help="readers arrive within this many seconds")
     args = parser.parse_args()
+    import faulthandler
+
+    faulthandler.dump_traceback_later(1200, exit=True)   # a stuck reader shows where, and the run ends
     print(f"load average at start: {', '.join(f'{x:.1f}' for x in psutil.getloadavg())} ({psutil.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp).chmod(0o755)

@@ -6,8 +6,10 @@ a client holding sockets open would keep them forever. The budget:
 
 - `max_kernels` alive at once (pooled kernels included) and `max_kernels_per_client` handed to one
   client address; `has_room(client)` is what a page handler asks before it starts one;
-- a kernel handed to a page that never connects its websocket within `unconnected_timeout` seconds
-  is shut down (jupyter_server's culler has no "never connected" rule);
+- a kernel whose page has been sent (`page_sent`) but never connects its websocket within
+  `unconnected_timeout` seconds is shut down (jupyter_server's culler has no "never connected" rule);
+  the wait starts when the page is out, not when the kernel starts: on a busy machine rendering
+  alone can take longer than the timeout;
 - `cull_idle_timeout` with `cull_connected`: connected but idle kernels are culled too;
 - `memory_limit_mb`: a kernel whose resident memory passes it is shut down; the others go on (a
   Voila page kernel restarted empty would serve nobody, so it is shut down rather than restarted).
@@ -69,11 +71,15 @@ class BoundedKernelManager(AsyncMappingKernelManager):
                     and self.client_kernels(client) >= self.max_kernels_per_client)
 
     def assign(self, kernel_id: str, client: str | None) -> None:
-        """Count a kernel against `client` and start its wait for a websocket."""
+        """Count a kernel against `client`."""
         if client:
             self._clients[kernel_id] = client
-        self._handed_at[kernel_id] = time.monotonic()
-        self._start_monitor()
+
+    def page_sent(self, kernel_id: str) -> None:
+        """The page of this kernel is out (or its reader left): its wait for a websocket starts now."""
+        if kernel_id in self._kernels and not self._kernel_connections.get(kernel_id):
+            self._handed_at[kernel_id] = time.monotonic()
+            self._start_monitor()
 
     async def start_kernel(self, *args, client: str | None = None, **kwargs):
         refill = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"

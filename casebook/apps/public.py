@@ -72,10 +72,11 @@ def _grant_traverse(target: Path, user: str) -> None:
 def prepare_public_root(snapshot: Path, static_dir: Path, user: str | None) -> PublicRoot:
     """A fresh folder for one public server: the snapshot and static pages copied in read-only,
     home/runtime/log folders owned by `user` (0700)."""
-    path = Path(tempfile.mkdtemp(prefix="workbench-public-"))
+    # Short: kernels listen on Unix sockets under runtime/, whose paths may not pass 107 bytes.
+    path = Path(tempfile.mkdtemp(prefix="wbp-"))
     path.chmod(0o755)
     root = PublicRoot(path=path, snapshot=path / "published.sqlite", static_dir=path / "static",
-                      home=path / "home", runtime=path / "home" / "runtime", log_file=path / "logs" / "public.log")
+                      home=path / "home", runtime=path / "rt", log_file=path / "logs" / "public.log")
     try:
         shutil.copyfile(snapshot, root.snapshot)
         root.snapshot.chmod(0o444)

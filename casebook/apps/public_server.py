@@ -68,25 +68,32 @@ class _ClientKernels:
 
     def __init__(self, km, client: str):
         self._km, self._client = km, client
+        self.kernel_id: str | None = None
 
     def __getattr__(self, name):
         return getattr(self._km, name)
 
     async def start_kernel(self, **kwargs):
-        return await self._km.start_kernel(client=self._client, **kwargs)
+        self.kernel_id = await self._km.start_kernel(client=self._client, **kwargs)
+        return self.kernel_id
 
     async def get_rendered_notebook(self, *args, **kwargs):
         render_task, cache, kernel_id = await self._km.get_rendered_notebook(*args, **kwargs)
         self._km.assign(kernel_id, self._client)
+        self.kernel_id = kernel_id
         return render_task, cache, kernel_id
 
 
 class PublicPageHandler(TornadoVoilaHandler):
     """Voila's page, but only within the budget; otherwise the static page of the same view."""
 
+    _client_kernels: _ClientKernels | None = None
+
     @property
     def kernel_manager(self):
-        return _ClientKernels(self.settings["kernel_manager"], self.request.remote_ip)
+        if self._client_kernels is None:
+            self._client_kernels = _ClientKernels(self.settings["kernel_manager"], self.request.remote_ip)
+        return self._client_kernels
 
     def _to_static(self, path: str | None) -> None:
         args = {k: self.get_argument(k, "") for k in ("ward", "year", "case", "q")}
@@ -106,6 +113,9 @@ class PublicPageHandler(TornadoVoilaHandler):
                 self._to_static(path)
         except StreamClosedError:
             self.log.info("Client %s left while %s was rendering", self.request.remote_ip, path)
+        finally:
+            if self._client_kernels is not None and self._client_kernels.kernel_id:
+                km.page_sent(self._client_kernels.kernel_id)
 
     def on_connection_close(self):
         self.log.info("Client %s dropped the connection to %s", self.request.remote_ip, self.request.path)

@@ -189,6 +189,9 @@ def public_voila_argv(opts: VoilaOptions, public: PublicOptions) -> list[str]:
         f"--PublicVoila.max_message_bytes={public.max_message_bytes}",
         f"--Voila.connection_dir_root={public.connection_dir}",
         "--Voila.kernel_websocket_connection_class=casebook.apps.kernel_socket.PublicKernelConnection",
+        # Kernels on Unix sockets in the public user's 0700 folder: no TCP port for another local
+        # user to reach, and no port clash when many kernels start at once (seen: EADDRINUSE).
+        "--KernelManager.transport=ipc",
         f"--BoundedKernelManager.max_kernels_per_client={public.max_kernels_per_client}",
         f"--BoundedKernelManager.unconnected_timeout={public.unconnected_timeout}",
         f"--BoundedKernelManager.monitor_interval={max(1, min(5, public.unconnected_timeout // 3))}",
