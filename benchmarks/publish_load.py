@@ -101,18 +101,27 @@ def widgets_arrive(ws, timeout: float = 60) -> None:
 
 
 def open_view(server, static_path: str, live_path: str, client: str, stats: dict, lock) -> None:
-    """One view: its static page (timed: usable), then the live view if the server has room."""
+    """One view: its static page (timed: usable), then the live view if the server has room.
+    An error is a page that did not come (not 200, or cut short); a live view that fails while the
+    static page stays on screen is counted apart (live_failed)."""
     t = time.perf_counter()
     status, _, body = get(server.url + static_path, client=client)
     usable = time.perf_counter() - t
     ok = status == 200 and "</html>" in body
-    live_time, served = None, "static"
-    if ok:
+    with lock:
+        stats["usable"].append(usable)
+        stats["errors"] += 0 if ok else 1
+    if not ok:
+        return
+    served, live_time = "static", None
+    try:
         if json.loads(get(server.url + "/published/api/live", client=client)[2]).get("live"):
             t = time.perf_counter()
             status, path, body = get(server.url + live_path, client=client, timeout=180)
-            ok = status == 200
-            if ok and path.startswith("/voila/render/"):
+            if status != 200:
+                with lock:
+                    stats["errors"] += 1
+            elif path.startswith("/voila/render/"):
                 ws = connect_ws(server.url, page_kernel_id(body), client)
                 try:
                     widgets_arrive(ws)
@@ -120,10 +129,12 @@ def open_view(server, static_path: str, live_path: str, client: str, stats: dict
                     time.sleep(READ_SECONDS)
                 finally:
                     ws.close()
+    except Exception as exc:
+        with lock:
+            stats["live_failed"] += 1
+            stats.setdefault("why", []).append(f"live: {type(exc).__name__}: {exc}"[:120])
     with lock:
-        stats["usable"].append(usable)
         stats[served] += 1
-        stats["errors"] += 0 if ok else 1
         if live_time is not None:
             stats["live_times"].append(live_time)
 
@@ -186,7 +197,7 @@ def attack(server, stop: threading.Event, report: dict) -> None:
 
 
 def run(settings: Settings, cases: list[str], readers: int, spread: float, with_attack: bool) -> dict:
-    stats = {"usable": [], "live_times": [], "live": 0, "static": 0, "errors": 0}
+    stats = {"usable": [], "live_times": [], "live": 0, "static": 0, "errors": 0, "live_failed": 0}
     lock = threading.Lock()
     with serve_published(settings) as server:
         # One visit first, not timed: Voila compiles its templates on the first request.
@@ -223,7 +234,7 @@ def show(label: str, s: dict) -> None:
     lt = s["live_times"]
     print(f"{label}: usable p50 {statistics.median(u):.3f} s, p95 {p95:.3f} s (n={len(u)}); "
           f"live {s['live']}/{views} ({100 * s['live'] / max(1, views):.0f}%), static {s['static']}; "
-          f"errors {s['errors']}")
+          f"errors {s['errors']}, live views that failed with the static page still shown {s['live_failed']}")
     if lt:
         lts = sorted(lt)
         print(f"    live view (page + kernel socket + widget states): p50 {statistics.median(lt):.2f} s, "

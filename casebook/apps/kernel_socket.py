@@ -46,6 +46,8 @@ class PublicKernelConnection(ZMQChannelsWebsocketConnection):
     _warned = False
 
     def handle_incoming_message(self, incoming_msg) -> None:
+        if (b"comm_open" if isinstance(incoming_msg, bytes) else "comm_open") not in incoming_msg:
+            return super().handle_incoming_message(incoming_msg)   # the common case: no second parse
         v1 = self.subprotocol == "v1.kernel.websocket.jupyter.org"
         msg_type, target = comm_open_target(incoming_msg, v1, self.session)
         if msg_type == "comm_open":
