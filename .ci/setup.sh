@@ -7,6 +7,9 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+# setfacl: the public pages' OS user gets execute-only passage to an interpreter under a private home
+# (casebook.apps.public), never a listing.
+command -v setfacl >/dev/null || need+=(acl)
 # workbench backup / restore-backup on PostgreSQL: pg_dump and pg_restore (postgresql-client-<ver>,
 # which the postgresql package pulls in too; checked apart for a machine with only a remote server).
 ls /usr/lib/postgresql/*/bin/pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
