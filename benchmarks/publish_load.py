@@ -43,7 +43,7 @@ from tests.kernel_channel import _decode, page_kernel_id  # noqa: E402
 from tests.public_support import get, kernels, raw_message  # noqa: E402
 
 READ_SECONDS = 4          # how long a live reader keeps its page open
-MEMORY_CEILING_MB = 4500  # stated ceiling for server + kernels (24 kernels x ~140 MB + server), checked below
+MEMORY_CEILING_MB = 4500  # stated ceiling for server + kernels (24 kernels x ~140 MB + server; 12 by default), checked below
 
 
 def seed(settings: Settings) -> list[str]:
@@ -197,7 +197,7 @@ def attack(server, stop: threading.Event, report: dict) -> None:
 
 
 def run(settings: Settings, cases: list[str], readers: int, spread: float, with_attack: bool,
-        max_kernels: int = 24) -> dict:
+        max_kernels: int = 12) -> dict:
     stats = {"usable": [], "live_times": [], "live": 0, "static": 0, "errors": 0, "live_failed": 0}
     lock = threading.Lock()
     with serve_published(settings, max_kernels=max_kernels) as server:
@@ -257,7 +257,7 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--attack-readers", type=int, default=20)
     parser.add_argument("--spread", type=float, default=10.0, help="readers arrive within this many seconds")
-    parser.add_argument("--max-kernels", type=int, default=24, help="the public server's global kernel ceiling")
+    parser.add_argument("--max-kernels", type=int, default=12, help="the public server's global kernel ceiling")
     args = parser.parse_args()
     import faulthandler
 

@@ -245,13 +245,14 @@ def published_environ(snapshot: Path, settings: Settings, base: Mapping[str, str
 
 
 def serve_published(settings: Settings | None = None, *, port: int = 0, pool_size: int = 1,
-                    max_kernels: int = 24, max_kernels_per_client: int = 3, cull_idle_timeout: int = 300,
+                    max_kernels: int = 12, max_kernels_per_client: int = 3, cull_idle_timeout: int = 300,
                     cull_interval: int = 30, unconnected_timeout: int = 30, memory_limit_mb: int = 600,
                     notebooks_dir: Path | None = None, log_path: Path | None = None,
                     wait: bool = True) -> "VoilaServer":
     """The public server: static pages of the snapshot build at once, Voila over notebooks/published/
     while the kernel budget lasts; started as root, it runs as the unprivileged public user
-    (casebook.apps.public) and sees only its own copy of the snapshot."""
+    (casebook.apps.public) and sees only its own copy of the snapshot. 12 kernels overall: on 2 cores
+    benchmarks/publish_load.py found 24 slower for everyone (live view p50 9.3 s vs 2.8 s)."""
     from casebook.apps.public import ensure_public_user, prepare_public_root, private_data_dir, public_environ
     from casebook.apps.serving import PublicOptions, VoilaOptions, free_port, launch, public_voila_argv
 
