@@ -363,3 +363,25 @@ def may_facilitate(user: "User", session_id: str) -> Decision:
     if user.role == "facilitator" and user.session == session_id:
         return ALLOWED
     return Decision(False, "このページはファシリテーター用です。参加者用のページを開いてください。")
+
+
+def may_run_session(user: "User", session) -> Decision:
+    """A signed-in facilitator runs the sessions that name them as facilitator (an editor any session)."""
+    if user.role == "editor" or (user.role == "facilitator" and session.facilitator
+                                 and session.facilitator == user.name):
+        return ALLOWED
+    if user.role == "facilitator":
+        return Decision(False, f"研修会「{session.title}」のファシリテーターは {session.facilitator or '未設定'} さんです"
+                               "（自分が担当する研修会だけを開けます）")
+    return Decision(False, "このページはファシリテーター用です。参加者用のページを開いてください。")
+
+
+def may_take_part(user: "User", session) -> Decision:
+    """A participant (joined by code) takes part in that session only, until it closes."""
+    if session.closed:
+        return Decision(False, f"研修会「{session.title}」は終了しました。入力は受け付けていません。")
+    if user.role == "participant" and user.session == session.id:
+        return ALLOWED
+    if may_run_session(user, session):
+        return ALLOWED
+    return Decision(False, "この研修会に参加するには、会場で示された参加コードを入力してください。")

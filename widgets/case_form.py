@@ -207,7 +207,7 @@ class CaseApp:
         """After the first save the address carries the case number, so reloading reopens this case."""
         from IPython.display import Javascript, display
 
-        query = json.dumps(identity.dev_case_url(identity.CasePage(self.user, case_id, self.read_only)))
+        query = json.dumps(identity.case_url(identity.CasePage(self.user, case_id, self.read_only)))
         with self.js:
             display(Javascript(f"window.history.replaceState(null, '', {query});"))
 
@@ -338,7 +338,7 @@ def case_list_widget(store, page: identity.CasePage) -> w.Widget:
     records = store.list_cases(**(workflow.worklist(page.user) or {}))
     records = [r for r in records if workflow.may_read(page.user, r)]
     rows = "".join(
-        f'<tr><td><a href="{esc(identity.dev_case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a></td><td>{esc(r.case.title)}</td>'
+        f'<tr><td><a href="{esc(identity.case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a></td><td>{esc(r.case.title)}</td>'
         f"<td>{esc(r.case.ward)}</td><td>{esc(r.case.fiscal_year_label)}</td>"
         f"<td>{esc(vocab.status_label(r.case.status))}</td><td>{format_time(r.updated_at)}</td></tr>"
         for r in records[:500])
@@ -381,17 +381,18 @@ def build_case_app(case_id: Any = "", ward: Any = "", author: Any = "", role: An
                    autosave_delay: float = AUTOSAVE_DELAY) -> tuple[w.Widget, CaseApp | None]:
     """The page for these parameters (URL query values win over the notebook's), or a refusal.
 
-    Development mode: the user comes from the parameters (casebook.identity.dev_case_page)."""
+    Development mode: the user comes from the parameters (casebook.identity.dev_case_page); signed
+    in, from the server (casebook.identity.case_page), whatever the parameters and the URL say."""
     given = {"case_id": case_id, "ward": ward, "author": author, "role": role, "read_only": read_only}
-    page, problems = identity.dev_case_page(given, identity.page_query() if use_query else None)
-    if page is None:
-        return refusal_widget(problems), None
     if store is None:
         from casebook.store import Store, StoreError
         try:
-            store = Store.open(read_only=page.read_only)
+            store = Store.open()
         except StoreError as exc:
             return refusal_widget([str(exc)]), None
+    page, problems = identity.case_page(given, store, identity.page_query() if use_query else None)
+    if page is None:
+        return refusal_widget(problems), None
     listed = not page.case_id and workflow.worklist(page.user) is not None
     try:
         app = CaseApp(page.user, store=store, case_id=page.case_id, read_only=page.read_only,
@@ -410,5 +411,6 @@ def show_case_app(case_id: Any = "", ward: Any = "", author: Any = "", role: Any
     from IPython.display import display
 
     widget, app = build_case_app(case_id, ward, author, role, read_only, **options)
-    display(widget)
+    banner = identity.dev_banner()
+    display(tag(w.VBox([html(notice(banner, "warn"), "wb-dev-banner"), widget]), "wb-app") if banner else widget)
     return app

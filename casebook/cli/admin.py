@@ -12,7 +12,8 @@ from casebook.cli.common import _local_time, _safe_url, fail, format_table, open
 
 TABLE_LABELS = {"cases": "事例", "case_history": "事例の版（履歴）", "privacy_overrides": "個人情報の判断記録",
                 "sessions": "研修会", "group_notes": "グループの記録", "evaluations": "アンケート",
-                "ward_activity": "活動状況", "audit_log": "監査記録", "schema_version": "スキーマの版"}
+                "ward_activity": "活動状況", "audit_log": "監査記録", "schema_version": "スキーマの版",
+                "users": "利用者", "logins": "サインイン中のセッション", "kernel_tickets": "カーネルの引換券"}
 
 
 def _counts_table(counts: dict[str, int]) -> str:
