@@ -137,16 +137,28 @@ def purge(
 
 @app.command()
 def audit(
-    action: str | None = typer.Option(None, "--action", help="この操作だけ（例: case.purge）"),
+    action: str | None = typer.Option(None, "--action", help="この操作だけ（例: case.purge。user. で始まるものすべて）"),
     record: str | None = typer.Option(None, "--record", help="この記録（事例番号など）だけ"),
+    case: str | None = typer.Option(None, "--case", help="この事例（事例番号）だけ（--record と同じ）"),
+    user: str | None = typer.Option(None, "--user", help="この人が行ったものだけ"),
+    since: str | None = typer.Option(None, "--since", help="この日（YYYY-MM-DD、日本時間）以降"),
     limit: int = typer.Option(50, "--limit", help="新しいものからこの件数"),
 ) -> None:
-    """監査記録（誰が・いつ・何を・なぜ）を表示する。"""
+    """監査記録（誰が・いつ・何を・どこから）を表示する。"""
+    import datetime as dt
+
+    start = None
+    if since:
+        try:
+            start = dt.datetime.combine(dt.date.fromisoformat(since), dt.time(), dt.timezone(dt.timedelta(hours=9)))
+        except ValueError:
+            raise fail(f"--since は YYYY-MM-DD で指定してください（「{since}」）", 2)
     with open_store(read_only=True) as store:
-        entries = store.audit_log(action=action, record=record, limit=limit)
+        entries = store.audit_log(action=action, record=case or record, actor=user, since=start, limit=limit)
     if not entries:
         typer.echo(f"監査記録はありません（{_safe_url()}）")
         return
-    rows = [[_local_time(e.at), e.actor, e.action, e.record, str(e.detail.get("reason", "")), e.origin]
+    rows = [[_local_time(e.at), e.actor, e.action, e.record,
+             str(e.detail.get("reason", "") or e.detail.get("why", "") or e.detail.get("status", "")), e.origin]
             for e in entries]
-    typer.echo(format_table(["日時", "実行した人", "操作", "対象", "理由", "実行元"], rows))
+    typer.echo(format_table(["日時", "実行した人", "操作", "対象", "理由・内容", "実行元"], rows))

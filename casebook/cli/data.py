@@ -33,6 +33,12 @@ def init(
             store.delete_all()
             typer.echo("既存のデータをすべて消しました。")
         typer.echo(f"データベース: {_safe_url()}")
+        from casebook.cli.users import create_first_admin
+
+        first = create_first_admin(store)
+        if first:
+            typer.echo(f"管理者 admin を登録しました。一時パスワード: {first}\n"
+                       "（最初のサインインで変更してください。この表示は一度だけです）")
         if not sample:
             return
         held = {"事例": len(store.case_ids()), "研修会": len(store.list_sessions()),
@@ -164,6 +170,11 @@ def export(
             report = export_file(store, file, what=what, ward=ward_name, status=statuses)
         except OSError as exc:
             raise fail(f"書き出せませんでした（{file}）: {exc.strerror or exc}")
+    from casebook.cli.admin import _origin, _who
+
+    with open_store() as store:   # who took which data out, in the audit log (no content)
+        store.append_audit(actor=_who() or "cli", action="data.export", record=str(file), origin=_origin(),
+                           detail={"what": what, "ward": ward_name or "", "status": statuses or []})
     typer.echo(report.summary())
     for removed in report.removed:
         typer.echo(f"（前回の書き出しの {removed.name} を削除しました）")

@@ -34,6 +34,8 @@ class CasesMixin:
                                            updated_by=author, updated_at=now, **_index_columns(case)))
         conn.execute(HISTORY.insert().values(case_id=case.id, version=1, action=action, status=case.status,
                                              note="", saved_by=author, saved_at=now, data=data))
+        self._append_audit(conn, actor=author, action=f"case.{action}", record=case.id,
+                           detail={"version": 1, "status": case.status}, origin=self.audit_origin)
         return CaseRecord(Case.model_validate(data), 1, author, now, author, now)
 
     def _lock_case(self, conn: Connection, case_id: str, base_version: int | None):
@@ -55,6 +57,9 @@ class CasesMixin:
             raise StaleVersionError(row.id, row.version, current.version, current.updated_by, _utc(current.updated_at))
         conn.execute(HISTORY.insert().values(case_id=row.id, version=version, action=action, status=case.status,
                                              note=note, saved_by=author, saved_at=now, data=data))
+        # Every write of a case is in the audit log too (no content: version and status only).
+        self._append_audit(conn, actor=author, action=f"case.{action}", record=row.id, origin=self.audit_origin,
+                           detail={"version": version, "status": case.status, "from": row.status})
         return CaseRecord(case, version, author, now, row.created_by, _utc(row.created_at))
 
     def create_case(self, case: Case, *, author: str) -> CaseRecord:
