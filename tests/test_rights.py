@@ -131,4 +131,5 @@ def test_the_case_page_user_comes_from_the_url_only_in_development_mode():
     assert "「堺市北区」は大阪市の区ではありません" in problems[1]
     page, problems = identity.dev_case_page({"read_only": "はい", "ward": "生野区"})
     assert problems == [] and page.read_only and page.user == User("", "staff", "生野区")
-    assert identity.role_label("editor") == "編集者（市社協）" and User("x", "admin").role_label == "admin"
+    assert identity.role_label("editor") == "編集者（市社協）" and User("x", "admin").role_label == "管理者"
+    assert User("x", "auditor").role_label == "auditor"   # a role the vocabulary does not know shows as is
