@@ -84,13 +84,24 @@ def page_query() -> dict[str, str]:
 
     With preheated kernels the notebook runs before the request exists: Voila's helper waits for it.
     """
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import get_query_string
-
-        query = get_query_string() or ""
-    else:
-        query = os.environ.get("QUERY_STRING") or ""
+    wait_for_request()
+    query = os.environ.get("QUERY_STRING") or ""
     return dict(parse_qsl(query, keep_blank_values=True))
+
+
+_REQUEST_SEEN = False
+
+
+def wait_for_request() -> None:
+    """A preheated kernel waits (once) until Voila hands it its request. Only once: a second wait
+    would never be answered, and Voila's request-info socket drops another kernel's waiter when a
+    kernel reconnects under the same id."""
+    global _REQUEST_SEEN
+    if os.environ.get("VOILA_PREHEAT") == "True" and not _REQUEST_SEEN:
+        from voila.utils import wait_for_request as voila_wait
+
+        voila_wait()
+        _REQUEST_SEEN = True
 
 
 _TRUE = {"1", "true", "yes", "on", "はい", "y"}
@@ -240,10 +251,7 @@ def server_user(store) -> tuple[User | None, str]:
     global _SERVER_USER
     if _SERVER_USER is not None:
         return _SERVER_USER[0], ""
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import wait_for_request
-
-        wait_for_request()
+    wait_for_request()
     ticket = os.environ.pop(TICKET_ENV, "")   # used once; a later reader of the environment finds nothing
     from casebook import accounts
 
