@@ -21,6 +21,7 @@ from casebook.privacy.numbers import (
     _find_chat_ids,
     _find_emails,
     _find_numbers,
+    _find_spoken_phones,
 )
 
 KINDS: tuple[str, ...] = ("person", "phone", "postal_code", "address", "my_number", "email",
@@ -56,6 +57,7 @@ def find_pii(text: str) -> list[Finding]:
     cands += _find_emails(n)
     cands += _find_chat_ids(n)
     cands += _find_numbers(n)
+    cands += _find_spoken_phones(n)
     cands += _find_birth_dates(n)
     toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
     cands += _find_addresses(n, toks)
