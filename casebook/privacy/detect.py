@@ -97,7 +97,7 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
     s = n.norm
     out, used = _find_people(s, toks)
     out += _find_facilities(s, toks, used)
-    _widen_facilities(s, out)
+    _widen_facilities(s, out, toks)
     return _split_readings(s, out)
 
 
