@@ -398,3 +398,24 @@ def test_facility_names_with_kind_words_places_and_room_numbers_attached(text, e
 ])
 def test_round_two_clean_sentences(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("夫の正雄（まさお）は昨年亡くなった。", [("person", "正雄"), ("person", "まさお")]),
+    ("南（包括）：来月の会議で共有します。", [("person", "南")]),
+    ("石田主任（地域包括）から連絡。", [("person", "石田")]),
+    ("孫（リナ）が週末に来る。", [("person", "リナ")]),
+])
+def test_round_two_fresh_variants_of_people_in_context(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "「冷蔵庫ちゃんと閉めといてな」",
+    "「天王寺の商店街でよう買い物したわ」",
+    "アインシュタインの言葉を引用していた。",
+    "長女（40代）と同居。",
+    "夫（故人）の年金で暮らす。",
+])
+def test_round_two_fresh_clean_variants(text):
+    assert find_pii(text) == [], found(text)

@@ -16,6 +16,7 @@ from casebook.privacy.dictionary import _Tok, _tokens
 from casebook.privacy.facilities import _find_facilities, _widen_facilities
 from casebook.privacy.names import _find_people, _split_readings
 from casebook.privacy.normalize import _normalise, _Normalised
+from casebook.privacy.people import _drop_not_people, _people_in_context
 from casebook.privacy.numbers import (
     _find_birth_dates,
     _find_chat_ids,
@@ -96,6 +97,7 @@ def _resolve(n: _Normalised, cands: list[tuple[int, int, str]]) -> list[Finding]
 def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.norm
     out, used = _find_people(s, toks)
+    out = _drop_not_people(s, toks, out) + _people_in_context(s, toks)
     out += _find_facilities(s, toks, used)
     _widen_facilities(s, out, toks)
     return _split_readings(s, out)

@@ -106,17 +106,24 @@ _KANA_DIGITS = {"ぜろ": "0", "れい": "0", "まる": "0", "いち": "1", "に
                 "し": "4", "ごー": "5", "ご": "5", "ろく": "6", "なな": "7", "しち": "7", "はち": "8", "きゅう": "9",
                 "きゅー": "9", "く": "9"}
 _KANA_DIGIT = "(?:" + "|".join(sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"
-_SPOKEN_PHONE = re.compile(rf"(?<![\u3041-\u3096])(?:ぜろ|れい|まる){_KANA_DIGIT}{{0,4}}"
-                           rf"(?:[、,\s・の-]{{1,2}}{_KANA_DIGIT}{{1,5}}){{1,3}}")
+
+
+def _either_script(word: str) -> str:
+    """ぜろ → [ぜゼ][ろロ]: the word in hiragana or katakana, read without converting the text."""
+    return "".join(f"[{c}{chr(ord(c) + 0x60)}]" if "ぁ" <= c <= "ゖ" else c for c in word)
+
+
+_KANA_DIGIT_EITHER = "(?:" + "|".join(_either_script(w) for w in sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"
+_SPOKEN_PHONE = re.compile(rf"(?<![\u3041-\u3096\u30a1-\u30fa])(?:{_either_script('ぜろ')}|{_either_script('れい')}|"
+                           rf"{_either_script('まる')}){_KANA_DIGIT_EITHER}{{0,4}}"
+                           rf"(?:[、,\s・の-]{{1,2}}{_KANA_DIGIT_EITHER}{{1,5}}){{1,3}}")
 
 
 def _find_spoken_phones(n: _Normalised) -> list[tuple[int, int, str]]:
-    if "ゼロ" not in n.norm and "ぜろ" not in n.norm and "れい" not in n.norm and "まる" not in n.norm:
-        return []
-    hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in n.norm)
     out = []
-    for m in _SPOKEN_PHONE.finditer(hira):
-        digits = "".join(_KANA_DIGITS[w] for w in re.findall(_KANA_DIGIT, m.group()))
+    for m in _SPOKEN_PHONE.finditer(n.norm):
+        hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in m.group())
+        digits = "".join(_KANA_DIGITS[w] for w in re.findall(_KANA_DIGIT, hira))
         if 10 <= len(digits) <= 11:
             out.append((m.start(), m.end(), "phone"))
     return out
