@@ -120,8 +120,9 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
             if num := re.search(rf"第[{_KANJI_NUM}\d]{{1,3}}$", s[max(0, start - 4):start]):
                 start = max(0, start - 4) + num.start()   # 第二光栄荘
             out.append((start, fac.end(), "facility"))
-    for rx in (_BUILDING_PREFIX, _PUBLIC_HOUSING, _LEGAL_ENTITY):
-        out += [(m.start(), m.end(), "facility") for m in rx.finditer(s)]
+    for rx, mark in ((_BUILDING_PREFIX, ""), (_PUBLIC_HOUSING, "営"), (_LEGAL_ENTITY, "法人")):
+        if mark in s or rx is _PUBLIC_HOUSING and ("UR" in s or "公団" in s):
+            out += [(m.start(), m.end(), "facility") for m in rx.finditer(s)]
     out += _facilities_after_kind(s, toks)
     out += _schools(s, toks)
     return out
@@ -155,7 +156,7 @@ def _place_at(toks: list[_Tok], k: int | None) -> int | None:
 def _widen_facilities(s: str, out: list[tuple[int, int, str]], toks: list[_Tok]) -> None:
     """Widen, in place, every facility span over the kind written before it, a place written after its name
     (デイサービスやすらぎ平野, あおぞらデイ鶴見) and a room number after it."""
-    by_start = {t.start: i for i, t in enumerate(toks)}
+    by_start = {t.start: i for i, t in enumerate(toks)} if any(k == "facility" for _, _, k in out) else {}
     for i, (start, end, kind) in enumerate(out):
         if kind == "facility" and (place_end := _place_at(toks, by_start.get(end))) is not None:
             out[i] = (start, place_end, kind)

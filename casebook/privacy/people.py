@@ -70,9 +70,13 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         # 西（社協）：… a speaker may bear a ward's name without its 区
         if _has_surname_entry(m.group(1)) and not _is_role(m.group(1)) and not _is_placeholder(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
-    for t in toks:
-        if _TITLE_AFTER.match(s, t.end) and _surname_like(t.surface) and (t.proper or t.noun):
-            out.append((t.start, t.end, "person"))
+    titles = [m.start() for m in _TITLE_AFTER.finditer(s)]
+    if titles:
+        by_end = {t.end: t for t in toks}
+        for pos in titles:
+            t = by_end.get(pos)
+            if t is not None and t.noun and _surname_like(t.surface):
+                out.append((t.start, t.end, "person"))
     for m in _KIN_BRACKET.finditer(s):
         word = m.group(1)
         if _is_role(word) or word in _GENERIC_KANA or re.fullmatch(rf"[{_CJK}]+", word) and not _has_name_entry(word):
@@ -121,7 +125,7 @@ _PLACE_AFTER = re.compile(r"(?:の(?:市場|商店街|駅|あたり|辺り|辺|�
 
 def _drop_not_people(s: str, toks: list[_Tok], cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Person spans that read as a cited author, a town, or a lone one-character given name (有, 済) go."""
-    by_span = {(t.start, t.end): t for t in toks}
+    by_span = {(t.start, t.end): t for t in toks} if any(b - a == 1 and k == "person" for a, b, k in cands) else {}
     out = []
     for a, b, kind in cands:
         if kind == "person" and not s.startswith(HONORIFICS, b) and _not_a_person(s, a, b, by_span.get((a, b))):
