@@ -419,3 +419,30 @@ def test_round_two_fresh_variants_of_people_in_context(text, expect):
 ])
 def test_round_two_fresh_clean_variants(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("ケース番号：保護-1123-45", [("insurance_number", "保護-1123-45")]),
+    ("「旭区のしみず町の二の五の八やねん」", [("address", "しみず町の二の五の八")]),
+    ("メゾン・ド・さくら305号室に住む。", [("facility", "メゾン・ド・さくら305号室")]),
+    ("ケアプランセンターひまわりの岡本CM", [("facility", "ケアプランセンターひまわり"), ("person", "岡本")]),
+    ("出席：中島、岩田、Kim（敬称略）", [("person", "中島"), ("person", "岩田"), ("person", "Kim")]),
+    ("「でんわは、ゼロななゼロ、さんさんいちご、ななはちきゅうゼロ」",
+     [("phone", "ゼロななゼロ、さんさんいちご、ななはちきゅうゼロ")]),
+    ("障害者手帳（第2種 第44-10392号）を持参。", [("insurance_number", "第44-10392号")]),
+])
+def test_round_two_probes_written_after_the_fix(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "コーポ・生野に住む人が多い。",
+    "町の一つ一つを回る。",
+    "社会福祉法人の役割について議論した。",
+    "市営住宅の建て替えが進んでいる。",
+    "喫茶コーナーで話を聞いた。",
+    "出席：民生委員、ケアマネ、区役所",
+    "ゼロから始める地域づくり。",
+])
+def test_round_two_probe_clean_sentences(text):
+    assert find_pii(text) == [], found(text)

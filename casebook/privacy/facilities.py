@@ -50,6 +50,9 @@ _PLACE_KANJI = "台野丘原坂里谷森浜町"
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
 _BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,5}}・?)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
                               rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
+# French-style names, also in hiragana: メゾン・ド・さくら.
+_BUILDING_DOT = re.compile(rf"(?:コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス)・(?:ド・|デ・)?"
+                           rf"(?:(?![にでをがへ])[{_CJK}\u3041-\u3096\u30a1-\u30faー]){{1,8}}?(?=\s?\d|[、。」』)）\s]|$)")
 # A room number after a named building: コーポ蒲生203号, さくら荘 2号室.
 _ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-]))")
 # Public housing named after its estate: 府営みなみ野住宅3号棟, 市営ひばり台住宅.
@@ -68,7 +71,7 @@ FACILITY_KIND_PREFIXES = (
     "小規模多機能", "就労継続支援A型", "就労継続支援B型", "就労支援B型", "就労移行支援", "作業所", "ショートステイ",
     "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック", "老人保健施設",
     "介護付き有料老人ホーム", "住宅型有料老人ホーム", "ふれあい喫茶", "子育てサロン", "ふれあいサロン", "いきいきサロン",
-    "喫茶", "カフェ",
+    "喫茶", "カフェ", "ケアプランセンター", "居宅介護支援センター", "相談支援事業所", "訪問介護ステーション",
 )
 _HIRAGANA_NAME_ONLY = ("喫茶", "カフェ")   # 喫茶コーナー, カフェスペース are kinds of room, not names
 _KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
@@ -120,7 +123,7 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
             if num := re.search(rf"第[{_KANJI_NUM}\d]{{1,3}}$", s[max(0, start - 4):start]):
                 start = max(0, start - 4) + num.start()   # 第二光栄荘
             out.append((start, fac.end(), "facility"))
-    for rx, mark in ((_BUILDING_PREFIX, ""), (_PUBLIC_HOUSING, "営"), (_LEGAL_ENTITY, "法人")):
+    for rx, mark in ((_BUILDING_PREFIX, ""), (_BUILDING_DOT, "・"), (_PUBLIC_HOUSING, "営"), (_LEGAL_ENTITY, "法人")):
         if mark in s or rx is _PUBLIC_HOUSING and ("UR" in s or "公団" in s):
             out += [(m.start(), m.end(), "facility") for m in rx.finditer(s)]
     out += _facilities_after_kind(s, toks)

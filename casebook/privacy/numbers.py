@@ -26,7 +26,7 @@ _INSURANCE_INTRO = re.compile(
     r"受給者証(?:の)?番号|受給者証|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)"
     # a grade may stand between the certificate and its number: 身体障害者手帳（2級）第12345号, 療育手帳（B1）No.
     r"(?:\s?[(（][^()（）]{1,6}[)）]|\s?[0-9一二三四五六七]\s?級|\s?[AB][12]?(?![A-Za-z]))?" + _GAP
-    + rf"(?:[A-Za-z]{{1,2}}[\s\-]?|[{_CJK}]\s?-\s?)?$")
+    + rf"(?:[A-Za-z]{{1,2}}[\s\-]?|[{_CJK}]{{1,2}}\s?-\s?)?$")
 # A number written on a card as 第…号 with a certificate named earlier in the clause: （身体 第31-0882号）.
 _CARD_NUMBER = re.compile(r"第\s?\d[\d\-]{2,14}\s?号")
 _CARD_CONTEXT = re.compile(r"手帳|保険証|受給者証|被保険者|年金|ケース番号|保護番号")
@@ -175,7 +175,7 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
             kind = "insurance_number"
             # A letter before the number belongs to it (療育手帳 A 12345, 記号 AB1234).
             window_start = max(0, start - 8)
-            lead = re.search(rf"(?:[A-Za-z]{{1,2}}[\s\-]?|(?<![{_CJK}])[{_CJK}]\s?-\s?)$", s[window_start:start])
+            lead = re.search(rf"(?:[A-Za-z]{{1,2}}[\s\-]?|(?<![{_CJK}])[{_CJK}]{{1,2}}\s?-\s?)$", s[window_start:start])
             if lead and not re.search(r"(TEL|Tel|tel|FAX|No)\s?$", s[window_start:start]):
                 start = window_start + lead.start()
             # The number as written on the card: 第12345号, No.A-2719 (the prefix and 号 go with it).
