@@ -446,3 +446,13 @@ def test_round_two_probes_written_after_the_fix(text, expect):
 ])
 def test_round_two_probe_clean_sentences(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "長女（キーパーソン）と同居。",
+    "「またね — ママ」",
+    "目的：見守り体制の確認。",
+    "参加者：30名",
+])
+def test_common_words_in_kin_brackets_rosters_and_sign_offs_are_not_names(text):
+    assert find_pii(text) == [], found(text)

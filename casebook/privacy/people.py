@@ -38,7 +38,7 @@ _TITLE_AFTER = re.compile(r"(?:係長|課長|所長|部長|主任|主査|院長|
 # A name in brackets after a family word or a word for a name: 妻（ハルエ）, 長女（綾）, 名前（ひなた）.
 _NAME_WORDS = "|".join(sorted(KIN_WORDS | {"名前", "本名", "氏名", "旧姓", "通称", "呼び名", "愛称", "あだ名"},
                               key=len, reverse=True))
-_KIN_BRACKET = re.compile(rf"(?:{_NAME_WORDS})[(（]({_KATA}{{2,6}}|{_HIRA}{{2,6}}|[{_CJK}]{{1,3}})[)）、,]")
+_KIN_BRACKET = re.compile(rf"({_NAME_WORDS})[(（]({_KATA}{{2,6}}|{_HIRA}{{2,6}}|[{_CJK}]{{1,3}})[)）、,]")
 # 佐伯 勇 様, 王 建国さん, 張 偉、: a surname, one space, a short given name, then an honorific or a mark.
 _SPACED = re.compile(rf"([{_CJK}]{{1,3}})[ \u3000]([{_CJK}]{{1,2}}?)(?=\s?{_HON}|[、,)）」』(（]|\s|$)")
 _NAME_READING = re.compile(rf"([{_CJK}]{{1,4}})\s?[(（]({_HIRA}{{2,8}})[)）]")
@@ -78,10 +78,13 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             if t is not None and t.noun and _surname_like(t.surface):
                 out.append((t.start, t.end, "person"))
     for m in _KIN_BRACKET.finditer(s):
-        word = m.group(1)
-        if _is_role(word) or word in _GENERIC_KANA or re.fullmatch(rf"[{_CJK}]+", word) and not _has_name_entry(word):
+        word = m.group(2)
+        # after 名前/本名 the word is a name whatever else it means (名前（ひなた）); after a family word not
+        # a common noun (長女（キーパーソン）)
+        if _is_role(word) or word in _GENERIC_KANA or m.group(1) in KIN_WORDS and _common_word(word) \
+                or re.fullmatch(rf"[{_CJK}]+", word) and not _has_name_entry(word):
             continue
-        out.append((m.start(1), m.end(1), "person"))
+        out.append((m.start(2), m.end(2), "person"))
     for m in _NAME_READING.finditer(s):
         if _has_name_entry(m.group(2)) or _KIN_BEFORE.search(s, max(0, m.start() - 6), m.start()):
             out.append((m.start(1), m.end(1), "person"))   # 妻の光子（みつこ）: a name the reading shows
@@ -94,13 +97,21 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         out += [(m.start(1), m.end(1), "person") for m in rx.finditer(s)]
     for m in _SIGN_OFF.finditer(s):
         name = m.group(1)
-        if re.fullmatch(rf"[{_CJK}]+", name) and not _surname_like(name) or _is_role(name) or name in _GENERIC_KANA:
+        if re.fullmatch(rf"[{_CJK}]+", name) and not _surname_like(name) or _is_role(name) or name in _GENERIC_KANA \
+                or _common_word(name):
             continue
         out.append((m.start(1), m.end(1), "person"))
     for m in _KANA_INTRO.finditer(s):
         if _only_name_entries(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
     return out
+
+
+def _common_word(word: str) -> bool:
+    """キーパーソン, ママ: a common noun the dictionary never lists as a name."""
+    entries = _entries(word)
+    return any(e[:2] == ("名詞", "普通名詞") or e[0] in ("代名詞", "動詞", "形容詞") for e in entries) \
+        and not _has_name_entry(word)
 
 
 def _surname_like(word: str) -> bool:
