@@ -16,7 +16,6 @@ from casebook.privacy.dictionary import _Tok, _tokens
 from casebook.privacy.facilities import _find_facilities, _widen_facilities
 from casebook.privacy.names import _find_people, _split_readings
 from casebook.privacy.normalize import _normalise, _Normalised
-from casebook.privacy.people import _drop_not_people, _people_in_context
 from casebook.privacy.numbers import (
     _find_birth_dates,
     _find_chat_ids,
@@ -24,6 +23,7 @@ from casebook.privacy.numbers import (
     _find_numbers,
     _find_spoken_phones,
 )
+from casebook.privacy.people import _drop_not_people, _people_in_context
 
 KINDS: tuple[str, ...] = ("person", "phone", "postal_code", "address", "my_number", "email",
                           "birth_date", "insurance_number", "facility", "line_id")

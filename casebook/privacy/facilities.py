@@ -9,12 +9,12 @@ import re
 from casebook.privacy.dictionary import _entries, _has_surname_entry, _Tok
 from casebook.privacy.words import (
     _CJK,
-    HONORIFICS,
     _GENERIC_KANA,
     _KANA,
     _KANA_RUN,
     _KANJI_NUM,
     _NOT_TOWN,
+    HONORIFICS,
     ROLE_WORDS,
     _is_placeholder,
     _is_role,

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import re
 
-from casebook.privacy.dictionary import _entries, _has_name_entry, _has_surname_entry, _only_name_entries, _Tok
+from casebook.privacy.dictionary import (
+    _entries,
+    _has_name_entry,
+    _has_surname_entry,
+    _only_name_entries,
+    _Tok,
+)
 from casebook.privacy.words import (
     _CJK,
     _GENERIC_KANA,
@@ -43,7 +49,7 @@ _KIN_BRACKET = re.compile(rf"({_NAME_WORDS})[(（]({_KATA}{{2,6}}|{_HIRA}{{2,6}}
 _SPACED = re.compile(rf"([{_CJK}]{{1,3}})[ \u3000]([{_CJK}]{{1,2}}?)(?=\s?{_HON}|[、,)）」』(（]|\s|$)")
 _NAME_READING = re.compile(rf"([{_CJK}]{{1,4}})\s?[(（]({_HIRA}{{2,8}})[)）]")
 _LATIN_HON = re.compile(rf"(?<![A-Za-z0-9@._\-])({_LATIN_NAME})\s?(?={_HON})")
-_LATIN_BRACKET = re.compile(rf"(?<=[\u30a1-\u30faーんま様氏])[(（]([A-Z][A-Za-z]+(?:[ ][A-Z][A-Za-z]+){{1,3}})[)）]")
+_LATIN_BRACKET = re.compile(r"(?<=[\u30a1-\u30faーんま様氏])[(（]([A-Z][A-Za-z]+(?:[ ][A-Z][A-Za-z]+){1,3})[)）]")
 # A sign-off at the end of a message: 「…— Linh」, 「…— 민수」.
 _SIGN_OFF = re.compile(rf"(?:^|\s)[—―–\-ー]{{1,2}}\s?([A-Z][a-z]+|[\uac00-\ud7a3]{{2,4}}|{_KATA}{{2,6}}|{_HIRA}{{2,5}}|"
                        rf"[{_CJK}]{{1,4}})\s*(?=[」』\"]|$)")
