@@ -65,6 +65,7 @@ def analyse(params_path: str | Path, settings: Settings | None = None, *, user: 
     env = {**settings.environ(), "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))}
     run_notebook((notebooks_dir or NOTEBOOKS) / NOTEBOOK, executed, cwd=out_dir, env=env,
                  parameters={"params_file": str(params_path), "user_name": user.name, "user_role": user.role})
+    os.chmod(executed, 0o600)   # the executed notebook holds what the report holds
     result = AnalyseResult(name, params, out_dir / "report.html", executed)
     page = printable_html(result)
     tmp = result.html.with_suffix(".html.tmp")
