@@ -171,8 +171,8 @@ _LOCK = threading.Lock()
 
 def index_for(store: "Store") -> SimilarityIndex:
     """The index of every case in the store, rebuilt only when a case changed (ids and versions)."""
-    key = tuple((d.id, d.version) for d in store.case_digests())
-    url = str(getattr(store, "url", id(store)))
+    key = store.case_versions()
+    url = str(store.url)
     with _LOCK:
         hit = _CACHE.get(url)
         if hit and hit[0] == key:

@@ -55,19 +55,25 @@ def g2(a: int, b: int, c: int, d: int) -> float:
     return 2 * total
 
 
+def _total(docs: Iterable[Doc]) -> Counter:
+    total: Counter = Counter()
+    for d in docs:
+        total.update(d.terms)
+    return total
+
+
 def characteristic(target: Sequence[Doc], reference: Sequence[Doc], gate: Gate, *,
-                   top: int = TOP) -> list[Word]:
-    """Words of `target` over-used relative to `reference` (the other cases), best first."""
-    target_ids = {d.id for d in target}
+                   top: int = TOP, reference_total: Counter | None = None) -> list[Word]:
+    """Words of `target` over-used relative to `reference` (the other cases), best first.
+    `reference_total`: the summed words of `reference`, when the caller compares many targets."""
     t_counts: Counter = Counter()
     doc_freq: Counter = Counter()
     for d in target:
         t_counts.update(d.terms)
         doc_freq.update(d.terms.keys())
-    r_counts: Counter = Counter()
-    for d in reference:
-        if d.id not in target_ids:
-            r_counts.update(d.terms)
+    ref_ids = {d.id for d in reference}
+    inside = _total(d for d in target if d.id in ref_ids)
+    r_counts = (reference_total if reference_total is not None else _total(reference)) - inside
     c, dsize = sum(t_counts.values()), sum(r_counts.values())
     if not c or not dsize:
         return []
@@ -112,9 +118,11 @@ def by_theme(selected: Iterable[Doc], every: Sequence[Doc], gate: Gate, *, theme
     every case analysed (`every`: all the cases the user may analyse, not only the selection)."""
     selected = list(selected)
     chosen = list(themes) or list(dict.fromkeys(t for d in selected for t in d.themes))
+    total = _total(every)
     out = []
     for theme in chosen:
         target = [d for d in selected if theme in d.themes]
         if target:
-            out.append(ThemeWords(theme, len(target), tuple(characteristic(target, every, gate, top=top))))
+            out.append(ThemeWords(theme, len(target), tuple(characteristic(target, every, gate, top=top,
+                                                                           reference_total=total))))
     return out
