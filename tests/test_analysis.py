@@ -185,3 +185,15 @@ def test_trainees_can_be_narrowed_to_a_ward_and_a_year(settings):
     assert ikuno and all(r.ward == "生野区" for r in ikuno)
     assert all(s.fiscal_year == 2024 for r in ikuno for s in r.sessions)
     assert len(ikuno) < len(everyone)
+
+
+def test_similar_cases_from_the_store_follow_an_edit(settings, constructed):
+    # The cached index is rebuilt when a case's version changes: an edit shows at the next question.
+    with Store.open(settings) as store:
+        store.import_all(cases=constructed, author="test")
+        assert similar_cases(store, "q-1", EDITOR, k=1)[0].case_id == "near-1"
+        far = store.get_case("far-2")
+        edited = far.case.model_copy(update={"themes": ["認知症"], "summary": constructed[0].summary})
+        store.save_case(edited, author="test", base_version=far.version)
+        assert store.case_versions()[1:] and dict(store.case_versions())["far-2"] == 2
+        assert similar_cases(store, "q-1", EDITOR, k=1)[0].case_id == "far-2"
