@@ -131,9 +131,8 @@ def test_only_signed_in_advisors_and_editors_analyse_unpublished_cases(settings)
     assert not refused and "公開中の事例だけ" in refused.reason
     assert may_analyse(ADVISOR, ["submitted"]) and may_analyse(EDITOR, ["draft"])
     assert not may_analyse(User("", "advisor"), ["submitted"])      # not signed in
-    with Store.open(settings) as store:
-        with pytest.raises(PermissionDenied):
-            load(store, AnalysisParams(statuses=["submitted"]), IKUNO_STAFF)
+    with Store.open(settings) as store, pytest.raises(PermissionDenied):
+        load(store, AnalysisParams(statuses=["submitted"]), IKUNO_STAFF)
 
 
 def test_a_parameter_set_with_an_unknown_ward_is_refused_by_key_in_japanese(tmp_path):

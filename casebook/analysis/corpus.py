@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from casebook import vocab
 
@@ -89,7 +90,7 @@ def terms_of(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def household_type(case: "Case") -> str:
+def household_type(case: Case) -> str:
     """単身世帯, 高齢夫婦世帯, 親と子の世帯 … from the first sentence of 世帯構成 (vocab/analysis.yaml)."""
     conf = settings()
     if case.target in ("group", "community"):
@@ -115,14 +116,10 @@ class Doc:
     key_points: tuple[str, ...] = ()
     advisor_comments: int = 0
     sessions: int = 0           # training sessions that discussed the case
-    case: "Case | None" = field(default=None, compare=False, repr=False)
+    case: Case | None = field(default=None, compare=False, repr=False)
 
 
-def case_text(case: "Case") -> str:
-    return "\n".join(t for path, t in case.text_fields() if not _SKIP_FIELDS.match(path))
-
-
-def make_doc(case: "Case", sessions: int = 0) -> Doc:
+def make_doc(case: Case, sessions: int = 0) -> Doc:
     terms: Counter = Counter()
     for _path, text in ((p, t) for p, t in case.text_fields() if not _SKIP_FIELDS.match(p)):
         terms.update(terms_of(text))
@@ -130,12 +127,10 @@ def make_doc(case: "Case", sessions: int = 0) -> Doc:
     return Doc(case.id, case.title, case.ward, case.fiscal_year, case.status, tuple(case.themes),
                household_type(case), terms, points, len(case.comments), sessions, case)
 
-
-def corpus(cases: Iterable["Case"], session_counts: dict[str, int] | None = None) -> list[Doc]:
+def corpus(cases: Iterable[Case], session_counts: dict[str, int] | None = None) -> list[Doc]:
     """Docs for the cases; `session_counts`: case id -> sessions that discussed it (store.list_sessions)."""
     counts = session_counts or {}
     return [make_doc(c, counts.get(c.id, 0)) for c in cases]
-
 
 def session_counts(sessions: Iterable) -> dict[str, int]:
     """How many training sessions used each case (Session.case_ids)."""

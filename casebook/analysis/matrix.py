@@ -7,8 +7,8 @@ by the ward's residents for that fiscal year (`population.residents`), so 大正
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from casebook import vocab
 from casebook.analysis.corpus import Doc

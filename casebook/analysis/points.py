@@ -10,8 +10,8 @@ pass the privacy gate (`Gate.text`) before they are shown.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from casebook import vocab
 from casebook.analysis.corpus import Doc, settings

@@ -13,9 +13,10 @@ is, and the report prints them, so a rate always shows what it was divided by.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from casebook import vocab
 
@@ -53,11 +54,11 @@ def shipped_residents() -> dict[str, Residents]:
     return {w: Residents(w, int(n), data["source"], date) for w, n in data["residents"].items()}
 
 
-def residents(fiscal_year: int | None = None, activity: Iterable["WardActivity"] = ()) -> dict[str, Residents]:
+def residents(fiscal_year: int | None = None, activity: Iterable[WardActivity] = ()) -> dict[str, Residents]:
     """Residents of every ward for `fiscal_year` (None: the newest known), imported figures preferred."""
     out = shipped_residents()
     names = list(shipped()["imported_figures"])
-    best: dict[str, tuple[int, int, "WardActivity"]] = {}
+    best: dict[str, tuple[int, int, WardActivity]] = {}
     for row in activity:
         if row.figure not in names or row.value <= 0:
             continue

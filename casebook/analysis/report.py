@@ -9,8 +9,9 @@ counted and shown. Every quoted text goes through one `Gate` (casebook.analysis.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from casebook.analysis import matrix as matrix_mod
 from casebook.analysis import points as points_mod
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class AnalysisData:
-    params: "AnalysisParams"
+    params: AnalysisParams
     selected: list[Doc]
     reference: int                                   # cases the words are scored against
     matrix: matrix_mod.Matrix
@@ -44,7 +45,7 @@ class AnalysisData:
     made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone(dt.timedelta(hours=9))))
 
 
-def analyse(docs: Sequence[Doc], params: "AnalysisParams", activity: Sequence["WardActivity"] = (),
+def analyse(docs: Sequence[Doc], params: AnalysisParams, activity: Sequence[WardActivity] = (),
             *, made_by: str = "") -> AnalysisData:
     """The analysis of `docs` (all the cases of the chosen statuses the user may read)."""
     gate = Gate()
@@ -64,7 +65,7 @@ def analyse(docs: Sequence[Doc], params: "AnalysisParams", activity: Sequence["W
         made_by=made_by)
 
 
-def load(store: "Store", params: "AnalysisParams", user: "User") -> AnalysisData:
+def load(store: Store, params: AnalysisParams, user: User) -> AnalysisData:
     """Refused (PermissionDenied, Japanese) unless `user` may analyse cases of params.statuses."""
     from casebook.workflow import may_analyse
 

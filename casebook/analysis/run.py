@@ -28,7 +28,7 @@ SITE_TITLE = "大阪市社協 事例の横断分析"
 FOOTER = "事例の横断分析（workbench analyse）・引用は個人情報の検出を通しています。取り扱いに注意してください。"
 
 
-def cli_user() -> "User":
+def cli_user() -> User:
     from casebook.identity import User
 
     return User("workbench analyse", "editor")
@@ -37,7 +37,7 @@ def cli_user() -> "User":
 @dataclass(frozen=True)
 class AnalyseResult:
     name: str
-    params: "AnalysisParams"
+    params: AnalysisParams
     html: Path
     notebook: Path
 
@@ -46,7 +46,7 @@ def output_dir(settings: Settings, name: str) -> Path:
     return settings.build_dir / "analysis" / name
 
 
-def analyse(params_path: str | Path, settings: Settings | None = None, *, user: "User | None" = None,
+def analyse(params_path: str | Path, settings: Settings | None = None, *, user: User | None = None,
             notebooks_dir: Path | None = None) -> AnalyseResult:
     """Validate the parameter set (ParamsError), check the right (PermissionDenied), run, render."""
     from casebook.pipeline.execute import run_notebook

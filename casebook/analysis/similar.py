@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -130,14 +131,14 @@ def _jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
 
 
-def visible(user: "User", doc: Doc) -> bool:
+def visible(user: User, doc: Doc) -> bool:
     """May the user be shown this case: published, or workflow.may_read says so."""
     from casebook.workflow import may_read
 
     return doc.status == "published" or bool(may_read(user, doc.case))
 
 
-def similar_in(index: SimilarityIndex, case_id: str, user: "User", k: int = 5) -> list[Similar]:
+def similar_in(index: SimilarityIndex, case_id: str, user: User, k: int = 5) -> list[Similar]:
     from casebook.errors import NotFoundError
     from casebook.workflow import may_read
 
@@ -169,7 +170,7 @@ _CACHE: dict[str, tuple[tuple, SimilarityIndex]] = {}
 _LOCK = threading.Lock()
 
 
-def index_for(store: "Store") -> SimilarityIndex:
+def index_for(store: Store) -> SimilarityIndex:
     """The index of every case in the store, rebuilt only when a case changed (ids and versions)."""
     key = store.case_versions()
     url = str(store.url)
@@ -184,7 +185,7 @@ def index_for(store: "Store") -> SimilarityIndex:
     return index
 
 
-def similar_cases(store_or_corpus, case_id: str, user: "User", k: int = 5) -> list[Similar]:
+def similar_cases(store_or_corpus, case_id: str, user: User, k: int = 5) -> list[Similar]:
     """The k cases most similar to `case_id` that `user` may read, best first, each with its reasons.
 
     `store_or_corpus`: a Store, a SimilarityIndex, or a list of Docs / Cases."""

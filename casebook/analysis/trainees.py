@@ -17,9 +17,10 @@ in the shape the council reports training results.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from casebook import vocab
 
@@ -29,11 +30,11 @@ if TYPE_CHECKING:
 
 
 class Attendance(Protocol):
-    def __call__(self, store: "Store", session: "Session") -> dict[str, str]:
+    def __call__(self, store: Store, session: Session) -> dict[str, str]:
         """Who attended `session`: name -> evidence (Japanese, for the 出席の根拠 column)."""
 
 
-def submission_attendance(store: "Store", session: "Session") -> dict[str, str]:
+def submission_attendance(store: Store, session: Session) -> dict[str, str]:
     """Today's rule: a person attended when they sent a group note or an evaluation in the session."""
     seen: dict[str, set[str]] = defaultdict(set)
     for _id, note in store.group_notes(session.id):
@@ -81,11 +82,11 @@ class TraineeRecord:
         return [(r.date, r.satisfaction) for r in self.sessions if r.satisfaction is not None]
 
 
-def _registration(session: "Session") -> dict[str, "Participant"]:
+def _registration(session: Session) -> dict[str, Participant]:
     return {p.name: p for p in session.participants}
 
 
-def attended_rows(store: "Store", *, attendance: Attendance = submission_attendance, ward: str | None = None,
+def attended_rows(store: Store, *, attendance: Attendance = submission_attendance, ward: str | None = None,
                   fiscal_year: int | None = None) -> list[SessionRow]:
     """Every (person, session) with real attendance, in date order then registration order."""
     from casebook.model import SESSION_KINDS
@@ -117,12 +118,12 @@ def attended_rows(store: "Store", *, attendance: Attendance = submission_attenda
     return rows
 
 
-def attendance_count(store: "Store", session: "Session", attendance: Attendance = submission_attendance) -> int:
+def attendance_count(store: Store, session: Session, attendance: Attendance = submission_attendance) -> int:
     """Real attendance of one session (what the session report should count, not the registration list)."""
     return len(attendance(store, session))
 
 
-def records(store: "Store", *, attendance: Attendance = submission_attendance, ward: str | None = None,
+def records(store: Store, *, attendance: Attendance = submission_attendance, ward: str | None = None,
             fiscal_year: int | None = None) -> list[TraineeRecord]:
     """Per person: sessions attended with role and answers, and the cases they wrote."""
     by_name: dict[str, TraineeRecord] = {}

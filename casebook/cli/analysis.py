@@ -4,8 +4,6 @@ Both are the editor's tools on the server (whoever runs the CLI reads the whole 
 asks `workflow.may_analyse` as the editor "workbench analyse", the notebook asks again."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from casebook.cli.app import app
@@ -36,9 +34,9 @@ def analyse(
 
 @app.command()
 def trainees(
-    ward: Optional[str] = typer.Option(None, "--ward", help="区（例: 生野区）"),
-    year: Optional[str] = typer.Option(None, "--year", help="年度（例: 2024, 令和6年度）"),
-    excel: Optional[str] = typer.Option(None, "--excel", help="研修受講記録を書き出す Excel ファイル（.xlsx）"),
+    ward: str | None = typer.Option(None, "--ward", help="区（例: 生野区）"),
+    year: str | None = typer.Option(None, "--year", help="年度（例: 2024, 令和6年度）"),
+    excel: str | None = typer.Option(None, "--excel", help="研修受講記録を書き出す Excel ファイル（.xlsx）"),
 ) -> None:
     """研修の受講記録: 人ごとの出席（実際の入力がある回）、役割、理解度・満足度、作成した事例。"""
     from casebook import vocab

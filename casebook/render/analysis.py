@@ -26,7 +26,7 @@ def _or_all(values, label: str) -> str:
     return "、".join(str(v) for v in values) if values else f"すべての{label}"
 
 
-def header_html(data: "AnalysisData") -> str:
+def header_html(data: AnalysisData) -> str:
     p = data.params
     years = _or_all([vocab.format_fiscal_year(y) for y in p.fiscal_years], "年度")
     rows = [("区", _or_all(p.wards, "区")), ("テーマ", _or_all(p.themes, "テーマ")), ("年度", years),
@@ -36,7 +36,7 @@ def header_html(data: "AnalysisData") -> str:
     return _render("header.html.j2", title=p.title, rows=rows, gate_note=data.gate.note)
 
 
-def matrix_html(data: "AnalysisData") -> str:
+def matrix_html(data: AnalysisData) -> str:
     m = data.matrix
     rows = []
     for r in m.ward_rows():
@@ -52,7 +52,7 @@ def matrix_html(data: "AnalysisData") -> str:
                    years_label=years_label, chart=html.markup(chart))
 
 
-def trends_html(data: "AnalysisData") -> str:
+def trends_html(data: AnalysisData) -> str:
     m = data.matrix
     trends = m.trends()
     drawn = sorted(trends, key=lambda t: -sum(t.counts))[:TREND_LINES]
@@ -64,7 +64,7 @@ def trends_html(data: "AnalysisData") -> str:
     return _render("trends.html.j2", years=m.years, trends=trends, charts=chart_list)
 
 
-def points_html(data: "AnalysisData") -> str:
+def points_html(data: AnalysisData) -> str:
     t = data.points
     ranked = t.ranked()
     rows = [(c, t.totals[c], t.cases[c], t.row(c)) for c in ranked if t.totals[c]]
@@ -72,15 +72,15 @@ def points_html(data: "AnalysisData") -> str:
     return _render("points.html.j2", total=t.points, themes=t.themes, rows=rows, examples=examples)
 
 
-def words_html(data: "AnalysisData") -> str:
+def words_html(data: AnalysisData) -> str:
     return _render("words.html.j2", themes=data.words, reference=data.reference)
 
 
-def reading_html(data: "AnalysisData") -> str:
+def reading_html(data: AnalysisData) -> str:
     return _render("reading.html.j2", themes=data.reading)
 
 
-def report_html(data: "AnalysisData") -> str:
+def report_html(data: AnalysisData) -> str:
     """Every part in order (a test or a script that wants the whole report without a notebook)."""
     return "\n".join(f(data) for f in (header_html, matrix_html, trends_html, points_html, words_html,
                                        reading_html))
