@@ -22,6 +22,8 @@ Rights (the apps ask these; each answer is a `Decision` whose `reason` says in J
     may_assign_ward(user, ward) / own_ward(user) the ward a user's cases are kept in
     worklist(user) -> dict | None                which cases a start page lists (store.list_cases kwargs)
     may_facilitate(user, session_id)             a session's board is its facilitator's
+    may_analyse(user, statuses)                  cross-case analysis: published cases for anyone,
+                                                 unpublished ones for signed-in advisors and editors
 
 `user` is a `casebook.identity.User`; `Decision.require()` raises `casebook.errors.PermissionDenied`.
 """
@@ -385,3 +387,24 @@ def may_take_part(user: "User", session) -> Decision:
     if may_run_session(user, session):
         return ALLOWED
     return Decision(False, "この研修会に参加するには、会場で示された参加コードを入力してください。")
+
+
+ANALYSE_ROLES = ("advisor", "editor")   # who reads many unpublished cases together
+
+
+def may_analyse(user: "User", statuses: Iterable[str]) -> Decision:
+    """May the user analyse cases of these statuses together (casebook.analysis, `workbench analyse`)?
+
+    Published cases are for everyone. Unpublished ones (drafts to approved) hold details not yet
+    anonymised: only a signed-in (named) advisor or editor reads them across wards. The CLI is the
+    editor's tool on the server and asks as an editor; the API asks with the signed-in user."""
+    unpublished = [s for s in statuses if s != "published"]
+    if not unpublished:
+        return ALLOWED
+    labels = _statuses(unpublished)
+    if user.role not in ANALYSE_ROLES:
+        return Decision(False, f"{_label(user.role)}は{labels}の事例を横断分析できません"
+                               f"（公開中の事例だけを分析できます。未公開の事例は助言者と編集者が分析します）")
+    if not user.name or not user.name.strip():
+        return Decision(False, f"{labels}の事例を分析するにはサインインしてください")
+    return ALLOWED

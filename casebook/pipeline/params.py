@@ -172,3 +172,46 @@ def load_casebook_params(path: str | Path | None = None) -> CasebookParams:
 
         path = Settings().parameters_dir / "casebook" / "default.yaml"
     return load_params(path, CasebookParams)
+
+
+# --- the cross-case analysis's parameter set (parameters/analysis/*.yaml) ---------------------------
+
+class AnalysisParams(BaseModel):
+    """What `workbench analyse` reads (empty lists: no restriction) and how much it shows."""
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line = Field("事例の横断分析", title="報告書の題名")
+    wards: list[WardName] = Field(default_factory=list, title="区")
+    themes: list[ThemeName] = Field(default_factory=list, title="テーマ")
+    fiscal_years: list[FiscalYear] = Field(default_factory=list, title="年度")
+    statuses: list[Status] = Field(default_factory=lambda: ["published"], title="状態")
+    words: Annotated[int, Field(ge=1, le=50)] = Field(12, title="テーマごとの特徴語の数")
+    read_first: Annotated[int, Field(ge=1, le=10)] = Field(3, title="テーマごとの「まず読む事例」の数")
+
+    @field_validator("wards", "themes", "fiscal_years", "statuses", mode="before")
+    @classmethod
+    def _lists(cls, v: object) -> object:
+        return _as_list(v)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        if not v:
+            raise ValueError("報告書の題名を入力してください")
+        return v
+
+    @field_validator("statuses")
+    @classmethod
+    def _statuses(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("状態を1つ以上指定してください")
+        return list(dict.fromkeys(v))
+
+    def selects(self, case) -> bool:
+        return ((not self.wards or case.ward in self.wards)
+                and (not self.themes or any(t in self.themes for t in case.themes))
+                and (not self.fiscal_years or case.fiscal_year in self.fiscal_years))
+
+
+def load_analysis_params(path: str | Path) -> AnalysisParams:
+    return load_params(path, AnalysisParams)

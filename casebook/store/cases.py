@@ -115,6 +115,12 @@ class CasesMixin:
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
+    def case_versions(self) -> tuple[tuple[str, int], ...]:
+        """(id, version) of every case, sorted: a cheap "has anything changed?" for caches (similar cases)."""
+        query = sa.select(CASES.c.id, CASES.c.version).order_by(CASES.c.id)
+        with self._read() as conn:
+            return tuple((r.id, r.version) for r in conn.execute(query))
+
     def case_digests(self, *, status=None) -> list[CaseDigest]:
         """Every case (of `status`) as a CaseDigest, in list_cases order; reads no Case object, so a
         rebuild learns what changed since last time for the cost of hashing the stored text."""
