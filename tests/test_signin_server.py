@@ -152,3 +152,17 @@ def test_a_form_without_its_xsrf_token_and_a_password_guesser_are_refused(server
     with store_of(settings) as store:
         assert store.get_user("鈴木").locked_until is not None
         assert len(store.audit_log(action="user.sign_in_failed", actor="鈴木")) == 5
+
+
+def test_the_similar_cases_api_answers_with_the_sign_in_and_never_shows_a_case_the_user_may_not_read(server):
+    settings, srv = server
+    api = srv.url + "/workbench/api/similar/2024-27116-01"
+    editor = sign_in(srv.url, "鈴木").get(api)
+    assert editor.status_code == 200
+    assert [s["case_id"] for s in editor.json()["similar"]] == ["2024-27127-01"]   # an editor reads every ward
+    mine = sign_in(srv.url, "山田").get(api + "?role=editor")
+    assert mine.status_code == 200 and mine.json()["similar"] == []               # 北区's draft is not his to read
+    other_ward = sign_in(srv.url, "田中").get(api)
+    assert other_ward.status_code == 403 and "生野区" in other_ward.json()["error"]
+    anonymous = requests.get(api, allow_redirects=False)
+    assert anonymous.status_code in (302, 403) and "2024-27127-01" not in anonymous.text

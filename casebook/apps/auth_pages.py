@@ -140,6 +140,8 @@ class JoinHandler(WorkbenchHandler):
 
 
 def handlers(base_url: str) -> list:
+    from casebook.apps import api
+
     base = base_url.rstrip("/")
-    return [(base + "/", HomeHandler), (base + "/login", SignInHandler), (base + "/logout", SignOutHandler),
+    return [*api.handlers(base), (base + "/", HomeHandler), (base + "/login", SignInHandler), (base + "/logout", SignOutHandler),
             (base + "/password", PasswordHandler), (base + "/join", JoinHandler)]
