@@ -25,7 +25,8 @@ from casebook import identity, sessions, workflow
 from casebook.identity import User
 from casebook.model import Session
 from casebook.store import StoreError
-from widgets.common import GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, stylesheet
+from widgets.common import (GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, pii_warnings,
+                            privacy_notice, stylesheet)
 from widgets.survey import SAVE_FAILED, SurveyForm, status_html
 
 CSS = """
@@ -229,19 +230,36 @@ class FacilitatorBoard(w.VBox):
             boxes.append(box)
         old, self.board_box.children = self.board_box.children, boxes
         close_all(old)  # a long session redraws often: free the rows it no longer shows
-        self.pinned.value = ("".join(f'<div class="wb-point wb-pinned">【{escape(p.group)}】{escape(p.text)}</div>'
+        self.pinned.value = ("".join(f'<div class="wb-point wb-pinned">【{escape(p.group)}】{escape(p.shown)}</div>'
                                      for p in b.pinned) or "<p>まだありません。</p>")
 
     def _point_row(self, p: sessions.BoardPoint) -> w.Widget:
         cls = "wb-point wb-pinned" if p.pinned else "wb-point"
-        text = w.HTML(f'<div class="{cls}">{escape(p.text)} <small>— {escape(p.author)}</small></div>',
+        masked = p.flagged and not p.released     # the board is on the projector: flagged text stays masked
+        note = (f' <span class="wb-masked-note">（個人情報の可能性: {escape("・".join(dict.fromkeys(p.flagged)))}'
+                "を伏せています）</span>" if masked else "")
+        text = w.HTML(f'<div class="{cls}">{escape(p.shown)} <small>— {escape(p.author)}</small>{note}</div>',
                       layout=w.Layout(flex="1"))
         pin = w.ToggleButton(value=p.pinned, description="ピン留め", icon="thumb-tack",
                              layout=w.Layout(width="110px"))
         pin.add_class("wb-pin")
         pin.add_class(f"wb-pin-{p.note_id}")
         pin.observe(lambda change, nid=p.note_id: self._on_pin(nid, change["new"]), names="value")
-        return w.HBox([text, pin])
+        if not masked:
+            return w.HBox([text, pin])
+        release = w.Button(description="表示する", icon="eye", layout=w.Layout(width="110px"),
+                           tooltip="確認のうえ、入力どおりに表示します")
+        release.add_class(f"wb-release-{p.note_id}")
+        release.on_click(lambda _b, nid=p.note_id: self._on_release(nid))
+        return w.HBox([text, release, pin])
+
+    def _on_release(self, note_id: int) -> None:
+        try:
+            sessions.release_point(self.store, self.session_id, note_id)
+        except sessions.SubmissionError as exc:
+            self.message.value = status_html("error", exc.lines)
+            return
+        self.refresh()
 
     def _on_pin(self, note_id: int, pinned: bool) -> None:
         try:
@@ -351,6 +369,7 @@ class ParticipantPage(w.VBox):
         for widget in (self.name, self.group, self.join):
             widget.on_refused(lambda _w, msg: setattr(self.who, "value", status_html("error", msg)))
         self.questions: list[tuple[w.Textarea, w.Button, w.HTML]] = []
+        self.privacy: list[w.HTML] = []
         rows = []
         for i, q in enumerate(self.session.questions):
             text = GTextarea(placeholder="グループで出た意見・論点を書いてください",
@@ -363,8 +382,13 @@ class ParticipantPage(w.VBox):
             send.on_click(lambda _b, i=i: self._on_send(i))
             for widget in (text, send):
                 widget.on_refused(lambda _w, msg, status=status: setattr(status, "value", status_html("error", msg)))
+            privacy = w.HTML()      # the case form's warning while typing: group work discusses real cases
+            privacy.add_class(f"wb-s-q{i}-privacy")
+            text.observe(lambda change, box=privacy: setattr(box, "value", privacy_notice(pii_warnings(change["new"]))),
+                         names="value")
+            self.privacy.append(privacy)
             self.questions.append((text, send, status))
-            rows += [w.HTML(f"<h4>問{i + 1}. {escape(q)}</h4>"), text, w.HBox([send, status])]
+            rows += [w.HTML(f"<h4>問{i + 1}. {escape(q)}</h4>"), text, privacy, w.HBox([send, status])]
         self.survey = SurveyForm(store, session_id, lambda: self.me[0] if self.me else None, survey)
         closed = ('<p class="wb-over">この研修会は終了しました。入力は締め切られています。</p>'
                   if self.session.closed else "")
@@ -391,6 +415,10 @@ class ParticipantPage(w.VBox):
         if self.group.value not in sessions.group_names(self.session):
             self.who.value = status_html("error", "グループ: 選んでください")
             return
+        try:  # attendance counts who joined (the same call a join code makes)
+            sessions.join(self.store, self.session_id, name)
+        except sessions.SubmissionError:
+            pass  # a closed session: nothing more to count, but the participant still sees what they sent
         self.user = user
         self.me = (name, self.group.value)
         listed = "" if name in self._group_of else "（名簿にない方として参加します）"

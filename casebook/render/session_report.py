@@ -38,17 +38,18 @@ def header_html(session: Session, case_titles: Sequence[tuple[str, str]] = ()) -
                    state="終了" if session.closed else "開催中（未終了）")
 
 
-def attendance_html(session: Session) -> str:
-    a = sessions.attendance(session)
+def attendance_html(session: Session, joined: list[tuple[str, str]] | None = None) -> str:
+    a = sessions.attendance(session, joined)
     if not a["total"]:
-        return _render("attendance.html.j2", total=0)
+        return _render("attendance.html.j2", total=0, registered=a["registered"])
     chart = charts.bar_chart_svg([w for w, _ in a["by_ward"]], [n for _, n in a["by_ward"]],
                                  title="区社協別の参加者数", unit="人", width=420)
     groups = [(g.name, len(g.members), "、".join(sorted({_ward_of(session, m) for m in g.members})))
               for g in session.groups]
     present = {w for w, _ in a["by_ward"]}
     absent = [w for w in vocab.ward_names() if w not in present]
-    return _render("attendance.html.j2", total=a["total"], wards=a["wards"], chart=html.markup(chart),
+    return _render("attendance.html.j2", total=a["total"], registered=a["registered"], wards=a["wards"],
+                   chart=html.markup(chart),
                    absent=absent, by_role=a["by_role"], groups=groups)
 
 
