@@ -76,7 +76,7 @@ def comments_html(comments: list[AdvisorComment]) -> str:
     parts = []
     for c in comments:
         parts.append(f'<div class="wb-comment"><div class="wb-comment-head">{esc(COMMENT_LABEL.get(c.kind, c.kind))}'
-                     f' — {esc(c.advisor)}（{format_time(c.created_at)}）</div>'
+                     f' — {esc(c.advisor)}{f"（{format_time(c.created_at)}）" if c.created_at else ""}</div>'
                      f'<div class="wb-comment-body">{esc(c.text)}</div></div>')
     return "".join(parts)
 

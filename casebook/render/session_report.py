@@ -72,8 +72,13 @@ def summary_html(session: Session) -> str:
 
 def survey_chart(evaluations: list[Evaluation]) -> str:
     """A stacked horizontal bar per item (満足度・理解度・有用性) in the 5-point wording, as <img>."""
+    return _chart(survey_figure(evaluations), "アンケート結果（満足度・理解度・有用性）")
+
+
+def survey_figure(evaluations: list[Evaluation]):
     charts.setup_matplotlib()
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     summary = sessions.survey_summary(evaluations)
     fig = Figure(figsize=(7.5, 2.8))
@@ -91,11 +96,12 @@ def survey_chart(evaluations: list[Evaluation]) -> str:
     ax.set_yticks(range(len(items)), [SURVEY_ITEMS[k] for k in items])
     ax.invert_yaxis()
     ax.set_xlabel("回答数（人）")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # people are counted whole: no 0.2 steps
     ax.set_title(f"アンケート結果（回答 {summary['responses']} 人）")
     ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    return _chart(fig, "アンケート結果（満足度・理解度・有用性）")
+    return fig
 
 
 def survey_html(evaluations: list[Evaluation]) -> str:
