@@ -38,6 +38,19 @@ CSS = """
 .wb-over{color:#c53030;font-weight:bold}
 table.wb-tally-table{border-collapse:collapse}
 table.wb-tally-table td,table.wb-tally-table th{border:1px solid #cbd5e0;padding:2px 8px;text-align:center}
+.wb-masked-note{color:#744210;font-size:.85em}
+/* Projector view: large type, black on white, thick rules, readable from the back of a hall. */
+.wb-facilitator.wb-projector{background:#fff;color:#000}
+.wb-projector .widget-html-content{font-size:28px;line-height:1.45;color:#000}
+.wb-projector h2{font-size:40px}
+.wb-projector h4{font-size:34px;margin:.4em 0}
+.wb-projector .wb-board-q{border:3px solid #000;padding:12px 18px}
+.wb-projector .wb-point{border-left:10px solid #1a365d;padding:6px 16px;margin:10px 0;font-weight:600}
+.wb-projector .wb-point.wb-pinned{border-left-color:#c05621;background:#fffbeb}
+.wb-projector .wb-point small{font-size:.7em;font-weight:normal;color:#222}
+.wb-projector table.wb-tally-table td,.wb-projector table.wb-tally-table th{border:2px solid #000;padding:6px 16px}
+.wb-projector .wb-timer{font-size:34px}
+.wb-projector .lm-TabBar-tab{font-size:20px;min-height:36px;flex:0 0 auto;max-width:none;min-width:0}
 </style>
 """
 
@@ -141,6 +154,11 @@ class FacilitatorBoard(w.VBox):
         self.pinned.add_class("wb-pinned-list")
         self.updated = w.HTML()
         self.updated.add_class("wb-updated")
+        self.projector = w.ToggleButton(value=False, description="プロジェクター表示", icon="television",
+                                        tooltip="大きな文字・高いコントラストで表示します（会場のスクリーン用）",
+                                        layout=w.Layout(width="180px"))
+        self.projector.add_class("wb-projector-toggle")
+        self.projector.observe(lambda change: self._show_projector(change["new"]), names="value")
         self.refresh_btn = w.Button(description="今すぐ更新", icon="refresh")
         self.refresh_btn.on_click(lambda _b: self.refresh(force=True))
         self.summary = GTextarea(value=self.session.summary, placeholder="助言者の総括を記録します",
@@ -170,10 +188,16 @@ class FacilitatorBoard(w.VBox):
         for i, title in enumerate(("次第・タイマー", "事例", "グループの意見", "まとめ・終了")):
             tabs.set_title(i, title)
         tabs.selected_index = 2
-        super().__init__([stylesheet(), w.HTML(CSS), self.header, self.message, tabs])
+        super().__init__([stylesheet(), w.HTML(CSS), w.HBox([self.header, self.projector],
+                                                              layout=w.Layout(justify_content="space-between")),
+                          self.message, tabs])
         self.add_class("wb-facilitator")
         self.refresh(force=True)
         self._show_closed()
+
+    def _show_projector(self, on: bool) -> None:
+        (self.add_class if on else self.remove_class)("wb-projector")
+        self.projector.description = "通常表示に戻す" if on else "プロジェクター表示"
 
     # --- the case under discussion ------------------------------------------------------------
 

@@ -130,6 +130,20 @@ def survey_summary(evaluations: list[Evaluation]) -> dict[str, Any]:
     return out
 
 
+def joined_participants(store, session: Session, notes: list | None = None,
+                        evaluations: list[Evaluation] | None = None) -> list[tuple[str, str]]:
+    """Everyone who joined (store.session_joins), and anyone who sent a point or the survey without a
+    recorded join (sessions held before joins were recorded); the ward from the join or the list."""
+    notes = store.group_notes(session.id) if notes is None else notes
+    evaluations = store.evaluations(session.id) if evaluations is None else evaluations
+    listed = {p.name: p.ward or "" for p in session.participants}
+    people = {j.participant: j.ward or listed.get(j.participant, "") for j in store.session_joins(session.id)}
+    for name in [n.author for _, n in notes] + [e.participant for e in evaluations]:
+        if name and name not in people:
+            people[name] = listed.get(name, "")
+    return sorted(people.items())
+
+
 def comparison(store: "Store", session: Session) -> list[dict[str, Any]]:
     """This session and the earlier ones of the same kind: date, participants, survey means."""
     rows = []
@@ -142,8 +156,10 @@ def comparison(store: "Store", session: Session) -> list[dict[str, Any]]:
         if (s.date, s.title) not in held or s.id == session.id:
             held[(s.date, s.title)] = s
     for s in held.values():
-        summary = survey_summary(store.evaluations(s.id))
-        rows.append({"id": s.id, "title": s.title, "date": s.date, "participants": len(s.participants),
+        evaluations = store.evaluations(s.id)
+        summary = survey_summary(evaluations)
+        joined = joined_participants(store, s, store.group_notes(s.id), evaluations)
+        rows.append({"id": s.id, "title": s.title, "date": s.date, "participants": len(joined),
                      "responses": summary["responses"],
                      **{k: summary[k]["mean"] for k in SURVEY_SCORES}, "current": s.id == session.id})
     return rows

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from casebook.model import Evaluation, Session
-from casebook.sessions.board import comparison
+from casebook.sessions.board import comparison, joined_participants
 
 
 @dataclass(frozen=True)
@@ -18,17 +18,6 @@ class ReportData:
     earlier: Any                                  # sessions.comparison(...)
     case_titles: list[tuple[str, str]]
     joined: list[tuple[str, str]]                 # (name, ward) of who came: sessions.attendance(...)
-
-
-def joined_participants(store, session: Session, notes: list, evaluations: list[Evaluation]) -> list[tuple[str, str]]:
-    """Everyone who joined (store.session_joins), and anyone who sent a point or the survey without a
-    recorded join (sessions held before joins were recorded); the ward from the join or the list."""
-    listed = {p.name: p.ward or "" for p in session.participants}
-    people = {j.participant: j.ward or listed.get(j.participant, "") for j in store.session_joins(session.id)}
-    for name in [n.author for _, n in notes] + [e.participant for e in evaluations]:
-        if name and name not in people:
-            people[name] = listed.get(name, "")
-    return sorted(people.items())
 
 
 def _gated(text: str) -> str:
