@@ -41,6 +41,8 @@ MOVE_LABELS = {
     ("approved", "draft"): "差し戻す",
     ("approved", "published"): "公開する",
     ("published", "approved"): "公開を取り下げる",
+    ("draft", "withdrawn"): "この下書きを取り下げる",
+    ("withdrawn", "draft"): "下書きに戻す（復元）",
 }
 ACTION_LABELS = {"create": "作成", "save": "保存", "status": "状態の変更", "restore": "復元",
                  "comment": "助言者コメント", "import": "取り込み"}
@@ -139,7 +141,7 @@ class ReviewPanel:
         old = list(self.actions.children)
         buttons = []
         for new in moves:
-            back = vocab.STATUS_IDS.index(new) < vocab.STATUS_IDS.index(status)
+            back = vocab.STATUS_IDS.index(new) < vocab.STATUS_IDS.index(status) or new == "withdrawn"
             button = tag(GButton(description=MOVE_LABELS.get((status, new), vocab.status_label(new)),
                                  button_style="warning" if back else "success"), "wb-move", f"wb-move-{new}")
             button.on_click(lambda _, new=new: self.move(new))
