@@ -41,8 +41,8 @@ MOVE_LABELS = {
     ("approved", "draft"): "差し戻す",
     ("approved", "published"): "公開する",
     ("published", "approved"): "公開を取り下げる",
-    ("draft", "withdrawn"): "この下書きを取り下げる",
-    ("withdrawn", "draft"): "下書きに戻す（復元）",
+    ("draft", "withdrawn"): "取り下げる",
+    ("withdrawn", "draft"): "下書きに復元",
 }
 ACTION_LABELS = {"create": "作成", "save": "保存", "status": "状態の変更", "restore": "復元",
                  "comment": "助言者コメント", "import": "取り込み"}
