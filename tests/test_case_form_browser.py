@@ -198,6 +198,9 @@ def test_a_stray_draft_from_a_new_case_url_is_withdrawn_by_its_author_and_leaves
     page.goto(open_form_list, timeout=TIMEOUT)
     expect(page.locator(".wb-case-list")).to_be_visible(timeout=TIMEOUT)
     expect(page.locator(".wb-case-list")).not_to_contain_text("まちがえて開いた新しい事例")
+    withdrawn = page.locator(".wb-withdrawn-list")          # one click away, to restore it
+    withdrawn.locator("summary").click()
+    expect(withdrawn).to_contain_text("まちがえて開いた新しい事例")
     with Store.open(settings) as store:
         [record] = store.list_cases(status="withdrawn")
         assert record.case.title == "まちがえて開いた新しい事例"
