@@ -50,7 +50,7 @@ table.wb-tally-table td,table.wb-tally-table th{border:1px solid #cbd5e0;padding
 .wb-projector .wb-point small{font-size:.7em;font-weight:normal;color:#222}
 .wb-projector table.wb-tally-table td,.wb-projector table.wb-tally-table th{border:2px solid #000;padding:6px 16px}
 .wb-projector .wb-timer{font-size:34px}
-.wb-projector .lm-TabBar-tab{font-size:20px;min-height:36px;flex:0 0 auto;max-width:none;min-width:0}
+.wb-projector .jupyter-widgets.widget-tab>.lm-TabBar .lm-TabBar-tab{font-size:20px;min-height:36px;flex:0 0 auto;max-width:none}
 </style>
 """
 
