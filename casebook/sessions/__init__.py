@@ -3,6 +3,9 @@
 `workbench session …` (`run`: prepare, serve, report). The names below are the package's API."""
 from casebook.sessions.board import (Board, BoardPoint, BoardQuestion, attendance, board, comparison,
                                      kind_label, survey_summary)
+# The report's data module is loaded before `run`: importing a submodule sets the package attribute
+# of its name, so loaded later it would hide the `report` function (sessions.report(...) -> not callable).
+from casebook.sessions import report as _report_data  # noqa: F401, I001
 from casebook.sessions.run import (PrepareReport, ReportResult, facilitator_url, notebook_parameters, prepare,
                                    report, serve, session_dir)
 from casebook.sessions.schema import (DEFAULT_AGENDA, FACILITATOR_KEY_ENV, FACILITATOR_NOTEBOOK, NOTEBOOKS,
