@@ -1,6 +1,6 @@
 """The facilitator's board on a hall's projector, in Chromium on a real Voila: a point naming a real
 person arrives masked; the facilitator switches the page to the projector view (large type, black
-on white) and releases the point once checked. Then the report of that day: one person joined
+on white) and releases the point once checked; a participant typing such a point is warned. Then the report of that day: one person joined
 (of the registered list) and the name never reaches the page. Screenshots go to build/screenshots/."""
 
 from __future__ import annotations
@@ -61,6 +61,18 @@ def test_the_board_has_a_projector_view_and_flagged_points_stay_masked_until_rel
         SHOTS.mkdir(parents=True, exist_ok=True)
         fac.set_viewport_size({"width": 1280, "height": 1500})     # the whole board, masked point included
         fac.screenshot(path=str(SHOTS / "session_board_projector.png"))
+
+        # A participant typing the same kind of sentence is warned before sending (never blocked).
+        part = ctx.new_page()
+        part.goto(server.page_url(sessions.PARTICIPANT_NOTEBOOK))
+        part.locator(".wb-s-name input").fill("参加者02", timeout=60_000)
+        expect(part.locator(".wb-s-group select")).not_to_have_value("", timeout=10_000)
+        part.locator(".wb-s-join").click()
+        part.locator(".wb-s-q0-text textarea").fill("民生委員の田中次郎さん（090-1234-5678）から聞いた")
+        expect(part.locator(".wb-s-q0-privacy")).to_contain_text("個人が特定される情報の可能性", timeout=10_000)
+        expect(part.locator(".wb-s-q0-privacy")).to_contain_text("090-1234-5678")
+        part.locator(".wb-sv-comments textarea").fill("田中次郎さんの話がよかった")
+        expect(part.locator(".wb-sv-comments-privacy")).to_contain_text("田中次郎")
 
         fac.locator(".wb-release-2").click()                 # checked by the facilitator: shown as typed
         expect(board).to_contain_text("佐藤一郎", timeout=15_000)
