@@ -15,7 +15,8 @@ Rights (the apps ask these; each answer is a `Decision` whose `reason` says in J
                                                  never; field "ward" is fixed for a ward's staff,
                                                  field "comments" is `may_comment`
     may_comment(user, record)                    advisors, at 提出済み / 助言済み
-    may_move(user, record, new_status)           the moves statuses.yaml gives the user's role
+    may_move(user, record, new_status)           the moves statuses.yaml gives the user's role; a draft
+                                                 is withdrawn (取り下げ) or restored by its author or an editor
     moves(user, record) -> [status]              every move may_move allows, in the vocabulary's order
     move_needs_reason(user, current, new)        a send-back by an advisor or editor says why
     may_override(user)                           only an editor records that a privacy finding may stay
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from casebook.store import CaseRecord, Store
 
 GATED = ("approved", "published")
+WITHDRAWN = "withdrawn"     # a draft never submitted, taken back by its author or an editor (restorable)
 _ORDER = {s: i for i, s in enumerate(vocab.STATUS_IDS)}
 
 
@@ -311,6 +313,9 @@ def may_move(user: "User", record, new_status: str) -> Decision:
     except vocab.VocabError as exc:
         return Decision(False, f"その操作はできません（{exc}）", case_id)
     current = record.case.status
+    if WITHDRAWN in (current, new) and user.role == "staff" and record.created_by != user.name:
+        return Decision(False, "下書きの取り下げと復元は、その事例を書いた人か編集者が行います"
+                               f"（この事例を書いた人: {record.created_by}）", case_id)
     if vocab.allowed_transition(current, new, user.role):
         return ALLOWED
     if not vocab.allowed_transition(current, new):
@@ -332,6 +337,8 @@ def moves(user: "User", record) -> list[str]:
 
 def move_needs_reason(user: "User", current: str, new: str) -> bool:
     """A send-back (to an earlier status) by someone other than the author says why."""
+    if WITHDRAWN in (current, new):   # taking back a stray draft, or restoring it, is not a send-back
+        return False
     return _ORDER.get(new, -1) < _ORDER.get(current, -1) and user.role in ("advisor", "editor")
 
 

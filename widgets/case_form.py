@@ -344,7 +344,21 @@ def case_list_widget(store, page: identity.CasePage) -> w.Widget:
         for r in records[:500])
     body = (f"<table><tr><th>事例番号</th><th>タイトル</th><th>区</th><th>年度</th><th>状態</th><th>最終保存</th></tr>"
             f"{rows}</table>" if rows else '<div class="wb-help">該当する事例はありません</div>')
-    return html(f'<div class="wb-history"><h3>事例一覧</h3>{body}</div>', "wb-case-list")
+    return vbox([html(f'<div class="wb-history"><h3>事例一覧</h3>{body}</div>', "wb-case-list"),
+                 _withdrawn_list(store, page)])
+
+
+def _withdrawn_list(store, page: identity.CasePage) -> w.Widget:
+    """Drafts this person withdrew (or, for an editor, may restore): out of the list above, one click away."""
+    ward = (workflow.worklist(page.user) or {}).get("ward")
+    records = [r for r in store.list_cases(ward=ward, status="withdrawn")
+               if workflow.may_read(page.user, r) and workflow.may_move(page.user, r, "draft")]
+    if not records:
+        return html("", "wb-withdrawn-list")
+    links = "".join(f'<li><a href="{esc(identity.dev_case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a> '
+                    f"{esc(r.case.title)}（{format_time(r.updated_at)}）</li>" for r in records[:100])
+    return html(f'<details class="wb-history"><summary>取り下げた下書き（{len(records)}件・開くと復元できます）</summary>'
+                f"<ul>{links}</ul></details>", "wb-withdrawn-list")
 
 
 # --- entry points used by the notebook -----------------------------------------------------------------

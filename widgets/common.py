@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import ipywidgets as w
+import traitlets
 
 from casebook.errors import WorkbenchError
 from casebook.identity import page_query as query_parameters  # noqa: F401 - the published pages' filters
@@ -177,6 +178,48 @@ class GSelectMultiple(Guarded, w.SelectMultiple):
             raise _Refused(REFUSED_OPTION)
 
 
+class CheckGroup(w.Box):
+    """Several choices as checkboxes that wrap like tags (a multiple select needs Ctrl-click).
+    `value` is the tuple of checked options, in the options' order; each checkbox is guarded."""
+
+    value = traitlets.Tuple()
+    disabled = traitlets.Bool(False)
+
+    def __init__(self, options: Iterable[str], **kwargs):
+        self.options = tuple(options)
+        self.checkboxes = [GCheckbox(value=False, description=o, indent=False,
+                                     layout=w.Layout(width="auto", margin="0 12px 0 0")) for o in self.options]
+        for i, box in enumerate(self.checkboxes):
+            box.add_class(f"wb-check-{i}")
+        super().__init__(self.checkboxes, layout=w.Layout(flex_flow="row wrap", max_width="44em"))
+        self.add_class("wb-checks")
+        self._syncing = False
+        for box in self.checkboxes:
+            box.observe(self._on_box, names="value")
+
+    def on_refused(self, callback) -> None:
+        for box in self.checkboxes:
+            box.on_refused(callback)
+
+    def _on_box(self, _change) -> None:
+        if not self._syncing:
+            self.value = tuple(o for o, b in zip(self.options, self.checkboxes) if b.value)
+
+    @traitlets.observe("value")
+    def _on_value(self, change) -> None:
+        self._syncing = True
+        try:
+            for o, b in zip(self.options, self.checkboxes):
+                b.value = o in change["new"]
+        finally:
+            self._syncing = False
+
+    @traitlets.observe("disabled")
+    def _on_disabled(self, change) -> None:
+        for b in self.checkboxes:
+            b.disabled = change["new"]
+
+
 class GButton(Guarded, w.Button):
     """A button that ignores clicks while disabled or hidden (a script can still send them)."""
 
@@ -290,7 +333,7 @@ class Field:
                           + (f'<div class="wb-help">{esc(help)}</div>' if help else ""))
         self.message = html("", "wb-message", field_class(path) + "-msg")
         tag(widget, field_class(path), "wb-input")
-        if isinstance(widget, Guarded):
+        if isinstance(widget, (Guarded, CheckGroup)):
             widget.on_refused(lambda _w, msg: self.show_errors([msg]))
         self.box = vbox([self.label, widget, self.message], "wb-field")
 

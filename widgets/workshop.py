@@ -25,7 +25,8 @@ from casebook import identity, sessions, workflow
 from casebook.identity import User
 from casebook.model import Session
 from casebook.store import StoreError
-from widgets.common import GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, stylesheet
+from widgets.common import (GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, pii_warnings,
+                            privacy_notice, stylesheet)
 from widgets.survey import SAVE_FAILED, SurveyForm, status_html
 
 CSS = """
@@ -37,6 +38,19 @@ CSS = """
 .wb-over{color:#c53030;font-weight:bold}
 table.wb-tally-table{border-collapse:collapse}
 table.wb-tally-table td,table.wb-tally-table th{border:1px solid #cbd5e0;padding:2px 8px;text-align:center}
+.wb-masked-note{color:#744210;font-size:.85em}
+/* Projector view: large type, black on white, thick rules, readable from the back of a hall. */
+.wb-facilitator.wb-projector{background:#fff;color:#000}
+.wb-projector .widget-html-content{font-size:28px;line-height:1.45;color:#000}
+.wb-projector h2{font-size:40px}
+.wb-projector h4{font-size:34px;margin:.4em 0}
+.wb-projector .wb-board-q{border:3px solid #000;padding:12px 18px}
+.wb-projector .wb-point{border-left:10px solid #1a365d;padding:6px 16px;margin:10px 0;font-weight:600}
+.wb-projector .wb-point.wb-pinned{border-left-color:#c05621;background:#fffbeb}
+.wb-projector .wb-point small{font-size:.7em;font-weight:normal;color:#222}
+.wb-projector table.wb-tally-table td,.wb-projector table.wb-tally-table th{border:2px solid #000;padding:6px 16px}
+.wb-projector .wb-timer{font-size:34px}
+.wb-projector .jupyter-widgets.widget-tab>.lm-TabBar .lm-TabBar-tab{font-size:20px;min-height:36px;flex:0 0 auto;max-width:none}
 </style>
 """
 
@@ -140,6 +154,11 @@ class FacilitatorBoard(w.VBox):
         self.pinned.add_class("wb-pinned-list")
         self.updated = w.HTML()
         self.updated.add_class("wb-updated")
+        self.projector = w.ToggleButton(value=False, description="プロジェクター表示", icon="television",
+                                        tooltip="大きな文字・高いコントラストで表示します（会場のスクリーン用）",
+                                        layout=w.Layout(width="180px"))
+        self.projector.add_class("wb-projector-toggle")
+        self.projector.observe(lambda change: self._show_projector(change["new"]), names="value")
         self.refresh_btn = w.Button(description="今すぐ更新", icon="refresh")
         self.refresh_btn.on_click(lambda _b: self.refresh(force=True))
         self.summary = GTextarea(value=self.session.summary, placeholder="助言者の総括を記録します",
@@ -169,10 +188,16 @@ class FacilitatorBoard(w.VBox):
         for i, title in enumerate(("次第・タイマー", "事例", "グループの意見", "まとめ・終了")):
             tabs.set_title(i, title)
         tabs.selected_index = 2
-        super().__init__([stylesheet(), w.HTML(CSS), self.header, self.message, tabs])
+        super().__init__([stylesheet(), w.HTML(CSS), w.HBox([self.header, self.projector],
+                                                              layout=w.Layout(justify_content="space-between")),
+                          self.message, tabs])
         self.add_class("wb-facilitator")
         self.refresh(force=True)
         self._show_closed()
+
+    def _show_projector(self, on: bool) -> None:
+        (self.add_class if on else self.remove_class)("wb-projector")
+        self.projector.description = "通常表示に戻す" if on else "プロジェクター表示"
 
     # --- the case under discussion ------------------------------------------------------------
 
@@ -229,19 +254,36 @@ class FacilitatorBoard(w.VBox):
             boxes.append(box)
         old, self.board_box.children = self.board_box.children, boxes
         close_all(old)  # a long session redraws often: free the rows it no longer shows
-        self.pinned.value = ("".join(f'<div class="wb-point wb-pinned">【{escape(p.group)}】{escape(p.text)}</div>'
+        self.pinned.value = ("".join(f'<div class="wb-point wb-pinned">【{escape(p.group)}】{escape(p.shown)}</div>'
                                      for p in b.pinned) or "<p>まだありません。</p>")
 
     def _point_row(self, p: sessions.BoardPoint) -> w.Widget:
         cls = "wb-point wb-pinned" if p.pinned else "wb-point"
-        text = w.HTML(f'<div class="{cls}">{escape(p.text)} <small>— {escape(p.author)}</small></div>',
+        masked = p.flagged and not p.released     # the board is on the projector: flagged text stays masked
+        note = (f' <span class="wb-masked-note">（個人情報の可能性: {escape("・".join(dict.fromkeys(p.flagged)))}'
+                "を伏せています）</span>" if masked else "")
+        text = w.HTML(f'<div class="{cls}">{escape(p.shown)} <small>— {escape(p.author)}</small>{note}</div>',
                       layout=w.Layout(flex="1"))
         pin = w.ToggleButton(value=p.pinned, description="ピン留め", icon="thumb-tack",
                              layout=w.Layout(width="110px"))
         pin.add_class("wb-pin")
         pin.add_class(f"wb-pin-{p.note_id}")
         pin.observe(lambda change, nid=p.note_id: self._on_pin(nid, change["new"]), names="value")
-        return w.HBox([text, pin])
+        if not masked:
+            return w.HBox([text, pin])
+        release = w.Button(description="表示する", icon="eye", layout=w.Layout(width="110px"),
+                           tooltip="確認のうえ、入力どおりに表示します")
+        release.add_class(f"wb-release-{p.note_id}")
+        release.on_click(lambda _b, nid=p.note_id: self._on_release(nid))
+        return w.HBox([text, release, pin])
+
+    def _on_release(self, note_id: int) -> None:
+        try:
+            sessions.release_point(self.store, self.session_id, note_id)
+        except sessions.SubmissionError as exc:
+            self.message.value = status_html("error", exc.lines)
+            return
+        self.refresh()
 
     def _on_pin(self, note_id: int, pinned: bool) -> None:
         try:
@@ -351,6 +393,7 @@ class ParticipantPage(w.VBox):
         for widget in (self.name, self.group, self.join):
             widget.on_refused(lambda _w, msg: setattr(self.who, "value", status_html("error", msg)))
         self.questions: list[tuple[w.Textarea, w.Button, w.HTML]] = []
+        self.privacy: list[w.HTML] = []
         rows = []
         for i, q in enumerate(self.session.questions):
             text = GTextarea(placeholder="グループで出た意見・論点を書いてください",
@@ -363,8 +406,13 @@ class ParticipantPage(w.VBox):
             send.on_click(lambda _b, i=i: self._on_send(i))
             for widget in (text, send):
                 widget.on_refused(lambda _w, msg, status=status: setattr(status, "value", status_html("error", msg)))
+            privacy = w.HTML()      # the case form's warning while typing: group work discusses real cases
+            privacy.add_class(f"wb-s-q{i}-privacy")
+            text.observe(lambda change, box=privacy: setattr(box, "value", privacy_notice(pii_warnings(change["new"]))),
+                         names="value")
+            self.privacy.append(privacy)
             self.questions.append((text, send, status))
-            rows += [w.HTML(f"<h4>問{i + 1}. {escape(q)}</h4>"), text, w.HBox([send, status])]
+            rows += [w.HTML(f"<h4>問{i + 1}. {escape(q)}</h4>"), text, privacy, w.HBox([send, status])]
         self.survey = SurveyForm(store, session_id, lambda: self.me[0] if self.me else None, survey)
         closed = ('<p class="wb-over">この研修会は終了しました。入力は締め切られています。</p>'
                   if self.session.closed else "")
@@ -391,6 +439,10 @@ class ParticipantPage(w.VBox):
         if self.group.value not in sessions.group_names(self.session):
             self.who.value = status_html("error", "グループ: 選んでください")
             return
+        try:  # attendance counts who joined (the same call a join code makes)
+            sessions.join(self.store, self.session_id, name)
+        except sessions.SubmissionError:
+            pass  # a closed session: nothing more to count, but the participant still sees what they sent
         self.user = user
         self.me = (name, self.group.value)
         listed = "" if name in self._group_of else "（名簿にない方として参加します）"

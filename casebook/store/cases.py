@@ -91,12 +91,15 @@ class CasesMixin:
         return _record(row)
 
     def list_cases(self, *, ward=None, status=None, fiscal_year=None, theme=None) -> list[CaseRecord]:
+        """Cases in ward order; status None: every status but 取り下げ (withdrawn)."""
         query = sa.select(CASES)
         if ward is not None:
             query = query.where(CASES.c.ward == vocab.parse_ward(ward).name)
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
             query = query.where(CASES.c.status.in_([vocab.parse_status(s) for s in wanted]))
+        else:  # a withdrawn draft leaves every list; asked for by its status, it is found
+            query = query.where(CASES.c.status != "withdrawn")
         if fiscal_year is not None:
             query = query.where(CASES.c.fiscal_year == vocab.parse_fiscal_year(fiscal_year))
         if theme is not None:
@@ -151,6 +154,9 @@ class CasesMixin:
                 raise TransitionError(f"この事例は既に「{_status_label(new)}」です")
             if not vocab.allowed_transition(row.status, new, role):
                 raise TransitionError(_transition_message(row.status, new, role))
+            if new == "withdrawn" and conn.execute(sa.select(HISTORY.c.version).where(
+                    HISTORY.c.case_id == case_id, HISTORY.c.status.not_in(["draft", "withdrawn"]))).first():
+                raise TransitionError("提出されたことのある事例は取り下げられません（取り下げは、提出前の下書きだけです）")
             moved = f"{_status_label(row.status)} → {_status_label(new)}"
             return self._update_case(conn, row, {**row.data, "status": new}, author, "status",
                                      f"{moved}: {note}" if note else moved)

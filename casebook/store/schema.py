@@ -179,12 +179,33 @@ def _step5_signin(conn: Connection) -> None:
         table.create(conn)
 
 
+def _joins_table(m: sa.MetaData) -> sa.Table:
+    """Who joined a session (a participant identity entering it): attendance counts these, not the list."""
+    return sa.Table("session_joins", m,
+                    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+                              primary_key=True),
+                    sa.Column("participant", sa.String(200), primary_key=True),
+                    sa.Column("ward", sa.Text, nullable=False, default=""),
+                    sa.Column("joined_at", Stamp, nullable=False))
+
+
+def _step6_joins_and_released(conn: Connection) -> None:
+    """session_joins; group_notes.released: a point the privacy check flags stays masked on the board
+    until the facilitator releases it."""
+    m = sa.MetaData()
+    _release1_tables(m)
+    _joins_table(m).create(conn)
+    conn.exec_driver_sql("ALTER TABLE group_notes ADD COLUMN released BOOLEAN NOT NULL DEFAULT FALSE")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("release 1: cases, history, sessions, group notes, evaluations, ward activity", _step1_release1),
     ("privacy overrides: an editor's recorded decision per finding", _step2_privacy_overrides),
     ("cases.themes column filled from the stored cases; index on (ward, fiscal_year)", _step3_case_themes),
     ("audit_log: who did what to which record, when and why; append-only", _step4_audit_log),
     ("sign-in: users, logins (server-side sessions), kernel tickets", _step5_signin),
+    ("session_joins: who joined a session; group_notes.released (masked on the board until released)",
+     _step6_joins_and_released),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -194,9 +215,11 @@ _release1_tables(_meta)
 OVERRIDES = _overrides_table(_meta)
 AUDIT = _audit_table(_meta)
 USERS, LOGINS, TICKETS = _signin_tables(_meta)
+JOINS = _joins_table(_meta)
 CASES, HISTORY = _meta.tables["cases"], _meta.tables["case_history"]
 CASES.append_column(sa.Column("themes", sa.Text, nullable=False, server_default=""))
 SESSIONS, NOTES = _meta.tables["sessions"], _meta.tables["group_notes"]
+NOTES.append_column(sa.Column("released", sa.Boolean, nullable=False, server_default=sa.false()))
 EVALUATIONS, ACTIVITY = _meta.tables["evaluations"], _meta.tables["ward_activity"]
 VERSIONS = _meta.tables["schema_version"]
 TABLES = tuple(_meta.sorted_tables)   # every table of the current schema, parents before children
