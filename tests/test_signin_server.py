@@ -157,7 +157,9 @@ def test_a_form_without_its_xsrf_token_and_a_password_guesser_are_refused(server
 def test_the_similar_cases_api_answers_with_the_sign_in_and_never_shows_a_case_the_user_may_not_read(server):
     settings, srv = server
     api = srv.url + "/workbench/api/similar/2024-27116-01"
-    editor = sign_in(srv.url, "鈴木").get(api)
+    with store_of(settings) as store:     # an editor of its own (another test locks 鈴木 out)
+        accounts.add_user(store, "伊藤", "editor", "", actor="admin", password=PASSWORD)
+    editor = sign_in(srv.url, "伊藤").get(api)
     assert editor.status_code == 200
     assert [s["case_id"] for s in editor.json()["similar"]] == ["2024-27127-01"]   # an editor reads every ward
     mine = sign_in(srv.url, "山田").get(api + "?role=editor")
