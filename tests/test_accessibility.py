@@ -1,0 +1,70 @@
+"""Every page a person uses meets JIS X 8341-3:2016 level AA as axe-core checks it (wcag2a, wcag2aa,
+wcag21aa): 0 violations, so a test fails on any new one. Pages are checked as their users see them:
+signed in, for each role, in Debian's Chromium."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from a11y_support import describe, violations
+from browser_support import keep_local
+from casebook.model import Case
+from signin_support import FORM, TIMEOUT, signed_in_page, start_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    cases = [(Case(id="2024-27116-01", title="見守りを続けた高齢者の事例", ward="生野区", fiscal_year=2024,
+                   themes=["見守り・訪問"]), "山田", [("submitted", "staff")])]
+    settings, srv = start_server(tmp_path_factory.mktemp("a11y"), cases=cases, log="a11y.log")
+    try:
+        yield settings, srv
+    finally:
+        srv.stop()
+
+
+def assert_accessible(page, what: str) -> None:
+    found = violations(page)
+    assert not found, f"{what}: {len(found)} accessibility violations\n{describe(found)}"
+
+
+def test_the_sign_in_page_is_accessible(browser, server):
+    _, srv = server
+    context = browser.new_context(locale="ja-JP")
+    keep_local(context)
+    page = context.new_page()
+    page.goto(srv.url + "/login", timeout=TIMEOUT)
+    expect(page.locator("h1")).to_have_text("サインイン")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert_accessible(page, "sign-in page")
+    page.fill("#name", "山田")
+    page.fill("#password", "wrong-password")
+    page.click("button[type=submit]")
+    expect(page.locator("[role=alert], .wb-error").first).to_be_visible(timeout=TIMEOUT)
+    assert_accessible(page, "sign-in page with an error")
+    context.close()
+
+
+@pytest.mark.parametrize("name", ["山田", "高橋", "鈴木"])
+def test_the_home_page_is_accessible_for_each_role(browser, server, name):
+    _, srv = server
+    context, page = signed_in_page(browser, name, srv)
+    assert_accessible(page, f"home page ({name})")
+    context.close()
+
+
+@pytest.mark.parametrize("name, query", [("山田", ""), ("高橋", "?case_id=2024-27116-01"),
+                                         ("鈴木", "?case_id=2024-27116-01")])
+def test_the_case_form_is_accessible_for_each_role(browser, server, name, query):
+    _, srv = server
+    context, page = signed_in_page(browser, name, srv)
+    page.goto(srv.url + FORM + query, timeout=TIMEOUT)
+    expect(page.locator(".wb-tabs")).to_be_visible(timeout=TIMEOUT)
+    assert page.locator("html").get_attribute("lang") == "ja"
+    tabs = page.locator(".wb-tabs > .lm-TabBar .lm-TabBar-tab")
+    for i in range(tabs.count()):          # every section of the sheet, as each tab shows it
+        tabs.nth(i).click()
+        assert_accessible(page, f"case form ({name}), tab {tabs.nth(i).inner_text()}")
+    context.close()
