@@ -68,3 +68,63 @@ def test_the_case_form_is_accessible_for_each_role(browser, server, name, query)
         tabs.nth(i).click()
         assert_accessible(page, f"case form ({name}), tab {tabs.nth(i).inner_text()}")
     context.close()
+
+
+@pytest.fixture
+def session_day(settings, tmp_path):
+    import yaml
+
+    from casebook import sessions
+    from casebook.store import Store
+
+    params = {"id": "2025-a11y", "title": "基礎研修 II 事例検討会", "date": "2025-11-20", "kind": "basic2",
+              "participants": [{"name": f"参加者{i:02d}", "ward": w} for i, w in enumerate(["生野区", "北区"], 1)],
+              "groups": [{"name": "1グループ", "members": ["参加者01", "参加者02"]}],
+              "questions": ["本人・世帯のストレングスは何か"]}
+    path = tmp_path / "a11y.yaml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    sessions.prepare(path, settings, execute=False)
+    with Store.open(settings) as store:
+        sessions.join(store, "2025-a11y", "参加者01")
+        sessions.submit_point(store, "2025-a11y", participant="参加者01", group="1グループ", question=0,
+                              text="近所の喫茶店の店主が毎朝声をかけている")
+    return settings
+
+
+def test_the_facilitators_board_the_participants_page_and_the_report_are_accessible(session_day, browser):
+    from casebook import sessions
+
+    server = sessions.serve("2025-a11y", session_day, pool_size=0, wait=True)
+    try:
+        context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+        keep_local(context)
+        board = context.new_page()
+        board.goto(sessions.facilitator_url(server), timeout=60_000)
+        expect(board.locator(".wb-board")).to_contain_text("近所の喫茶店の店主", timeout=60_000)
+        assert_accessible(board, "facilitator's board")
+        board.locator(".wb-projector-toggle").click()
+        expect(board.locator(".wb-facilitator.wb-projector")).to_have_count(1)
+        assert_accessible(board, "facilitator's board, projector view")
+        context.close()
+
+        phone = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844}, is_mobile=True)
+        keep_local(phone)
+        page = phone.new_page()
+        page.goto(server.page_url(sessions.PARTICIPANT_NOTEBOOK), timeout=60_000)
+        page.locator(".wb-s-name input").fill("参加者02", timeout=60_000)
+        assert_accessible(page, "participant's page before joining")
+        page.locator(".wb-s-join").click()
+        expect(page.locator(".wb-s-q0-text textarea")).to_be_visible(timeout=15_000)
+        assert_accessible(page, "participant's page (points and survey)")
+        phone.close()
+    finally:
+        server.stop()
+
+    report = sessions.report("2025-a11y", session_day)
+    context = browser.new_context(locale="ja-JP")
+    keep_local(context)
+    page = context.new_page()
+    page.goto(report.html.as_uri())
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert_accessible(page, "session report")
+    context.close()
