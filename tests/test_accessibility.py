@@ -128,3 +128,23 @@ def test_the_facilitators_board_the_participants_page_and_the_report_are_accessi
     assert page.locator("html").get_attribute("lang") == "ja"
     assert_accessible(page, "session report")
     context.close()
+
+
+def test_the_built_casebook_is_accessible_from_disk(tmp_path_factory, browser):
+    from test_build import build_once
+
+    settings, cases, report = build_once(tmp_path_factory, "a11y", 4)
+    assert report.ok
+    site = settings.casebook_dir
+    context = browser.new_context(locale="ja-JP")
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+                  else route.abort())
+    page = context.new_page()
+    pages = [site / "index.html", *sorted(site.glob("wards/*.html"))[:1], *sorted(site.glob("themes/*.html"))[:1],
+             *sorted(site.glob("cases/*.html"))[:2]]
+    assert len(pages) >= 4, [p.name for p in pages]
+    for path in pages:
+        page.goto(path.as_uri())
+        assert page.locator("html").get_attribute("lang") == "ja", path.name
+        assert_accessible(page, f"casebook {path.relative_to(site)}")
+    context.close()
