@@ -148,3 +148,113 @@ def test_the_built_casebook_is_accessible_from_disk(tmp_path_factory, browser):
         assert page.locator("html").get_attribute("lang") == "ja", path.name
         assert_accessible(page, f"casebook {path.relative_to(site)}")
     context.close()
+
+
+# --- keyboard only: Tab, Shift+Tab, Enter and Space (and typing text) ---------------------------------
+
+def tab_to(page, selector: str, *, limit: int = 120, back: bool = False) -> None:
+    """Press Tab (Shift+Tab) until the focus is inside `selector`, as a keyboard user moves."""
+    for _ in range(limit):
+        if page.evaluate("s => !!(document.activeElement && document.activeElement.closest(s))", selector):
+            return
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
+def keyboard_sign_in(browser, server, name: str, viewport=None):
+    from signin_support import PASSWORD
+
+    context = browser.new_context(locale="ja-JP", viewport=viewport or {"width": 1280, "height": 900})
+    keep_local(context)
+    page = context.new_page()
+    page.goto(server.url + "/login", timeout=TIMEOUT)
+    tab_to(page, "#name")
+    page.keyboard.type(name)
+    tab_to(page, "#password")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator(".wb-home-who")).to_contain_text(name, timeout=TIMEOUT)
+    return context, page
+
+
+def test_staff_write_and_save_a_case_with_the_keyboard_only(browser, server):
+    from casebook.store import Store
+
+    settings, srv = server
+    context, page = keyboard_sign_in(browser, srv, "山田")
+    tab_to(page, "a.wb-new-case")
+    page.keyboard.press("Enter")
+    expect(page.locator(".wb-tabs")).to_be_visible(timeout=TIMEOUT)
+    tab_to(page, ".wb-f-title")
+    page.keyboard.type("鍵盤だけで書いた事例", delay=80)
+    tab_to(page, ".wb-section-links")                       # the sections, one button each
+    tab_to(page, ".wb-section-link-1")
+    page.keyboard.press("Enter")
+    tab_to(page, ".wb-f-summary-main_complaint")
+    page.keyboard.type("外出が減り、近所の人が心配している", delay=80)
+    tab_to(page, ".wb-save", back=True)
+    page.keyboard.press("Space")
+    expect(page.locator(".wb-save-status")).to_contain_text("版", timeout=TIMEOUT)
+    wanted = ("鍵盤だけで書いた事例", "外出が減り、近所の人が心配している")
+    stored: list = []
+    for _ in range(60):          # the explicit save (or the autosave after it) lands within moments
+        with Store.open(settings) as store:
+            stored = [(r.case.title, r.case.summary.main_complaint) for r in store.list_cases(ward="生野区")]
+        if wanted in stored:
+            break
+        page.wait_for_timeout(500)
+    assert wanted in stored, stored
+    context.close()
+
+
+def test_an_advisor_comments_with_the_keyboard_only(browser, server):
+    settings, srv = server
+    context, page = keyboard_sign_in(browser, srv, "高橋")
+    page.goto(srv.url + FORM + "?case_id=2024-27116-01", timeout=TIMEOUT)
+    expect(page.locator(".wb-tabs")).to_be_visible(timeout=TIMEOUT)
+    review = len(page.locator(".wb-tabs > .lm-TabBar .lm-TabBar-tab").all()) - 2     # 助言・承認
+    tab_to(page, f".wb-section-link-{review}")
+    page.keyboard.press("Enter")
+    tab_to(page, ".wb-comment-text")
+    # At a person's pace: ipywidgets holds back a value while the kernel is busy, but sends a click at
+    # once, so a click right after machine-speed typing can overtake the last keystrokes (noted).
+    page.keyboard.type("本人の強みに目を向けた支援が読み取れる", delay=80)
+    tab_to(page, ".wb-comment-add")
+    page.keyboard.press("Enter")
+    expect(page.locator(".wb-comment-body").first).to_contain_text("本人の強みに目を向けた支援", timeout=TIMEOUT)
+    context.close()
+
+
+def test_a_participant_submits_a_point_and_the_survey_with_the_keyboard_only(session_day, browser):
+    from casebook import sessions
+    from casebook.store import Store
+
+    server = sessions.serve("2025-a11y", session_day, pool_size=0, wait=True)
+    try:
+        phone = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844}, is_mobile=True)
+        keep_local(phone)
+        page = phone.new_page()
+        page.goto(server.page_url(sessions.PARTICIPANT_NOTEBOOK), timeout=60_000)
+        expect(page.locator(".wb-s-name input")).to_be_visible(timeout=60_000)
+        tab_to(page, ".wb-s-name")
+        page.keyboard.type("参加者02", delay=80)
+        tab_to(page, ".wb-s-join")                # the group follows from the name
+        page.keyboard.press("Enter")
+        expect(page.locator(".wb-s-who")).to_contain_text("参加者02", timeout=15_000)
+        tab_to(page, ".wb-s-q0-text")
+        page.keyboard.type("地域の見守りの輪を広げる", delay=80)
+        tab_to(page, ".wb-s-q0-send")
+        page.keyboard.press("Enter")
+        expect(page.locator(".wb-s-q0-status")).to_contain_text("送信しました", timeout=15_000)
+        for key in ("satisfaction", "understanding", "usefulness"):
+            tab_to(page, f".wb-sv-{key}")          # the first answer of each scale: とてもよかった
+            page.keyboard.press("Space")
+        tab_to(page, ".wb-sv-send")
+        page.keyboard.press("Enter")
+        expect(page.locator(".wb-sv-status")).to_contain_text("アンケートを保存しました", timeout=15_000)
+        phone.close()
+    finally:
+        server.stop()
+    with Store.open(session_day) as store:
+        assert [n.text for _, n in store.group_notes("2025-a11y") if n.author == "参加者02"] == ["地域の見守りの輪を広げる"]
+        assert [e.participant for e in store.evaluations("2025-a11y")] == ["参加者02"]

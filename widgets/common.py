@@ -318,6 +318,19 @@ def hbox(children, *classes: str, **layout: str) -> w.HBox:
     return tag(box, *classes) if classes else box
 
 
+def section_links(tabs: w.Tab) -> w.Widget:
+    """Keyboard users' way between a Tab widget's sections with Tab and Enter/Space alone (Lumino's
+    tab bar wants the arrow keys): one button per section, shown when one of them has the focus
+    (forms.css, the skip-link pattern), kept in step with the tabs both ways."""
+    buttons = []
+    for i, title in enumerate(tabs.titles):
+        button = tag(GButton(description=title, tooltip=f"「{title}」を開く"), "wb-section-link", f"wb-section-link-{i}")
+        button.on_click(lambda _b, i=i: setattr(tabs, "selected_index", i))
+        buttons.append(button)
+    box = w.HBox(buttons, layout=w.Layout(flex_flow="row wrap"))
+    return tag(box, "wb-section-links")
+
+
 def screen_reader_name(widget: w.DOMWidget, name: str) -> w.DOMWidget:
     """Give a control its accessible name: its description becomes a <label for=…> that forms.css
     shows to screen readers only (where a visible label or the layout already says what it is)."""
