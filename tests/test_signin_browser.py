@@ -8,34 +8,20 @@ comments on a submitted case and an editor approves it. Every action is in the a
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import expect
 
-from casebook import accounts
-from casebook.apps.editable import serve_apps
-from casebook.apps.serving import SignInOptions
 from casebook.model import Case
-from casebook.settings import Settings
 from casebook.store import Store
-from browser_support import keep_local
+from signin_support import FORM, TIMEOUT, signed_in_page, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-PASSWORD = "council-network-2024"
-TIMEOUT = 30_000
-FORM = "/voila/render/case_analysis.ipynb"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("signin-browser")
-    settings = Settings(data_dir=root / "data", build_dir=root / "build")
-    settings.data_dir.mkdir(parents=True)
-    with Store.open(settings) as store:
-        for name, role, ward in (("山田", "staff", "生野区"), ("田中", "staff", "北区"), ("高橋", "advisor", ""),
-                                 ("鈴木", "editor", "")):
-            accounts.add_user(store, name, role, ward, actor="admin", password=PASSWORD)
-        store.create_case(Case(id="2024-27127-01", title="北区の下書き", ward="北区", fiscal_year=2024), author="田中")
-    srv = serve_apps(settings, pool_size=2, signin=SignInOptions(), log_path=settings.build_dir / "logs" / "b.log")
+    cases = [(Case(id="2024-27127-01", title="北区の下書き", ward="北区", fiscal_year=2024), "田中", [])]
+    settings, srv = start_server(tmp_path_factory.mktemp("signin-browser"), cases=cases, log="b.log")
     try:
         yield settings, srv
     finally:
@@ -44,16 +30,7 @@ def server(tmp_path_factory):
 
 def person(browser, name: str, srv):
     """A browser context of its own, signed in as `name` from the sign-in page."""
-    context: BrowserContext = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
-    keep_local(context)
-    page = context.new_page()
-    page.goto(srv.url + "/", timeout=TIMEOUT)
-    expect(page.locator("h1")).to_have_text("サインイン")
-    page.fill("#name", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".wb-home-who")).to_contain_text(name, timeout=TIMEOUT)
-    return context, page
+    return signed_in_page(browser, name, srv)
 
 
 def open_form(page, url: str) -> None:

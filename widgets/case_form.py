@@ -25,7 +25,8 @@ from casebook import identity, vocab, workflow
 from casebook.errors import WorkbenchError
 from casebook.identity import User
 from casebook.model import Case, field_label
-from widgets.common import (Debouncer, GButton, SaveStatus, esc, format_time, hbox, html, notice, stylesheet, tag, vbox)
+from widgets.common import (Debouncer, GButton, SaveStatus, esc, format_time, hbox, html, notice, section_links,
+                            stylesheet, tag, vbox)
 from widgets.case_sheet import (NEW_ID, CaseForm, _get, _put, check_case, errors_by_path, fiscal_year_options,  # noqa: F401
                                  leaf_label)
 from widgets.merge import ConflictPanel
@@ -74,9 +75,10 @@ class CaseApp:
                      titles=[*self.form.titles, "助言・承認", "履歴"])
         tabs.observe(lambda change: self.form.ensure_built(change["new"]), names="selected_index")
         self.tabs = tag(tabs, "wb-tabs")
+        self.sections = section_links(tabs)
         toolbar = vbox([hbox([self.save_button, self.status.html]), self.problems], "wb-toolbar")
-        self.widget = tag(w.VBox([stylesheet(), self.title, self.notice, toolbar, self.conflict.widget, self.tabs,
-                                  self.js]), "wb-app", "wb-case-app")
+        self.widget = tag(w.VBox([stylesheet(), self.title, self.notice, toolbar, self.conflict.widget,
+                                  self.sections, self.tabs, self.js]), "wb-app", "wb-case-app")
         self._refresh_all()
         if self.record is not None:
             self.status.loaded(self.record.version, self.record.updated_at, self.record.updated_by)

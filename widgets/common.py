@@ -318,6 +318,31 @@ def hbox(children, *classes: str, **layout: str) -> w.HBox:
     return tag(box, *classes) if classes else box
 
 
+def section_links(tabs: w.Tab) -> w.Widget:
+    """Keyboard users' way between a Tab widget's sections with Tab and Enter/Space alone (Lumino's
+    tab bar wants the arrow keys): one button per section, shown when one of them has the focus
+    (forms.css, the skip-link pattern), kept in step with the tabs both ways."""
+    buttons = []
+    for i, title in enumerate(tabs.titles):
+        button = tag(GButton(description=title, tooltip=f"「{title}」を開く"), "wb-section-link", f"wb-section-link-{i}")
+        button.on_click(lambda _b, i=i: setattr(tabs, "selected_index", i))
+        buttons.append(button)
+    box = w.HBox(buttons, layout=w.Layout(flex_flow="row wrap"))
+    return tag(box, "wb-section-links")
+
+
+def screen_reader_name(widget: w.DOMWidget, name: str) -> w.DOMWidget:
+    """Give a control its accessible name: its description becomes a <label for=…> that forms.css
+    shows to screen readers only (where a visible label or the layout already says what it is)."""
+    widget.description = name
+    return tag(widget, "wb-sr-name")
+
+
+# Controls whose description is a <label for=…> of their own: the label names them for screen readers.
+NAMED_BY_DESCRIPTION = (w.Dropdown, w.SelectMultiple, w.Select, w.Text, w.Textarea, w.Combobox, w.IntText,
+                        w.BoundedIntText)
+
+
 class Field:
     """One input of a form: label (＊ when required), the widget, and one slot below it for the
     validation message (error) and the privacy warnings (a warning, never a block)."""
@@ -333,6 +358,8 @@ class Field:
                           + (f'<div class="wb-help">{esc(help)}</div>' if help else ""))
         self.message = html("", "wb-message", field_class(path) + "-msg")
         tag(widget, field_class(path), "wb-input")
+        if isinstance(widget, NAMED_BY_DESCRIPTION) and not widget.description:
+            screen_reader_name(widget, label)   # the visible label above is an HTML widget, not the control's
         if isinstance(widget, (Guarded, CheckGroup)):
             widget.on_refused(lambda _w, msg: self.show_errors([msg]))
         self.box = vbox([self.label, widget, self.message], "wb-field")

@@ -24,7 +24,7 @@ from casebook import vocab, workflow
 from casebook.identity import User
 from casebook.model import AdvisorComment, Text, describe_errors
 from widgets.common import (GButton, GDropdown, GTextarea, GToggleButtons, close_all, esc, format_time,
-                            hbox, html, notice, pii_warnings, privacy_notice, tag, vbox)
+                            hbox, html, notice, pii_warnings, privacy_notice, screen_reader_name, tag, vbox)
 from widgets.merge import differences, display_text, inline_diff
 
 COMMENT_KINDS = [("助言", "advice"), ("ポイント整理", "key_points")]
@@ -276,6 +276,7 @@ class HistoryPanel:
         self.host = host
         self.table = html("", "wb-history")
         self.version = tag(GDropdown(options=[], layout=w.Layout(width="22em")), "wb-history-version")
+        screen_reader_name(self.version, "版を選ぶ")
         self.show_button = tag(GButton(description="この版を見る"), "wb-history-show")
         self.restore_button = tag(GButton(description="この版に戻す（新しい版として保存）", button_style="warning"),
                                   "wb-history-restore")

@@ -56,6 +56,7 @@ def voila_argv(opts: VoilaOptions) -> list[str]:
         "--strip_sources=True",
         f"--show_tracebacks={opts.show_tracebacks}",
         "--VoilaConfiguration.file_allowlist=[]",  # no files from the notebook folder, static assets only
+        "--VoilaExporter.language_code=ja",           # <html lang="ja">: screen readers read Japanese
         "--VoilaConfiguration.multi_kernel_manager_class=casebook.apps.kernel_limits.BoundedKernelManager",
         f"--BoundedKernelManager.max_kernels={opts.max_kernels}",
         f"--BoundedKernelManager.cull_idle_timeout={opts.cull_idle_timeout}",
