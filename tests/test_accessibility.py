@@ -258,3 +258,38 @@ def test_a_participant_submits_a_point_and_the_survey_with_the_keyboard_only(ses
     with Store.open(session_day) as store:
         assert [n.text for _, n in store.group_notes("2025-a11y") if n.author == "参加者02"] == ["地域の見守りの輪を広げる"]
         assert [e.participant for e in store.evaluations("2025-a11y")] == ["参加者02"]
+
+
+# --- 200 % zoom: a 1280 px window at 200 % is a 640 px wide page at device scale 2 ----------------------
+
+def zoomed(browser):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 640, "height": 450}, device_scale_factor=2)
+    keep_local(context)
+    return context
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth + 1")
+
+
+def test_the_case_form_is_usable_at_200_percent_without_scrolling_sideways(browser, server):
+    from signin_support import PASSWORD
+
+    from casebook.settings import REPO_ROOT
+
+    _, srv = server
+    context = zoomed(browser)
+    page = context.new_page()
+    page.goto(srv.url + "/login", timeout=TIMEOUT)
+    assert no_horizontal_scroll(page)
+    page.fill("#name", "山田")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator(".wb-home-who")).to_contain_text("山田", timeout=TIMEOUT)
+    page.goto(srv.url + FORM, timeout=TIMEOUT)
+    expect(page.locator(".wb-tabs")).to_be_visible(timeout=TIMEOUT)
+    shots = REPO_ROOT / "build" / "screenshots" / "a11y"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "case_form_200.png"), full_page=True)
+    assert no_horizontal_scroll(page), "the case form scrolls sideways at 200 %"
+    context.close()
