@@ -212,7 +212,7 @@ def test_an_advisor_comments_with_the_keyboard_only(browser, server):
     context, page = keyboard_sign_in(browser, srv, "高橋")
     page.goto(srv.url + FORM + "?case_id=2024-27116-01", timeout=TIMEOUT)
     expect(page.locator(".wb-tabs")).to_be_visible(timeout=TIMEOUT)
-    review = len(page.locator(".wb-tabs > .lm-TabBar .lm-TabBar-tab").all()) - 2     # 助言・承認
+    review = page.locator(".wb-tabs > .lm-TabBar .lm-TabBar-tab").all_inner_texts().index("助言・承認")
     tab_to(page, f".wb-section-link-{review}")
     page.keyboard.press("Enter")
     tab_to(page, ".wb-comment-text")

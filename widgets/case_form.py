@@ -31,6 +31,7 @@ from widgets.case_sheet import (NEW_ID, CaseForm, _get, _put, check_case, errors
                                  leaf_label)
 from widgets.merge import ConflictPanel
 from widgets.review import HistoryPanel, ReviewPanel
+from widgets.similar import SimilarPanel
 
 AUTOSAVE_DELAY = 3.0          # seconds after typing stops
 
@@ -58,6 +59,7 @@ class CaseApp:
         self.conflict = ConflictPanel(on_merge=self.save_merged, on_discard=self.discard_mine)
         self.review = ReviewPanel(self)
         self.history = HistoryPanel(self)
+        self.similar = SimilarPanel(self)
         self.autosave = Debouncer(autosave_delay, self._autosave)
         self.js = w.Output(layout=w.Layout(display="none"))
 
@@ -71,8 +73,8 @@ class CaseApp:
             self.form.load({"id": NEW_ID, "ward": user.ward or None})
         self.saved_data = self.form.values()
 
-        tabs = w.Tab(children=[*self.form.sections, self.review.widget, self.history.widget],
-                     titles=[*self.form.titles, "助言・承認", "履歴"])
+        tabs = w.Tab(children=[*self.form.sections, self.review.widget, self.history.widget, self.similar.widget],
+                     titles=[*self.form.titles, "助言・承認", "履歴", "似ている事例"])
         tabs.observe(lambda change: self.form.ensure_built(change["new"]), names="selected_index")
         self.tabs = tag(tabs, "wb-tabs")
         self.sections = section_links(tabs)
@@ -357,7 +359,7 @@ def _withdrawn_list(store, page: identity.CasePage) -> w.Widget:
                if workflow.may_read(page.user, r) and workflow.may_move(page.user, r, "draft")]
     if not records:
         return html("", "wb-withdrawn-list")
-    links = "".join(f'<li><a href="{esc(identity.dev_case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a> '
+    links = "".join(f'<li><a href="{esc(identity.case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a> '
                     f"{esc(r.case.title)}（{format_time(r.updated_at)}）</li>" for r in records[:100])
     return html(f'<details class="wb-history"><summary>取り下げた下書き（{len(records)}件・開くと復元できます）</summary>'
                 f"<ul>{links}</ul></details>", "wb-withdrawn-list")
