@@ -1,0 +1,161 @@
+"""The printed casebook in a build: `事例集.pdf` and one handout PDF per case, from the executed pages.
+
+    info = write_printed(tmp, items, params, cache_root, templates)   # called by pipeline.build
+
+The cases are the build's own after the privacy gate and execution (a blocked or failed case is in no
+PDF), grouped into chapters by theme (a case under its first theme) or by ward (the city's official
+order). Each case's fragments are read from its executed page in the new site (`render.pdf.case_body`),
+so the PDF and the HTML page cannot disagree. PDFs are cached under `cache/casebook/pdf/` by a hash of
+what decides them (the page keys, the `pdf:` options, the date printed, the print templates and the
+WeasyPrint version): an unchanged casebook is not laid out again, and a changed case re-renders only
+its own handout besides the book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from casebook import vocab
+from casebook.pipeline.page_cache import canonical, code_files, files_hash, place_page, sha
+
+if TYPE_CHECKING:
+    from casebook.pipeline.build import _Item
+    from casebook.pipeline.params import CasebookParams
+
+BOOK_NAME = "事例集.pdf"
+HANDOUTS = "pdf"          # build/casebook/pdf/<case_id>.pdf
+CHAPTER_KIND = {"theme": "テーマ", "ward": "区"}
+
+
+def print_fingerprint(templates: Path | None = None) -> str:
+    """The print templates, the PDF renderer's code and WeasyPrint's version."""
+    from importlib.metadata import version
+
+    from casebook.render import pdf
+
+    folder = Path(templates or pdf.TEMPLATES)
+    return sha("print/1", files_hash([folder / name for name in pdf.PRINT_FILES]),
+               files_hash(code_files(("render/pdf.py", "pipeline/printed.py"))), version("weasyprint"))
+
+
+def date_label(day: dt.date) -> str:
+    """2026-11-30 -> 令和8年11月30日."""
+    return f"{vocab.era_name(day.year).removesuffix('年度')}年{day.month}月{day.day}日"
+
+
+def chapters(entries, by: str) -> list[dict]:
+    """The chapters in order, each {"id", "title", "name", "entries"}: by theme (a case under its first
+    theme, themes in the vocabulary's order) or by ward (official order); cases by year, then number."""
+    if by == "ward":
+        order = {w.name: i for i, w in enumerate(vocab.wards())}
+
+        def group(e):
+            return e.ward
+    else:
+        order = {name: i for i, name in enumerate(vocab.theme_names())}
+
+        def group(e):
+            return e.themes[0] if e.themes else "その他"
+    groups: dict[str, list] = {}
+    for e in entries:
+        groups.setdefault(group(e), []).append(e)
+    out = []
+    for n, name in enumerate(sorted(groups, key=lambda g: (order.get(g, len(order)), g)), start=1):
+        out.append({"id": f"chapter-{n}", "name": name, "title": f"第{n}章　{name}",
+                    "entries": sorted(groups[name], key=lambda e: (e.fiscal_year, e.id))})
+    return out
+
+
+def book_info(params: "CasebookParams", entries, day: dt.date) -> dict:
+    """What the cover, はじめに and 奥付 print (every value text; the templates escape it)."""
+    pdf = params.pdf
+    year = pdf.fiscal_year or max((e.fiscal_year for e in entries), default=vocab.fiscal_year_of(day))
+    return {"title": pdf.title or params.title, "subtitle": pdf.subtitle, "year_label": vocab.era_name(year),
+            "publisher": pdf.publisher, "edition": pdf.edition, "created": day.isoformat(),
+            "date_label": date_label(day), "preface": [p for p in pdf.preface.splitlines() if p.strip()],
+            "contact": pdf.contact, "footer": params.options.footer, "count": len(entries),
+            "chapter_kind": CHAPTER_KIND[pdf.chapters]}
+
+
+def _render_to(cache_file: Path, html: str, templates) -> int:
+    """Lay out and write one PDF into the cache (atomically); its page count."""
+    from casebook.render import pdf
+
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    part = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    try:
+        pages = pdf.write_pdf(html, part, templates or pdf.TEMPLATES)
+        os.replace(part, cache_file)
+    finally:
+        part.unlink(missing_ok=True)
+    cache_file.with_suffix(".pages").write_text(str(pages), encoding="utf-8")
+    return pages
+
+
+def _pages_of(cache_file: Path) -> int:
+    try:
+        return int(cache_file.with_suffix(".pages").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+
+
+def write_printed(tmp: Path, items: list["_Item"], params: "CasebookParams", cache_root: Path,
+                  templates: Path | None = None, today: dt.date | None = None) -> dict:
+    """Write `事例集.pdf` (and `pdf/<case_id>.pdf` per case) into the new site `tmp` for `items`, whose
+    executed pages are already in `tmp/cases/`. Returns what the build report shows."""
+    from casebook.render import pdf
+
+    t0 = time.perf_counter()
+    day = params.pdf.date or today or dt.date.today()
+    by_id = {it.id: it for it in items}
+    book_chapters = chapters([it.entry() for it in items], params.pdf.chapters)
+    book = book_info(params, [it.entry() for it in items], day)
+    common = sha(print_fingerprint(templates), canonical(params.pdf.printed()), params.title,
+                 params.options.footer, day.isoformat())
+    cache = cache_root / "pdf"
+    used: set[str] = set()
+    bodies: dict[str, object] = {}
+
+    def case_of(e) -> dict:
+        if e.id not in bodies:
+            bodies[e.id] = pdf.case_body((tmp / "cases" / f"{e.id}.html").read_text(encoding="utf-8"))
+        return {"id": e.id, "title": e.title, "body": bodies[e.id]}
+
+    book_key = sha("pdf-book/1", common, canonical([[c["name"], [[e.id, by_id[e.id].key] for e in c["entries"]]]
+                                                    for c in book_chapters]))
+    book_file = cache / f"book-{book_key}.pdf"
+    used.add(book_file.name)
+    info = {"book": BOOK_NAME, "cases": len(items), "chapters": len(book_chapters), "book_cached": book_file.exists()}
+    if not info["book_cached"]:
+        book["chapters"] = [{**c, "cases": [case_of(e) for e in c["entries"]]} for c in book_chapters]
+        _render_to(book_file, pdf.book_html(book, templates or pdf.TEMPLATES), templates)
+    place_page(book_file, tmp / BOOK_NAME)
+    info["pages"] = _pages_of(book_file)
+    info["kb"] = round(book_file.stat().st_size / 1024, 1)
+    info["kb_per_case"] = round(info["kb"] / max(1, len(items)), 1)
+    info["book_seconds"] = round(time.perf_counter() - t0, 2)
+
+    t1 = time.perf_counter()
+    made = 0
+    if params.pdf.per_case:
+        (tmp / HANDOUTS).mkdir(exist_ok=True)
+        for it in items:
+            case_file = cache / f"case-{sha('pdf-case/1', common, it.key)}.pdf"
+            used.add(case_file.name)
+            if not case_file.exists():
+                _render_to(case_file, pdf.handout_html(book, case_of(it.entry()), templates or pdf.TEMPLATES),
+                           templates)
+                made += 1
+            place_page(case_file, tmp / HANDOUTS / f"{it.id}.pdf")
+        info["handouts"] = {"built": made, "cached": len(items) - made}
+    info["handout_seconds"] = round(time.perf_counter() - t1, 2)
+    for old in cache.glob("*.pdf"):
+        if old.name not in used:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".pages").unlink(missing_ok=True)
+    return info
