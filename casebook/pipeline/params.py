@@ -140,7 +140,7 @@ class PdfOptions(BaseModel):
 
     enabled: bool = Field(False, title="印刷用 PDF（冊子）もつくる")
     title: Line = Field("", title="表紙の題名（空: 事例集の題名）")
-    subtitle: Line = Field("地域福祉実践 事例集", title="表紙の副題")
+    subtitle: Line = Field("区社会福祉協議会の実践から学ぶ", title="表紙の副題")
     fiscal_year: FiscalYear | None = Field(None, title="表紙の年度（空: 載せる事例の最新の年度）")
     publisher: Line = Field("社会福祉法人 大阪市社会福祉協議会", title="発行者")
     edition: Line = Field("第1版", title="版")

@@ -5,23 +5,34 @@
 The cases are the build's own after the privacy gate and execution (a blocked or failed case is in no
 PDF), grouped into chapters by theme (a case under its first theme) or by ward (the city's official
 order). Each case's fragments are read from its executed page in the new site (`render.pdf.case_body`),
-so the PDF and the HTML page cannot disagree. PDFs are cached under `cache/casebook/pdf/` by a hash of
-what decides them (the page keys, the `pdf:` options, the date printed, the print templates and the
-WeasyPrint version): an unchanged casebook is not laid out again, and a changed case re-renders only
-its own handout besides the book.
+so the PDF and the HTML page cannot disagree. A case's handout is its own pages of the book (one
+layout for both: the handout is what trainees find in their copy, page numbers included).
+
+PDFs are cached under `cache/casebook/pdf/` by a hash of what decides them (the page keys, the
+`pdf:` options, the date printed, the print templates and the WeasyPrint version): an unchanged
+casebook is not laid out again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from casebook import vocab
-from casebook.pipeline.page_cache import canonical, code_files, files_hash, place_page, sha
+from casebook.pipeline.page_cache import (
+    canonical,
+    code_files,
+    files_hash,
+    place_page,
+    sha,
+    write_atomic,
+)
 
 if TYPE_CHECKING:
     from casebook.pipeline.build import _Item
@@ -82,80 +93,95 @@ def book_info(params: "CasebookParams", entries, day: dt.date) -> dict:
             "chapter_kind": CHAPTER_KIND[pdf.chapters]}
 
 
-def _render_to(cache_file: Path, html: str, templates) -> int:
-    """Lay out and write one PDF into the cache (atomically); its page count."""
-    from casebook.render import pdf
-
+def _write(cache_file: Path, write) -> int:
+    """`write(path)` into the cache atomically; remembers the page count beside the file."""
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     part = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
     try:
-        pages = pdf.write_pdf(html, part, templates or pdf.TEMPLATES)
+        pages = write(part)
         os.replace(part, cache_file)
     finally:
         part.unlink(missing_ok=True)
-    cache_file.with_suffix(".pages").write_text(str(pages), encoding="utf-8")
     return pages
 
 
-def _pages_of(cache_file: Path) -> int:
-    try:
-        return int(cache_file.with_suffix(".pages").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
+def _handout(doc, path: Path, *, span: tuple[int, int], title: str) -> int:
+    from casebook.render import pdf
+
+    return pdf.write_pdf(doc, path, span, title)
 
 
 def write_printed(tmp: Path, items: list["_Item"], params: "CasebookParams", cache_root: Path,
                   templates: Path | None = None, today: dt.date | None = None) -> dict:
-    """Write `事例集.pdf` (and `pdf/<case_id>.pdf` per case) into the new site `tmp` for `items`, whose
-    executed pages are already in `tmp/cases/`. Returns what the build report shows."""
+    """Write `事例集.pdf` (and `pdf/<case_id>.pdf` per case: its pages of the book) into the new site
+    `tmp` for `items`, whose executed pages are already in `tmp/cases/`. Returns what the build
+    report shows. The book is laid out once; a handout is cached by its case's page key, chapter and
+    first page, so an edit that keeps the page count re-writes only that case's handout."""
     from casebook.render import pdf
 
     t0 = time.perf_counter()
+    templates = Path(templates or pdf.TEMPLATES)
     day = params.pdf.date or today or dt.date.today()
     by_id = {it.id: it for it in items}
-    book_chapters = chapters([it.entry() for it in items], params.pdf.chapters)
-    book = book_info(params, [it.entry() for it in items], day)
+    entries = [it.entry() for it in items]
+    book_chapters = chapters(entries, params.pdf.chapters)
     common = sha(print_fingerprint(templates), canonical(params.pdf.printed()), params.title,
                  params.options.footer, day.isoformat())
     cache = cache_root / "pdf"
-    used: set[str] = set()
-    bodies: dict[str, object] = {}
-
-    def case_of(e) -> dict:
-        if e.id not in bodies:
-            bodies[e.id] = pdf.case_body((tmp / "cases" / f"{e.id}.html").read_text(encoding="utf-8"))
-        return {"id": e.id, "title": e.title, "body": bodies[e.id]}
-
-    book_key = sha("pdf-book/1", common, canonical([[c["name"], [[e.id, by_id[e.id].key] for e in c["entries"]]]
+    book_key = sha("pdf-book/2", common, canonical([[c["name"], [[e.id, by_id[e.id].key] for e in c["entries"]]]
                                                     for c in book_chapters]))
-    book_file = cache / f"book-{book_key}.pdf"
-    used.add(book_file.name)
-    info = {"book": BOOK_NAME, "cases": len(items), "chapters": len(book_chapters), "book_cached": book_file.exists()}
-    if not info["book_cached"]:
-        book["chapters"] = [{**c, "cases": [case_of(e) for e in c["entries"]]} for c in book_chapters]
-        _render_to(book_file, pdf.book_html(book, templates or pdf.TEMPLATES), templates)
+    book_file, map_file = cache / f"book-{book_key}.pdf", cache / f"book-{book_key}.json"
+    used = {book_file.name, map_file.name}
+    doc = None
+
+    def laid_out():
+        nonlocal doc
+        if doc is None:
+            book = book_info(params, entries, day)
+            book["chapters"] = [{**c, "cases": [
+                {"id": e.id, "title": e.title,
+                 "body": pdf.case_body((tmp / "cases" / f"{e.id}.html").read_text(encoding="utf-8"))}
+                for e in c["entries"]]} for c in book_chapters]
+            doc = pdf.layout(pdf.book_html(book, templates), templates)
+        return doc
+
+    info = {"book": BOOK_NAME, "cases": len(items), "chapters": len(book_chapters)}
+    try:
+        pages = json.loads(map_file.read_text(encoding="utf-8")) if book_file.exists() else None
+    except (OSError, ValueError):
+        pages = None
+    info["book_cached"] = pages is not None
+    if pages is None:
+        in_book = [e for c in book_chapters for e in c["entries"]]   # the book's order, not the build's
+        ranges = pdf.page_ranges(laid_out(), [f"case-{e.id}" for e in in_book], "colophon")
+        pages = {"pages": _write(book_file, lambda path: pdf.write_pdf(laid_out(), path)),
+                 "cases": {e.id: list(ranges[f"case-{e.id}"]) for e in entries}}
+        write_atomic(map_file, json.dumps(pages))
     place_page(book_file, tmp / BOOK_NAME)
-    info["pages"] = _pages_of(book_file)
+    info["pages"] = pages["pages"]
     info["kb"] = round(book_file.stat().st_size / 1024, 1)
     info["kb_per_case"] = round(info["kb"] / max(1, len(items)), 1)
     info["book_seconds"] = round(time.perf_counter() - t0, 2)
 
     t1 = time.perf_counter()
-    made = 0
     if params.pdf.per_case:
+        made, sizes = 0, []
+        chapter_of = {e.id: c["name"] for c in book_chapters for e in c["entries"]}
         (tmp / HANDOUTS).mkdir(exist_ok=True)
-        for it in items:
-            case_file = cache / f"case-{sha('pdf-case/1', common, it.key)}.pdf"
+        for e in entries:
+            first, last = pages["cases"][e.id]
+            case_file = cache / f"case-{sha('pdf-case/2', common, by_id[e.id].key, chapter_of[e.id], str(first))}.pdf"
             used.add(case_file.name)
             if not case_file.exists():
-                _render_to(case_file, pdf.handout_html(book, case_of(it.entry()), templates or pdf.TEMPLATES),
-                           templates)
+                title = f"{e.title} | {params.pdf.title or params.title}"
+                _write(case_file, partial(_handout, laid_out(), span=(first, last), title=title))
                 made += 1
-            place_page(case_file, tmp / HANDOUTS / f"{it.id}.pdf")
-        info["handouts"] = {"built": made, "cached": len(items) - made}
+            place_page(case_file, tmp / HANDOUTS / f"{e.id}.pdf")
+            sizes.append(case_file.stat().st_size / 1024)
+        info["handouts"] = {"built": made, "cached": len(items) - made,
+                            "kb_mean": round(sum(sizes) / max(1, len(sizes)), 1)}
     info["handout_seconds"] = round(time.perf_counter() - t1, 2)
-    for old in cache.glob("*.pdf"):
+    for old in cache.iterdir() if cache.exists() else ():
         if old.name not in used:
             old.unlink(missing_ok=True)
-            old.with_suffix(".pages").unlink(missing_ok=True)
     return info

@@ -8,8 +8,12 @@ fonts are the system's (Noto Sans / Serif CJK JP), embedded and subsetted by Wea
 
     case_body(page_html) -> Markup              the case's fragments out of an executed page
     book_html(book, templates) -> str           the casebook (cover, はじめに, 目次, chapters, 奥付)
-    handout_html(book, case, templates) -> str  one case for a case conference
-    write_pdf(html, target, templates) -> int   the PDF written to `target`; its page count
+    layout(html, templates) -> Document         laid out once by WeasyPrint
+    page_ranges(doc, anchors, end) -> {anchor: (first, last)}   where each case's pages are
+    write_pdf(doc, target, pages=None, title=None) -> int       the book, or one case's pages of it
+
+A case's handout (for a case conference) is its own pages of the book, written as a PDF of their
+own: the same layout, running heads and page numbers as the printed copy the trainees hold.
 
 `book` is a plain dict the pipeline fills (`casebook.pipeline.printed`); every text in it is escaped
 by the templates. Same input, same bytes: the creation date comes from `book["created"]`.
@@ -17,39 +21,34 @@ by the templates. Same input, same bytes: the creation date comes from `book["cr
 
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 
 from casebook.render import html
 
 TEMPLATES = html.TEMPLATES
-PRINT_FILES = ("print/book.html.j2", "print/case.html.j2", "print/_case.html.j2", "print/print.css")
+PRINT_FILES = ("print/book.html.j2", "print/print.css")
 
-_MAIN = re.compile(r'<main class="cb-main" id="case">(.*)</main>', re.S)
-# nbconvert's wrappers of cells without output: nothing to print, and many of them per case.
-_EMPTY_CELL = re.compile(r'<div id="cell-id=[^"]*" class="[^"]*jp-mod-noOutputs[^"]*">\s*</div>')
+# The case page template (templates/nbconvert/casebook_page) marks the executed cells' output with these.
+BODY_BEGIN = "<!-- case-body: what the printed casebook takes (casebook.render.pdf) -->"
+BODY_END = "<!-- /case-body -->"
 _local = threading.local()
 
 
 class PrintError(ValueError):
-    """A page that is not an executed case page of this casebook (no <main id="case">)."""
+    """A page that is not an executed case page of this casebook (no case-body marks)."""
 
 
 def case_body(page_html: str):
     """The case's fragments, exactly as the executed case page shows them (our own rendered HTML)."""
-    m = _MAIN.search(page_html)
-    if m is None:
-        raise PrintError("not a casebook case page: no <main id=\"case\">")
-    return html.markup(_EMPTY_CELL.sub("", m.group(1)))
+    start, end = page_html.find(BODY_BEGIN), page_html.rfind(BODY_END)
+    if start < 0 or end < start:
+        raise PrintError("not a casebook case page: its case-body marks are missing")
+    return html.markup(page_html[start + len(BODY_BEGIN):end])
 
 
 def book_html(book: dict, templates: Path | str = TEMPLATES) -> str:
     return html.render("print/book.html.j2", Path(templates), book=book)
-
-
-def handout_html(book: dict, case: dict, templates: Path | str = TEMPLATES) -> str:
-    return html.render("print/case.html.j2", Path(templates), book=book, case=case)
 
 
 def _fonts():
@@ -71,13 +70,36 @@ def _offline(url: str, *args, **kwargs):
     return default_url_fetcher(url, *args, **kwargs)
 
 
-def write_pdf(document_html: str, target: Path | str, templates: Path | str = TEMPLATES) -> int:
-    """Lay out `document_html` and write it as PDF to `target`; returns the number of pages.
-
-    Offline: the base URL is the template folder and nothing in our templates points elsewhere."""
+def layout(document_html: str, templates: Path | str = TEMPLATES):
+    """The laid-out WeasyPrint document (pages, anchors, bookmarks). Offline: the base URL is the
+    template folder and the fetcher refuses anything that is not a local file."""
     from weasyprint import HTML
 
-    doc = HTML(string=document_html, base_url=str(Path(templates) / "print") + "/",
-               url_fetcher=_offline).render(font_config=_fonts())
+    return HTML(string=document_html, base_url=str(Path(templates) / "print") + "/",
+                url_fetcher=_offline).render(font_config=_fonts())
+
+
+def page_ranges(doc, anchors: list[str], end: str) -> dict[str, tuple[int, int]]:
+    """{anchor: (first, last)} page indexes of each part that starts at an anchor (a case) and runs
+    to the page before the next one starts (`end`: the anchor after the last part, e.g. the colophon)."""
+    first = {}
+    for n, page in enumerate(doc.pages):
+        for name in page.anchors:
+            first.setdefault(name, n)
+    starts = [first[a] for a in anchors] + [first[end]]
+    return {a: (starts[i], max(starts[i], starts[i + 1] - 1)) for i, a in enumerate(anchors)}
+
+
+def write_pdf(doc, target: Path | str, pages: tuple[int, int] | None = None, title: str | None = None) -> int:
+    """Write `doc` (or its pages first..last, e.g. one case for a handout, titled `title`) as PDF to
+    `target`; returns the number of pages written. Fonts are embedded and subsetted per file."""
+    if pages is not None:
+        import copy
+
+        part = doc.copy(doc.pages[pages[0]:pages[1] + 1])
+        part.metadata = copy.copy(doc.metadata)   # the book keeps its own title
+        if title:
+            part.metadata.title = title
+        doc = part
     doc.write_pdf(str(target))
     return len(doc.pages)
