@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import time
 import uuid
@@ -105,10 +106,37 @@ def _write(cache_file: Path, write) -> int:
     return pages
 
 
-def _handout(doc, path: Path, *, span: tuple[int, int], title: str) -> int:
+_DOC = None   # the laid-out book while its PDFs are written; a forked handout writer inherits it
+
+
+def _write_handouts(todo: list[tuple[str, tuple[int, int], str]]) -> float:
+    """Each (cache file, (first, last) page, title) of `todo` written from _DOC; the seconds it took."""
     from casebook.render import pdf
 
-    return pdf.write_pdf(doc, path, span, title)
+    t = time.perf_counter()
+    for path, span, title in todo:
+        _write(Path(path), partial(pdf.write_pdf, _DOC, pages=tuple(span), title=title))
+    return time.perf_counter() - t
+
+
+def _write_all(doc, todo: list, write_book) -> float:
+    """Write the book (`write_book()`, None when it is cached) and the handouts `todo`. Both are drawn
+    from the one laid-out `doc`; when both must be written, the handouts are written by a forked
+    process (which inherits `doc`) while this one writes the book: the second core halves the time
+    after the layout. Returns the handouts' seconds."""
+    global _DOC
+    _DOC = doc
+    try:
+        if write_book is None or not todo or "fork" not in multiprocessing.get_all_start_methods():
+            if write_book is not None:
+                write_book()
+            return _write_handouts(todo)
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            pending = pool.apply_async(_write_handouts, (todo,))
+            write_book()
+            return pending.get()
+    finally:
+        _DOC = None
 
 
 def write_printed(tmp: Path, items: list["_Item"], params: "CasebookParams", cache_root: Path,
@@ -154,33 +182,36 @@ def write_printed(tmp: Path, items: list["_Item"], params: "CasebookParams", cac
     if pages is None:
         in_book = [e for c in book_chapters for e in c["entries"]]   # the book's order, not the build's
         ranges = pdf.page_ranges(laid_out(), [f"case-{e.id}" for e in in_book], "colophon")
-        pages = {"pages": _write(book_file, lambda path: pdf.write_pdf(laid_out(), path)),
-                 "cases": {e.id: list(ranges[f"case-{e.id}"]) for e in entries}}
+        pages = {"pages": len(laid_out().pages), "cases": {e.id: list(ranges[f"case-{e.id}"]) for e in entries}}
+
+    handouts, todo = {}, []
+    if params.pdf.per_case:
+        chapter_of = {e.id: c["name"] for c in book_chapters for e in c["entries"]}
+        for e in entries:
+            first, last = pages["cases"][e.id]
+            key = sha("pdf-case/2", common, by_id[e.id].key, chapter_of[e.id], str(first))
+            handouts[e.id] = case_file = cache / f"case-{key}.pdf"
+            used.add(case_file.name)
+            if not case_file.exists():
+                todo.append((str(case_file), (first, last), f"{e.title} | {params.pdf.title or params.title}"))
+
+    def write_book() -> None:
+        _write(book_file, partial(pdf.write_pdf, laid_out()))
         write_atomic(map_file, json.dumps(pages))
+
+    info["handout_seconds"] = round(_write_all(laid_out() if todo else None, todo,
+                                               None if info["book_cached"] else write_book), 2)
     place_page(book_file, tmp / BOOK_NAME)
     info["pages"] = pages["pages"]
     info["kb"] = round(book_file.stat().st_size / 1024, 1)
     info["kb_per_case"] = round(info["kb"] / max(1, len(items)), 1)
-    info["book_seconds"] = round(time.perf_counter() - t0, 2)
-
-    t1 = time.perf_counter()
-    if params.pdf.per_case:
-        made, sizes = 0, []
-        chapter_of = {e.id: c["name"] for c in book_chapters for e in c["entries"]}
+    if handouts:
         (tmp / HANDOUTS).mkdir(exist_ok=True)
-        for e in entries:
-            first, last = pages["cases"][e.id]
-            case_file = cache / f"case-{sha('pdf-case/2', common, by_id[e.id].key, chapter_of[e.id], str(first))}.pdf"
-            used.add(case_file.name)
-            if not case_file.exists():
-                title = f"{e.title} | {params.pdf.title or params.title}"
-                _write(case_file, partial(_handout, laid_out(), span=(first, last), title=title))
-                made += 1
-            place_page(case_file, tmp / HANDOUTS / f"{e.id}.pdf")
-            sizes.append(case_file.stat().st_size / 1024)
-        info["handouts"] = {"built": made, "cached": len(items) - made,
-                            "kb_mean": round(sum(sizes) / max(1, len(sizes)), 1)}
-    info["handout_seconds"] = round(time.perf_counter() - t1, 2)
+        for case_id, case_file in handouts.items():
+            place_page(case_file, tmp / HANDOUTS / f"{case_id}.pdf")
+        info["handouts"] = {"built": len(todo), "cached": len(handouts) - len(todo), "kb_mean": round(
+            sum(f.stat().st_size for f in handouts.values()) / 1024 / len(handouts), 1)}
+    info["seconds"] = round(time.perf_counter() - t0, 2)
     for old in cache.iterdir() if cache.exists() else ():
         if old.name not in used:
             old.unlink(missing_ok=True)
