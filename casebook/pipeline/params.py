@@ -9,8 +9,9 @@ refused with `ParamsError`, whose lines are Japanese and name the key as written
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -19,6 +20,7 @@ from casebook.model import (
     FiscalYear,
     Line,
     Status,
+    Text,
     ThemeName,
     WardName,
     describe_errors,
@@ -127,6 +129,32 @@ class BuildOptions(BaseModel):
                          title="ページの下に出す文")
 
 
+PREFACE = ("この事例集は、大阪市内の区社会福祉協議会が取り組んだ地域福祉の実践を、研修で学び合うために"
+           "まとめたものです。どの事例も、ご本人の同意を得たうえで、個人が特定されないよう匿名化しています。\n"
+           "事例を読むときは、結果だけでなく、ワーカーがどのように地域の力を見立て、つないだかに注目してください。")
+
+
+class PdfOptions(BaseModel):
+    """The printed casebook (冊子): `pdf:` in the parameter set, or `workbench build --pdf`."""
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(False, title="印刷用 PDF（冊子）もつくる")
+    title: Line = Field("", title="表紙の題名（空: 事例集の題名）")
+    subtitle: Line = Field("区社会福祉協議会の実践から学ぶ", title="表紙の副題")
+    fiscal_year: FiscalYear | None = Field(None, title="表紙の年度（空: 載せる事例の最新の年度）")
+    publisher: Line = Field("社会福祉法人 大阪市社会福祉協議会", title="発行者")
+    edition: Line = Field("第1版", title="版")
+    date: dt.date | None = Field(None, title="発行日（空: ビルドした日）")
+    preface: Text = Field(PREFACE, title="はじめに")
+    chapters: Literal["theme", "ward"] = Field("theme", title="章の分け方（theme: テーマごと、ward: 区ごと）")
+    contact: Text = Field("大阪市社会福祉協議会 地域福祉課", title="問い合わせ先")
+    per_case: bool = Field(True, title="事例ごとの印刷用 PDF もつくる")
+
+    def printed(self) -> dict:
+        """What decides the printed pages (everything but the switch itself), for cache keys."""
+        return self.model_dump(mode="json", exclude={"enabled"})
+
+
 class CasebookParams(BaseModel):
     """What a casebook build collects (empty lists: no restriction) and how it shows it."""
     model_config = ConfigDict(extra="forbid")
@@ -137,6 +165,7 @@ class CasebookParams(BaseModel):
     fiscal_years: list[FiscalYear] = Field(default_factory=list, title="年度")
     statuses: list[Status] = Field(default_factory=lambda: ["approved", "published"], title="状態")
     options: BuildOptions = Field(default_factory=BuildOptions, title="オプション")
+    pdf: PdfOptions = Field(default_factory=PdfOptions, title="印刷用 PDF")
 
     @field_validator("wards", "themes", "fiscal_years", "statuses", mode="before")
     @classmethod

@@ -160,10 +160,11 @@ def search_examples(entries: Sequence[Entry], n: int = 3) -> list[str]:
     return [k for k, _ in counts.most_common(n)]
 
 
-def render_site(entries: Sequence[Entry], *, title: str, footer: str,
+def render_site(entries: Sequence[Entry], *, title: str, footer: str, book_pdf: str = "",
                 templates: Path | str = TEMPLATES) -> dict[str, str]:
     """Every index page as {relative path: html}: home, wards (all 24, zero counts too), themes,
-    fiscal years, and one listing page per ward / theme / year."""
+    fiscal years, and one listing page per ward / theme / year. `book_pdf`: the printed casebook's
+    file name beside index.html, which the home page links ('' when there is none)."""
     from casebook.render import html
 
     env = html.environment(Path(templates))
@@ -199,5 +200,5 @@ def render_site(entries: Sequence[Entry], *, title: str, footer: str,
     put("years/index.html", "groups.html.j2", heading="年度から探す", groups=years, kind="years",
         lead="年度は4月から翌年3月までです。")
     put("index.html", "home.html.j2", entries=entries, wards=wards, themes=themes, years=years,
-        examples=search_examples(entries))
+        examples=search_examples(entries), book_pdf=book_pdf)
     return pages
