@@ -5,6 +5,7 @@ are kept under build/screenshots/analysis/."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -39,7 +40,20 @@ def test_the_analysis_notebook_runs_for_a_parameter_set_and_opens_offline(sample
     assert result.html.stat().st_mode & 0o777 == 0o600          # unpublished cases inside
     cells = json.loads(result.notebook.read_text(encoding="utf-8"))["cells"]
     assert not any(o.get("output_type") == "error" for c in cells for o in c.get("outputs", []))
-    assert "<html" in run.printable_html(result)                 # the PDF hook hands over the same page
+    assert "<html" in run.printable_html(result)                 # the PDF prints the same page
+    import subprocess
+
+    assert result.pdf.stat().st_mode & 0o777 == 0o600
+    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True, check=True).stdout
+    assert "A4" in info and int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 2
+    fonts = subprocess.run(["pdffonts", str(result.pdf)], capture_output=True, text=True, check=True).stdout
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if line.strip())   # embedded
+    text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for heading in ("テーマごとの推移", "まず読む事例"):
+        assert heading in text
+    for pdf_page in (1, 2):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(pdf_page), "-l", str(pdf_page), str(result.pdf),
+                        str(SCREENSHOTS / f"{name}-pdf")], check=True)
 
     page = offline
     page.goto(result.html.as_uri())

@@ -41,6 +41,10 @@ class AnalyseResult:
     html: Path
     notebook: Path
 
+    @property
+    def pdf(self) -> Path:
+        return self.html.with_suffix(".pdf")
+
 
 def output_dir(settings: Settings, name: str) -> Path:
     return settings.build_dir / "analysis" / name
@@ -73,7 +77,20 @@ def analyse(params_path: str | Path, settings: Settings | None = None, *, user: 
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(page)
     tmp.replace(result.html)   # a reader never sees half a report
+    write_pdf(page, result.pdf)
     return result
+
+
+def write_pdf(page: str, target: Path) -> None:
+    """The same report as an A4 PDF through the one printer (WeasyPrint, offline), 0600 like the HTML."""
+    from casebook.render import pdf
+
+    doc = pdf.layout(page)
+    tmp = target.with_suffix(".pdf.tmp")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    pdf.write_pdf(doc, tmp)
+    os.chmod(tmp, 0o600)
+    tmp.replace(target)
 
 
 def printable_html(result: AnalyseResult) -> str:

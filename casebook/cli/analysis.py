@@ -16,7 +16,7 @@ def analyse(
 ) -> None:
     """事例の横断分析: テーマ×区×年度（人口1万人あたり）、推移、論点、特徴語、まず読む事例を HTML にする。
 
-    出力: build/analysis/<パラメータファイル名>/report.html（引用は個人情報の検出を通します）。
+    出力: build/analysis/<パラメータファイル名>/report.html と report.pdf（引用は個人情報の検出を通します）。
     """
     from casebook.analysis.run import analyse as run
     from casebook.errors import PermissionDenied
@@ -30,6 +30,7 @@ def analyse(
         name = type(exc).__name__
         raise fail(f"分析ノートブックの実行に失敗しました（{name}）: {str(exc).splitlines()[0] if str(exc) else ''}")
     typer.echo(f"報告書: {result.html}")
+    typer.echo(f"印刷用 PDF: {result.pdf}")
 
 
 @app.command()

@@ -63,7 +63,7 @@ def _fonts():
 
 def _offline(url: str, *args, **kwargs):
     """WeasyPrint's fetcher for local files only: a PDF built here never reaches the network."""
-    if not url.startswith("file:"):
+    if not url.startswith(("file:", "data:")):   # data: an inlined chart
         raise PrintError(f"refused to fetch {url}: the printed casebook is built offline")
     from weasyprint.urls import default_url_fetcher
 
