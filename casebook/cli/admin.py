@@ -1,7 +1,8 @@
 """The administrator's commands on the server: backup, restore-backup, purge, audit.
 
-There are no accounts yet: whoever can run these commands on the server (and read the data folder)
-is the administrator. A purge records the OS user (or --by) as its actor; sign-in will replace that.
+The command line is the administrator's tool on the server: whoever can run it (and read the data
+folder) is the administrator, so these commands are for the server's operators only. A purge records
+the OS user (or --by) as its actor in the audit log. `workbench restore FILE` is the same restore.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from casebook.cli.common import _local_time, _safe_url, fail, format_table, open
 TABLE_LABELS = {"cases": "事例", "case_history": "事例の版（履歴）", "privacy_overrides": "個人情報の判断記録",
                 "sessions": "研修会", "group_notes": "グループの記録", "evaluations": "アンケート",
                 "ward_activity": "活動状況", "audit_log": "監査記録", "schema_version": "スキーマの版",
-                "users": "利用者", "logins": "サインイン中のセッション", "kernel_tickets": "カーネルの引換券"}
+                "users": "利用者", "logins": "サインイン中のセッション", "kernel_tickets": "カーネルの引換券",
+                "session_joins": "研修会への参加"}
 
 
 def _counts_table(counts: dict[str, int]) -> str:
@@ -78,7 +80,7 @@ def restore_backup(
 ) -> None:
     """バックアップを空のストアに復元する（壊れた・合わないバックアップと、空でない復元先は断る）。
 
-    事例の版を戻すのは workbench restore ID VERSION です（こちらはストア全体の復元）。
+    workbench restore FILE と同じ。事例の版を戻すのは workbench restore ID VERSION --author 名前。
     """
     from casebook.settings import Settings
     from casebook.store import StoreError

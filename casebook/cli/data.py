@@ -210,20 +210,32 @@ def history(
 
 @app.command()
 def restore(
-    case_id: str = typer.Argument(..., metavar="ID", help="事例番号"),
-    version: int = typer.Argument(..., metavar="VERSION", help="戻したい版"),
-    author: str = typer.Option(..., "--author", help="復元する人の名前（履歴に残る）"),
+    target: str = typer.Argument(..., metavar="ID|FILE", help="事例番号、またはバックアップのファイル"),
+    version: Optional[int] = typer.Argument(None, metavar="[VERSION]", help="戻したい版（事例のとき）"),
+    author: Optional[str] = typer.Option(None, "--author", help="復元する人の名前（事例のとき。履歴に残る）"),
+    into: Optional[str] = typer.Option(None, "--into", help="バックアップの復元先の URL（既定: 設定中のストア。空であること）"),
 ) -> None:
-    """以前の版の内容を、新しい版として復元する（状態はそのまま）。"""
+    """以前の版を新しい版として復元する（ID VERSION --author）、またはバックアップを空のストアに復元する（FILE）。"""
+    from pathlib import Path
+
+    if version is None:
+        if not Path(target).exists():
+            raise fail(f"「{target}」というバックアップのファイルはありません"
+                       "（事例の版を戻すときは workbench restore ID VERSION --author 名前）", 2)
+        from casebook.cli.admin import restore_backup
+
+        return restore_backup(target, into=into)
+    if not author:
+        raise fail("事例の版を戻すときは --author で復元する人の名前を指定してください", 2)
     from casebook.store import StoreError
 
     with open_store() as store:
         try:
-            current = store.get_case(case_id)
-            record = store.restore(case_id, version, author=author, base_version=current.version)
+            current = store.get_case(target)
+            record = store.restore(target, version, author=author, base_version=current.version)
         except StoreError as exc:
             raise fail(str(exc))
-    typer.echo(f"事例「{case_id}」の版 {version} の内容を、版 {record.version} として復元しました。")
+    typer.echo(f"事例「{target}」の版 {version} の内容を、版 {record.version} として復元しました。")
 
 
 # --- privacy check (casebook.workflow, casebook.privacy) ---------------------------------------------
