@@ -155,29 +155,20 @@ class PdfOptions(BaseModel):
         return self.model_dump(mode="json", exclude={"enabled"})
 
 
-class CasebookParams(BaseModel):
-    """What a casebook build collects (empty lists: no restriction) and how it shows it."""
+class CaseSelection(BaseModel):
+    """Which cases a parameter set takes (empty lists: no restriction); shared by the casebook build
+    and the cross-case analysis."""
     model_config = ConfigDict(extra="forbid")
 
-    title: Line = Field("事例集", title="事例集の題名")
     wards: list[WardName] = Field(default_factory=list, title="区")
     themes: list[ThemeName] = Field(default_factory=list, title="テーマ")
     fiscal_years: list[FiscalYear] = Field(default_factory=list, title="年度")
-    statuses: list[Status] = Field(default_factory=lambda: ["approved", "published"], title="状態")
-    options: BuildOptions = Field(default_factory=BuildOptions, title="オプション")
-    pdf: PdfOptions = Field(default_factory=PdfOptions, title="印刷用 PDF")
+    statuses: list[Status] = Field(default_factory=lambda: ["published"], title="状態")
 
     @field_validator("wards", "themes", "fiscal_years", "statuses", mode="before")
     @classmethod
     def _lists(cls, v: object) -> object:
         return _as_list(v)
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        if not v:
-            raise ValueError("事例集の題名を入力してください")
-        return v
 
     @field_validator("statuses")
     @classmethod
@@ -186,12 +177,34 @@ class CasebookParams(BaseModel):
             raise ValueError("状態を1つ以上指定してください")
         return list(dict.fromkeys(v))
 
-    def selects(self, case) -> bool:
-        """Whether a case belongs to this collection."""
+    def in_scope(self, case) -> bool:
+        """Ward, theme and fiscal year match (the status is each caller's own question)."""
         return ((not self.wards or case.ward in self.wards)
                 and (not self.themes or any(t in self.themes for t in case.themes))
-                and (not self.fiscal_years or case.fiscal_year in self.fiscal_years)
-                and case.status in self.statuses)
+                and (not self.fiscal_years or case.fiscal_year in self.fiscal_years))
+
+
+def _required_title(message: str):
+    def check(cls, v: str) -> str:
+        if not v:
+            raise ValueError(message)
+        return v
+    return field_validator("title")(classmethod(check))
+
+
+class CasebookParams(CaseSelection):
+    """What a casebook build collects and how it shows it."""
+
+    title: Line = Field("事例集", title="事例集の題名")
+    statuses: list[Status] = Field(default_factory=lambda: ["approved", "published"], title="状態")
+    options: BuildOptions = Field(default_factory=BuildOptions, title="オプション")
+    pdf: PdfOptions = Field(default_factory=PdfOptions, title="印刷用 PDF")
+
+    _title = _required_title("事例集の題名を入力してください")
+
+    def selects(self, case) -> bool:
+        """Whether a case belongs to this collection."""
+        return self.in_scope(case) and case.status in self.statuses
 
 
 def load_casebook_params(path: str | Path | None = None) -> CasebookParams:
@@ -205,41 +218,17 @@ def load_casebook_params(path: str | Path | None = None) -> CasebookParams:
 
 # --- the cross-case analysis's parameter set (parameters/analysis/*.yaml) ---------------------------
 
-class AnalysisParams(BaseModel):
-    """What `workbench analyse` reads (empty lists: no restriction) and how much it shows."""
-    model_config = ConfigDict(extra="forbid")
+class AnalysisParams(CaseSelection):
+    """What `workbench analyse` reads and how much it shows."""
 
     title: Line = Field("事例の横断分析", title="報告書の題名")
-    wards: list[WardName] = Field(default_factory=list, title="区")
-    themes: list[ThemeName] = Field(default_factory=list, title="テーマ")
-    fiscal_years: list[FiscalYear] = Field(default_factory=list, title="年度")
-    statuses: list[Status] = Field(default_factory=lambda: ["published"], title="状態")
     words: Annotated[int, Field(ge=1, le=50)] = Field(12, title="テーマごとの特徴語の数")
     read_first: Annotated[int, Field(ge=1, le=10)] = Field(3, title="テーマごとの「まず読む事例」の数")
 
-    @field_validator("wards", "themes", "fiscal_years", "statuses", mode="before")
-    @classmethod
-    def _lists(cls, v: object) -> object:
-        return _as_list(v)
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        if not v:
-            raise ValueError("報告書の題名を入力してください")
-        return v
-
-    @field_validator("statuses")
-    @classmethod
-    def _statuses(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise ValueError("状態を1つ以上指定してください")
-        return list(dict.fromkeys(v))
+    _title = _required_title("報告書の題名を入力してください")
 
     def selects(self, case) -> bool:
-        return ((not self.wards or case.ward in self.wards)
-                and (not self.themes or any(t in self.themes for t in case.themes))
-                and (not self.fiscal_years or case.fiscal_year in self.fiscal_years))
+        return self.in_scope(case)
 
 
 def load_analysis_params(path: str | Path) -> AnalysisParams:
