@@ -20,7 +20,9 @@ CASE_FORM = "case_analysis.ipynb"
 SESSIONS_DIR = "sessions"
 FACILITATOR_PAGE = "training_session.ipynb"
 PARTICIPANT_PAGE = "session_participant.ipynb"
-_SESSION_PAGE = re.compile(rf"{SESSIONS_DIR}/([A-Za-z0-9][A-Za-z0-9_-]{{0,63}})/([a-z_]+\.ipynb)")
+REPORT_PAGE = "report.ipynb"             # the executed session report: the facilitator's (and editors')
+SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_SESSION_PAGE = re.compile(rf"{SESSIONS_DIR}/({SESSION_ID.pattern})/([a-z_]+\.ipynb)")
 NO_PAGE = "このページはありません"
 
 
@@ -28,12 +30,12 @@ def page_decision(store, user: "User", page: str, query: Mapping[str, str]) -> t
     if page == CASE_FORM:
         return _case_form(store, user, query)
     match = _SESSION_PAGE.fullmatch(page)
-    if match and match.group(2) in (FACILITATOR_PAGE, PARTICIPANT_PAGE):
+    if match and match.group(2) in (FACILITATOR_PAGE, PARTICIPANT_PAGE, REPORT_PAGE):
         try:
             session = store.get_session(match.group(1))
         except NotFoundError:
             return 404, f"研修会「{match.group(1)}」は登録されていません"
-        if match.group(2) == FACILITATOR_PAGE:
+        if match.group(2) in (FACILITATOR_PAGE, REPORT_PAGE):
             decision = workflow.may_run_session(user, session)
         else:
             decision = workflow.may_take_part(user, session)
@@ -68,3 +70,20 @@ def home_links(store, user: "User") -> dict:
         if workflow.may_run_session(user, session):
             links["sessions"].append((session, f"/voila/render/{SESSIONS_DIR}/{quote(session.id)}/{FACILITATOR_PAGE}"))
     return links
+
+
+def join_details(session_id: str) -> tuple[str, str]:
+    """(join code, join URL) for a session, from inside a page's kernel on the signed-in server: the code
+    from the server's secret (casebook.accounts.join_code), the URL from the request Voila handed over
+    (the address the facilitator reached, so the participants' phones on the same network reach it too)."""
+    import os
+    from urllib.parse import urlsplit
+
+    from casebook import accounts
+    from casebook.settings import Settings
+
+    code = accounts.join_code(accounts.cookie_secret(Settings.from_env().data_dir), session_id)
+    parts = urlsplit(os.environ.get("VOILA_REQUEST_URL", ""))
+    base = "/" + os.environ.get("VOILA_BASE_URL", "/").strip("/")
+    site = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return code, f"{site}{base.rstrip('/')}/join?code={code}"
