@@ -361,7 +361,12 @@ def default_case_view(case) -> str:
 def facilitator_page(store, session_id: str, *, refresh_seconds: float = 2.0, user: User | None = None) -> w.Widget:
     """The facilitator's board, started; or a refusal for anyone who may not run it.
 
-    `user` defaults to development mode's (casebook.identity.dev_facilitator: the key in the URL)."""
+    `user` defaults to the server's when signed in (widgets.session_access: with the join code), else to
+    development mode's (casebook.identity.dev_facilitator: the key in the URL, as on `session serve`)."""
+    if user is None and identity.signed_in_mode():
+        from widgets.session_access import signed_in_facilitator
+
+        return signed_in_facilitator(store, session_id, refresh_seconds=refresh_seconds)
     user = user or identity.dev_facilitator(session_id)
     decision = workflow.may_facilitate(user, session_id)
     if not decision:
@@ -372,7 +377,8 @@ def facilitator_page(store, session_id: str, *, refresh_seconds: float = 2.0, us
 class ParticipantPage(w.VBox):
     """A participant's page: who am I, my group's points per question, then the survey."""
 
-    def __init__(self, store, session_id: str, *, survey: dict | None = None):
+    def __init__(self, store, session_id: str, *, survey: dict | None = None, user: User | None = None):
+        """`user`: the signed-in participant (their name and ward from the join page, fixed here)."""
         self.store, self.session_id = store, session_id
         self.session = store.get_session(session_id)
         self.me: tuple[str, str] | None = None          # (name, group) once joined
@@ -420,6 +426,11 @@ class ParticipantPage(w.VBox):
                           w.HTML("<h3>1. 氏名とグループ</h3>"), self.name, self.group, self.join, self.who,
                           w.HTML("<h3>2. グループワーク</h3>"), *rows, w.HTML("<hr>"), self.survey])
         self.add_class("wb-participant")
+        self._ward = (user.ward or None) if user else None   # None: the ward the roster gives for the name
+        if user is not None:
+            self.name.value, self.name.disabled = user.name, True
+            if self.group.value is not None:   # listed in a group: joined at once
+                self._on_join()
 
     def _on_name(self, change) -> None:
         group = self._group_of.get(change["new"])
@@ -440,7 +451,7 @@ class ParticipantPage(w.VBox):
             self.who.value = status_html("error", "グループ: 選んでください")
             return
         try:  # attendance counts who joined (the same call a join code makes)
-            sessions.join(self.store, self.session_id, name)
+            sessions.join(self.store, self.session_id, name, self._ward)
         except sessions.SubmissionError:
             pass  # a closed session: nothing more to count, but the participant still sees what they sent
         self.user = user
