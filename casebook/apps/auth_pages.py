@@ -125,8 +125,8 @@ class JoinHandler(WorkbenchHandler):
 
     @allow_unauthenticated
     def get(self):
-        render_page(self, "join.html.j2", error="", code=self.get_query_argument("code", ""), name="", ward="",
-                    user=None)
+        render_page(self, "join.html.j2", error="", code=self.get_query_argument("code", ""), entered_name="",
+                    entered_ward="", user=None)
 
     @allow_unauthenticated
     async def post(self):
@@ -136,8 +136,8 @@ class JoinHandler(WorkbenchHandler):
                                            origin=origin_of(self))
         except accounts.SignInRefused as exc:
             await asyncio.sleep(exc.delay)
-            return render_page(self, "join.html.j2", status=403, error=str(exc), code=code, name=name, ward=ward,
-                               user=None)
+            return render_page(self, "join.html.j2", status=403, error=str(exc), code=code, entered_name=name,
+                               entered_ward=ward, user=None)
         _set_login_cookie(self, signed.token)
         self.redirect(f"{self.base_url}voila/render/{SESSIONS_DIR}/{signed.login.session_ref}/{PARTICIPANT_PAGE}")
 

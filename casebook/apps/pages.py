@@ -83,7 +83,15 @@ def join_details(session_id: str) -> tuple[str, str]:
     from casebook.settings import Settings
 
     code = accounts.join_code(accounts.cookie_secret(Settings.from_env().data_dir), session_id)
-    parts = urlsplit(os.environ.get("VOILA_REQUEST_URL", ""))
+    from casebook.apps.auth import SECURE_ENV
+
+    # The request's Host as Voila handed it over (SERVER_NAME/PORT: a preheated kernel gets them with
+    # its request; VOILA_REQUEST_URL would be the pool's); https when cookies are Secure (behind TLS).
+    host, port = os.environ.get("SERVER_NAME", ""), os.environ.get("SERVER_PORT", "")
+    if not host:
+        host = urlsplit(os.environ.get("VOILA_REQUEST_URL", "")).hostname or ""
+    scheme = "https" if os.environ.get(SECURE_ENV) == "1" else "http"
+    default = {"http": "80", "https": "443"}[scheme]
+    site = f"{scheme}://{host}{':' + port if port and port != default else ''}" if host else ""
     base = "/" + os.environ.get("VOILA_BASE_URL", "/").strip("/")
-    site = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
     return code, f"{site}{base.rstrip('/')}/join?code={code}"
