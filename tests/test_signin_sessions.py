@@ -131,7 +131,9 @@ def test_a_facilitator_runs_the_day_and_a_participant_joins_by_code_on_a_phone(s
         fac.locator(".wb-close").click()
         expect(fac.locator(".wb-fac-status")).to_contain_text("研修会を終了しました", timeout=TIMEOUT)
 
-        log = settings.build_dir / "logs" / "s.log"   # the open page's socket is ended by the server
+        expect(page.locator(".wb-s-closed")).to_contain_text("研修会は終了しました", timeout=15_000)   # the open page
+        expect(page.locator(".wb-s-q0-text textarea")).to_be_disabled()
+        log = settings.build_dir / "logs" / "s.log"   # then the server ends its kernel (and socket)
         deadline = time.monotonic() + 20
         while "shutting down participant kernel" not in log.read_text(errors="replace") and time.monotonic() < deadline:
             time.sleep(0.5)

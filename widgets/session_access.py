@@ -78,4 +78,39 @@ def participant_page(store, session_id: str, *, survey: dict | None = None) -> w
     if not decision:
         return _refusal(decision.reason)
     # A participant is who they said on the join page; a facilitator trying the page names themselves.
-    return ParticipantPage(store, session_id, survey=survey, user=user if user.session == session_id else None)
+    page = ParticipantPage(store, session_id, survey=survey, user=user if user.session == session_id else None)
+    return watch_closing(page, store, session_id)
+
+
+CLOSED = "研修会は終了しました。入力は受け付けていません。ご参加ありがとうございました。"
+
+
+def watch_closing(page, store, session_id: str, *, every: float = 2.0):
+    """When the facilitator closes the session, the open page says so and stops taking input (the
+    server then ends the page's kernel: casebook.apps.auth.end_closed_sessions_kernels)."""
+    import asyncio
+
+    notice = w.HTML()
+    notice.add_class("wb-s-closed")
+    page.children = (notice, *page.children)
+
+    def show() -> None:
+        notice.value = f'<div role="alert">{status_html("error", CLOSED)}</div>'
+        for text, send, _status in page.questions:
+            text.disabled = send.disabled = True
+        page.join.disabled = True
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                if store.get_session(session_id).closed:
+                    return show()
+            except Exception:  # noqa: BLE001 - a store hiccup: look again next time
+                continue
+
+    try:
+        page._closing_task = asyncio.get_event_loop().create_task(loop())
+    except RuntimeError:   # no event loop (outside a kernel): nothing to watch
+        pass
+    return page

@@ -147,17 +147,25 @@ def _refuse_closed_session(handler) -> None:
         raise Finish()
 
 
-async def end_closed_sessions_kernels(kernel_manager, log=None) -> list[str]:
+async def end_closed_sessions_kernels(kernel_manager, log=None, noticed: set | None = None) -> list[str]:
     """Shut down the kernels of participants whose session has closed: an open socket outlives the
-    cookie check (it is made when the socket opens), so a page left open would go on talking."""
+    cookie check (it is made when the socket opens), so a page left open would go on talking.
+
+    With `noticed` (kept between calls), a kernel is ended at the second call that finds it closed:
+    its page has had the time to tell the participant (widgets.session_access.watch_closing)."""
     ended = []
     for kernel_id in list(kernel_manager.list_kernel_ids()):
         login_id = BACKEND.store.kernel_login(kernel_id)
         if login_id and accounts.closed_session_of(BACKEND.store, login_id=login_id) is not None:
+            if noticed is not None and kernel_id not in noticed:
+                noticed.add(kernel_id)
+                continue
             if log is not None:
                 log.info("Session closed: shutting down participant kernel %s", kernel_id)
             await kernel_manager.shutdown_kernel(kernel_id)
             ended.append(kernel_id)
+            if noticed is not None:
+                noticed.discard(kernel_id)
     return ended
 
 
