@@ -7,7 +7,8 @@ audit log. No HTTP here (casebook.apps.auth serves it) and no SQL (casebook.stor
     sign_in(store, name, password, *, origin) -> SignIn(token, login)           or SignInRefused
     current_login(store, token) -> LoginRecord | None                           expiry checked
     sign_out(store, token, *, origin)
-    join_session(store, code, *, origin) -> SignIn                              a participant, no account
+    join_session(store, secret, code, *, name, ward, origin) -> SignIn         a participant, no account
+    closed_session_of(store, token= | login_id=) -> Session | None             a participant's, once closed
     issue_ticket(store, login) -> str / redeem_ticket(store, ticket, kernel_id) -> User | None
     user_of(login) -> casebook.identity.User
 
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from casebook import vocab
-from casebook.errors import WorkbenchError
+from casebook.errors import NotFoundError, WorkbenchError
 
 if TYPE_CHECKING:
     from casebook.identity import User
@@ -289,8 +290,6 @@ def _alive(store: "Store", login: "LoginRecord", policy: Policy, *, touch: bool)
     if login.ended_at is not None or now - login.last_seen > policy.idle or now - login.created_at > policy.absolute:
         return False
     if login.session_ref:
-        from casebook.errors import NotFoundError
-
         try:
             if store.get_session(login.session_ref).closed:
                 return False
@@ -328,57 +327,37 @@ def join_code(secret: bytes, session_id: str) -> str:
 
 def join_session(store: "Store", secret: bytes, code: str, *, name: str = "", ward: str = "",
                  origin: str = "") -> SignIn:
-    """A participant identity for the open session whose code this is, until the session closes.
-
-    `name` and `ward` are what the participant typed on the join page (no account: their word); the
-    participant page takes them from this identity. Without a name the identity is 参加者-xxxxxx."""
+    """A participant identity for the open session whose code this is, until the session closes, under
+    the `name` and `ward` typed on the join page (the participant page takes them; no name: 参加者-xxxxxx)."""
     code = vocab.normalize(str(code or "")).strip()
     if not re.fullmatch(r"\d{6}", code):
         raise SignInRefused("参加コードは6桁の数字です")
-    name, ward = _participant(name, ward)
+    from casebook.sessions.submissions import SubmissionError, check_joiner
+
+    try:
+        name, ward = check_joiner(vocab.normalize(str(name or "")), ward)
+    except SubmissionError as exc:
+        raise SignInRefused(str(exc)) from None
     for session in store.list_sessions():
         if not session.closed and hmac.compare_digest(join_code(secret, session.id), code):
             token = secrets.token_urlsafe(32)
             name = name or f"参加者-{secrets.token_hex(3)}"
             store.create_login(login_id=_login_id(token), user_name=name, role="participant", ward=ward,
-                               session_ref=session.id,
-                               origin=origin, audit=_audit(name, "session.join", origin, session=session.id))
+                               session_ref=session.id, origin=origin, audit=_audit(name, "session.join", origin, session=session.id))
             return SignIn(token, store.get_login(_login_id(token)))
     store.append_audit(actor="(参加者)", action="session.join_refused", origin=origin, detail={})
     raise SignInRefused("参加コードが違うか、研修会が終了しています", delay=1.0)
 
 
-def _participant(name: object, ward: object) -> tuple[str, str]:
-    """A participant's own name (the session roster's rule) and ward (an Osaka ward, or none)."""
-    from casebook.sessions.submissions import SubmissionError, _check_name
-
-    name, ward = vocab.normalize(str(name or "")).strip(), str(ward or "").strip()
-    try:
-        name = _check_name(name) if name else ""
-    except SubmissionError as exc:
-        raise SignInRefused(str(exc)) from None
-    if ward:
-        try:
-            ward = vocab.parse_ward(ward).name
-        except vocab.VocabError:
-            raise SignInRefused(f"区: 「{ward}」は大阪市の区ではありません") from None
-    return name, ward
-
-
 def closed_session_of(store: "Store", *, token: str | None = None, login_id: str | None = None):
-    """The session a participant's login (by cookie token or id) joined, if it has closed since (else
-    None): their pages then say so, and the server ends their open pages' kernels."""
-    from casebook.errors import NotFoundError
-
+    """The session a participant's login (cookie token or id) joined, if closed since: pages say so."""
     key = login_id or (_login_id(token) if token else None)
     login = store.get_login(key) if key else None
-    if login is None or not login.session_ref:
-        return None
     try:
-        session = store.get_session(login.session_ref)
+        session = store.get_session(login.session_ref) if login is not None and login.session_ref else None
     except NotFoundError:
         return None
-    return session if session.closed else None
+    return session if session is not None and session.closed else None
 
 
 # --- the ticket that carries a login into a kernel ---------------------------------------------------
