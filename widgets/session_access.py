@@ -67,7 +67,7 @@ def signed_in_facilitator(store, session_id: str, *, refresh_seconds: float = 2.
 def participant_page(store, session_id: str, *, survey: dict | None = None) -> w.Widget:
     """The participants' page: in signed-in mode only for someone who may take part in this session
     (joined by its code, until it closes); in development mode as before."""
-    from widgets.workshop import ParticipantPage
+    from widgets.participant import ParticipantPage
 
     if not identity.signed_in_mode():
         return ParticipantPage(store, session_id, survey=survey)
