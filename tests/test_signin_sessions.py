@@ -168,7 +168,8 @@ def test_the_report_is_the_facilitators_on_both_servers(server):
     assert status_of(signed_in(srv.url, "C氏"), url)[0] == 403      # another session's facilitator
     assert status_of(signed_in(srv.url, "A氏"), url)[0] == 200
     home = signed_in(srv.url, "A氏").get(srv.url + "/").text
-    assert REPORTED in home and STORY in home
+    assert STORY in home and f'href="{REPORT.format(REPORTED)}"' in home     # "担当する研修会" with its report
+    assert REPORTED in signed_in(srv.url, "鈴木").get(srv.url + "/").text   # editors: every session
     assert REPORTED not in signed_in(srv.url, "C氏").get(srv.url + "/").text
 
     plain = sessions.serve(REPORTED, settings, pool_size=0, wait=True)   # no sign-in: the key mechanism

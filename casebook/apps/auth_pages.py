@@ -88,7 +88,9 @@ class HomeHandler(WorkbenchHandler):
         user = accounts.user_of(self.login)
         if self.login.session_ref:   # a participant has one page: their session's
             return self.redirect(f"{self.base_url}voila/render/{SESSIONS_DIR}/{self.login.session_ref}/{PARTICIPANT_PAGE}")
-        links = home_links(BACKEND.store, user)
+        from casebook.apps.editable import apps_dir
+
+        links = home_links(BACKEND.store, user, apps_dir(BACKEND.settings))
         import os
 
         render_page(self, "home.html.j2", links=links, role_label=user.role_label,

@@ -2,7 +2,7 @@
 casebook.workflow): the answer comes before a kernel starts, as an HTTP status and a Japanese reason.
 
     page_decision(store, user, page, query) -> (200 | 403 | 404, reason)
-    home_links(store, user) -> dict     what the home page lists for this user
+    home_links(store, user, served=None) -> dict   what the home page lists for this user (reports too)
     SESSIONS_DIR                        sessions' pages live under sessions/<id>/ in the served folder
 """
 from __future__ import annotations
@@ -57,11 +57,12 @@ def _case_form(store, user: "User", query: Mapping[str, str]) -> tuple[int, str]
     return (200, "") if decision else (403, decision.reason)
 
 
-def home_links(store, user: "User") -> dict:
-    """What this user may open: new case, the cases listed for them, their sessions."""
+def home_links(store, user: "User", served=None) -> dict:
+    """What this user may open: new case, the cases listed for them, their sessions (with the report,
+    when `served`, the served folder, holds one)."""
     from urllib.parse import quote
 
-    links: dict = {"new_case": bool(workflow.may_create(user)), "cases": [], "sessions": [],
+    links: dict = {"new_case": bool(workflow.may_create(user)), "cases": [], "sessions": [], "reports": {},
                    "case_form": f"/voila/render/{CASE_FORM}"}
     kwargs = workflow.worklist(user)
     if kwargs is not None:
@@ -69,6 +70,8 @@ def home_links(store, user: "User") -> dict:
     for session in store.list_sessions():
         if workflow.may_run_session(user, session):
             links["sessions"].append((session, f"/voila/render/{SESSIONS_DIR}/{quote(session.id)}/{FACILITATOR_PAGE}"))
+            if served is not None and (served / SESSIONS_DIR / session.id / REPORT_PAGE).is_file():
+                links["reports"][session.id] = f"/voila/render/{SESSIONS_DIR}/{quote(session.id)}/{REPORT_PAGE}"
     return links
 
 
