@@ -7,7 +7,8 @@ audit log. No HTTP here (casebook.apps.auth serves it) and no SQL (casebook.stor
     sign_in(store, name, password, *, origin) -> SignIn(token, login)           or SignInRefused
     current_login(store, token) -> LoginRecord | None                           expiry checked
     sign_out(store, token, *, origin)
-    join_session(store, code, *, origin) -> SignIn                              a participant, no account
+    join_session(store, secret, code, *, name, ward, origin) -> SignIn         a participant, no account
+    closed_session_of(store, token= | login_id=) -> Session | None             a participant's, once closed
     issue_ticket(store, login) -> str / redeem_ticket(store, ticket, kernel_id) -> User | None
     user_of(login) -> casebook.identity.User
 
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from casebook import vocab
-from casebook.errors import WorkbenchError
+from casebook.errors import NotFoundError, WorkbenchError
 
 if TYPE_CHECKING:
     from casebook.identity import User
@@ -289,8 +290,6 @@ def _alive(store: "Store", login: "LoginRecord", policy: Policy, *, touch: bool)
     if login.ended_at is not None or now - login.last_seen > policy.idle or now - login.created_at > policy.absolute:
         return False
     if login.session_ref:
-        from casebook.errors import NotFoundError
-
         try:
             if store.get_session(login.session_ref).closed:
                 return False
@@ -326,20 +325,39 @@ def join_code(secret: bytes, session_id: str) -> str:
     return f"{int.from_bytes(digest[:6], 'big') % 1_000_000:06d}"
 
 
-def join_session(store: "Store", secret: bytes, code: str, *, origin: str = "") -> SignIn:
-    """A participant identity for the open session whose code this is, until the session closes."""
+def join_session(store: "Store", secret: bytes, code: str, *, name: str = "", ward: str = "",
+                 origin: str = "") -> SignIn:
+    """A participant identity for the open session whose code this is, until the session closes, under
+    the `name` and `ward` typed on the join page (the participant page takes them; no name: 参加者-xxxxxx)."""
     code = vocab.normalize(str(code or "")).strip()
     if not re.fullmatch(r"\d{6}", code):
         raise SignInRefused("参加コードは6桁の数字です")
+    from casebook.sessions.submissions import SubmissionError, check_joiner
+
+    try:
+        name, ward = check_joiner(vocab.normalize(str(name or "")), ward)
+    except SubmissionError as exc:
+        raise SignInRefused(str(exc)) from None
     for session in store.list_sessions():
         if not session.closed and hmac.compare_digest(join_code(secret, session.id), code):
             token = secrets.token_urlsafe(32)
-            name = f"参加者-{secrets.token_hex(3)}"
-            store.create_login(login_id=_login_id(token), user_name=name, role="participant", session_ref=session.id,
-                               origin=origin, audit=_audit(name, "session.join", origin, session=session.id))
+            name = name or f"参加者-{secrets.token_hex(3)}"
+            store.create_login(login_id=_login_id(token), user_name=name, role="participant", ward=ward,
+                               session_ref=session.id, origin=origin, audit=_audit(name, "session.join", origin, session=session.id))
             return SignIn(token, store.get_login(_login_id(token)))
     store.append_audit(actor="(参加者)", action="session.join_refused", origin=origin, detail={})
     raise SignInRefused("参加コードが違うか、研修会が終了しています", delay=1.0)
+
+
+def closed_session_of(store: "Store", *, token: str | None = None, login_id: str | None = None):
+    """The session a participant's login (cookie token or id) joined, if closed since: pages say so."""
+    key = login_id or (_login_id(token) if token else None)
+    login = store.get_login(key) if key else None
+    try:
+        session = store.get_session(login.session_ref) if login is not None and login.session_ref else None
+    except NotFoundError:
+        return None
+    return session if session is not None and session.closed else None
 
 
 # --- the ticket that carries a login into a kernel ---------------------------------------------------

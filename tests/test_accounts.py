@@ -118,6 +118,23 @@ def test_participants_join_by_code_until_the_session_closes(store):
         accounts.join_session(store, secret, code)
 
 
+def test_a_participant_joins_under_the_name_and_ward_they_typed(store):
+    secret = b"y" * 32
+    store.save_session(Session.model_validate({"id": "S2", "title": "基礎研修I", "date": "2024-10-02"}))
+    code = accounts.join_code(secret, "S2")
+    with pytest.raises(SignInRefused, match="大阪市の区ではありません"):
+        accounts.join_session(store, secret, code, name="参加者01", ward="横浜区")
+    with pytest.raises(SignInRefused, match="氏名"):
+        accounts.join_session(store, secret, code, name="x" * 300)
+    joined = accounts.join_session(store, secret, code, name=" 参加者01 ", ward="生野区")
+    user = accounts.user_of(accounts.current_login(store, joined.token))
+    assert (user.name, user.ward, user.role, user.session) == ("参加者01", "生野区", "participant", "S2")
+    assert accounts.closed_session_of(store, token=joined.token) is None
+    store.close_session("S2")
+    assert accounts.closed_session_of(store, token=joined.token).id == "S2"
+    assert accounts.closed_session_of(store, login_id=joined.login.id).id == "S2"
+
+
 def _staff_list(path, rows):
     book = Workbook()
     sheet = book.active

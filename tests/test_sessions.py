@@ -277,10 +277,10 @@ def test_the_sample_sessions_are_the_example_parameter_sets_as_held(settings):
         assert report.created and store.get_session("2025-kiso2").participants == held.participants
 
 
-# --- the participant's page (widgets.workshop) without a browser -----------------------------------
+# --- the participant's page (widgets.participant) without a browser -----------------------------------
 
 def test_joining_again_shows_what_was_sent_but_never_replaces_what_is_being_typed(store, open_session):
-    from widgets.workshop import ParticipantPage
+    from widgets.participant import ParticipantPage
 
     group = open_session.participants[0].group
     sessions.submit_point(store, "2025-test", participant="参加者01", group=group, question=0, text="送った意見")
@@ -301,7 +301,7 @@ def test_joining_again_shows_what_was_sent_but_never_replaces_what_is_being_type
 
 
 def test_a_database_failure_keeps_the_text_and_shows_no_sql(store, open_session):
-    from widgets.workshop import ParticipantPage
+    from widgets.participant import ParticipantPage
 
     page = ParticipantPage(store, "2025-test")
     page.name.value = "参加者01"

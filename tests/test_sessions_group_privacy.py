@@ -28,7 +28,7 @@ def held(settings, tmp_path):
 
 
 def test_the_participant_page_warns_while_a_point_or_comment_names_a_person(held):
-    from widgets.workshop import ParticipantPage
+    from widgets.participant import ParticipantPage
 
     page = ParticipantPage(held, "2025-test")
     page.name.value = "参加者01"

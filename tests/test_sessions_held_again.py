@@ -82,7 +82,7 @@ def test_attendance_counts_who_joined_and_says_how_many_were_registered(sample, 
     assert sessions.attendance(report.session, report.joined)["total"] == 1
 
     # the page's own 参加する records the join
-    from widgets.workshop import ParticipantPage
+    from widgets.participant import ParticipantPage
 
     page = ParticipantPage(sample, "2025-test")
     page.name.value = "参加者02"

@@ -111,6 +111,7 @@ class WorkbenchIdentityProvider(IdentityProvider):
             del headers[identity.TICKET_HEADER]
         login = accounts.current_login(BACKEND.store, cookie_token(handler))
         if login is None:
+            _refuse_closed_session(handler)
             return None
         handler._workbench_login = login
         user = WorkbenchUser(username=login.user_name, name=login.user_name, display_name=login.user_name,
@@ -133,6 +134,39 @@ class WorkbenchIdentityProvider(IdentityProvider):
             handler._workbench_login = login
             render_page(handler, "message.html.j2", status=status, title="このページは開けません", message=reason)
             raise Finish()
+
+
+def _refuse_closed_session(handler) -> None:
+    """A participant whose session has closed gets a Japanese message, not the staff sign-in page."""
+    if handler.request.method != "GET" or (page_path(handler) is None and handler.request.path != handler.base_url):
+        return
+    session = accounts.closed_session_of(BACKEND.store, token=cookie_token(handler))
+    if session is not None:
+        render_page(handler, "message.html.j2", status=403, title="研修会は終了しました", user=None,
+                    message=f"研修会「{session.title}」は終了しました。入力は受け付けていません。ご参加ありがとうございました。")
+        raise Finish()
+
+
+async def end_closed_sessions_kernels(kernel_manager, log=None, noticed: set | None = None) -> list[str]:
+    """Shut down the kernels of participants whose session has closed: an open socket outlives the
+    cookie check (it is made when the socket opens), so a page left open would go on talking.
+
+    With `noticed` (kept between calls), a kernel is ended at the second call that finds it closed:
+    its page has had the time to tell the participant (widgets.session_access.watch_closing)."""
+    ended = []
+    for kernel_id in list(kernel_manager.list_kernel_ids()):
+        login_id = BACKEND.store.kernel_login(kernel_id)
+        if login_id and accounts.closed_session_of(BACKEND.store, login_id=login_id) is not None:
+            if noticed is not None and kernel_id not in noticed:
+                noticed.add(kernel_id)
+                continue
+            if log is not None:
+                log.info("Session closed: shutting down participant kernel %s", kernel_id)
+            await kernel_manager.shutdown_kernel(kernel_id)
+            ended.append(kernel_id)
+            if noticed is not None:
+                noticed.discard(kernel_id)
+    return ended
 
 
 _RENDER = re.compile(r"/voila/render/(.+)$")

@@ -88,7 +88,9 @@ class HomeHandler(WorkbenchHandler):
         user = accounts.user_of(self.login)
         if self.login.session_ref:   # a participant has one page: their session's
             return self.redirect(f"{self.base_url}voila/render/{SESSIONS_DIR}/{self.login.session_ref}/{PARTICIPANT_PAGE}")
-        links = home_links(BACKEND.store, user)
+        from casebook.apps.editable import apps_dir
+
+        links = home_links(BACKEND.store, user, apps_dir(BACKEND.settings))
         import os
 
         render_page(self, "home.html.j2", links=links, role_label=user.role_label,
@@ -125,16 +127,19 @@ class JoinHandler(WorkbenchHandler):
 
     @allow_unauthenticated
     def get(self):
-        render_page(self, "join.html.j2", error="", code=self.get_query_argument("code", ""), user=None)
+        render_page(self, "join.html.j2", error="", code=self.get_query_argument("code", ""), entered_name="",
+                    entered_ward="", user=None)
 
     @allow_unauthenticated
     async def post(self):
-        code = self.get_body_argument("code", "")
+        code, name, ward = (self.get_body_argument(k, "") for k in ("code", "name", "ward"))
         try:
-            signed = accounts.join_session(BACKEND.store, BACKEND.secret, code, origin=origin_of(self))
+            signed = accounts.join_session(BACKEND.store, BACKEND.secret, code, name=name, ward=ward,
+                                           origin=origin_of(self))
         except accounts.SignInRefused as exc:
             await asyncio.sleep(exc.delay)
-            return render_page(self, "join.html.j2", status=403, error=str(exc), code=code, user=None)
+            return render_page(self, "join.html.j2", status=403, error=str(exc), code=code, entered_name=name,
+                               entered_ward=ward, user=None)
         _set_login_cookie(self, signed.token)
         self.redirect(f"{self.base_url}voila/render/{SESSIONS_DIR}/{signed.login.session_ref}/{PARTICIPANT_PAGE}")
 

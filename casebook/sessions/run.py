@@ -89,6 +89,7 @@ def prepare(path: Path | str, settings: Settings | None = None, *, session_id: s
         store.save_session(session)
     if execute:
         _execute(out_dir / FACILITATOR_NOTEBOOK, out_dir / FACILITATOR_NOTEBOOK, settings, cwd=out_dir)
+    _publish(settings, session.id)
     return PrepareReport(session=session, out_dir=out_dir, notebooks=notebooks, created=existing is None)
 
 
@@ -127,6 +128,27 @@ def _execute(source: Path, target: Path, settings: Settings, *, cwd: Path, param
     run_notebook(source, target, cwd=cwd, env=env, parameters=parameters)
 
 
+SERVED = "served"   # build/sessions/<id>/served/: what `session serve` shows (never report.ipynb)
+
+
+def _publish(settings: Settings, session_id: str) -> None:
+    """Hand the session's pages to both servers: the signed-in one (build/apps/sessions/<id>/, gated per
+    user) and `session serve` (its own folder holding the facilitator's and participants' pages only:
+    that server asks no one who they are, so the report, with every participant's words, is not there)."""
+    import shutil
+
+    from casebook.apps.editable import publish_session
+
+    out_dir = session_dir(settings, session_id)
+    served = out_dir / SERVED
+    served.mkdir(exist_ok=True)
+    for name in (FACILITATOR_NOTEBOOK, PARTICIPANT_NOTEBOOK):
+        if (out_dir / name).is_file():
+            shutil.copy2(out_dir / name, served / f".{name}.tmp")
+            (served / f".{name}.tmp").replace(served / name)
+    publish_session(settings, session_id)
+
+
 def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, pool_size: int = 2,
           max_kernels: int = 60, log_path: Path | None = None, wait: bool = True) -> "VoilaServer":
     """Voila over build/sessions/<id>/: the facilitator page and the participants' page."""
@@ -142,7 +164,8 @@ def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, p
             store.get_session(session_id)
         except NotFoundError:
             raise SessionError(f"研修会「{session_id}」は登録されていません") from None
-    opts = VoilaOptions(root=out_dir, port=port, pool_size=pool_size, max_kernels=max_kernels,
+    _publish(settings, session_id)
+    opts = VoilaOptions(root=out_dir / SERVED, port=port, pool_size=pool_size, max_kernels=max_kernels,
                         preheat_notebooks=[PARTICIPANT_NOTEBOOK])
     # Participants share the server: only a URL with this key opens the facilitator's controls.
     key = secrets.token_urlsafe(16)
@@ -187,6 +210,7 @@ def report(session_id: str, settings: Settings | None = None, *, notebooks_dir: 
              parameters={"session_id": session_id})
     html = out_dir / "report.html"
     _render(executed, html, session)
+    _publish(settings, session_id)   # the signed-in server shows the report to the facilitator
     return ReportResult(session_id=session_id, html=html, notebook=executed)
 
 

@@ -156,17 +156,30 @@ def join(store: "Store", session_id: str, participant_name: object, ward: object
     session = _open_session(store, session_id)
     if ward is None:
         ward = next((p.ward or "" for p in session.participants if p.name == name), "")
-    elif not isinstance(ward, str):
-        raise SubmissionError("区: 文字で入力してください")
-    elif ward:
-        try:
-            ward = vocab.parse_ward(ward).name
-        except vocab.VocabError:
-            raise SubmissionError(f"区: 「{ward}」は大阪市の区ではありません") from None
+    else:
+        ward = check_ward(ward)
     try:
         return store.record_join(session_id, name, ward)
     except SessionClosedError as exc:
         raise SubmissionError("この研修会は終了しました。入力は締め切られています") from exc
+
+
+def check_ward(ward: object) -> str:
+    """A participant's ward as the vocabulary names it ("" for none given)."""
+    from casebook import vocab
+
+    if not isinstance(ward, str):
+        raise SubmissionError("区: 文字で入力してください")
+    try:
+        return vocab.parse_ward(ward).name if ward.strip() else ""
+    except vocab.VocabError:
+        raise SubmissionError(f"区: 「{ward.strip()}」は大阪市の区ではありません") from None
+
+
+def check_joiner(name: object, ward: object) -> tuple[str, str]:
+    """What someone typed on the join page: a name by the roster's rule ("" allowed) and a ward."""
+    name = str(name or "").strip()
+    return (_check_name(name) if name else ""), check_ward(str(ward or ""))
 
 
 def release_point(store: "Store", session_id: str, note_id: object, released: bool = True) -> None:
