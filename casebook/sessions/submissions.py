@@ -149,7 +149,6 @@ def join(store: "Store", session_id: str, participant_name: object, ward: object
     Attendance counts these joins, not the registration list. `ward` None: the ward the list gives
     for the name ("" for a walk-in). Joining again changes nothing; returns True on the first join.
     """
-    from casebook import vocab
     from casebook.store import SessionClosedError
 
     name = _check_name(participant_name)
