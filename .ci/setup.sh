@@ -13,6 +13,12 @@ command -v setfacl >/dev/null || need+=(acl)
 # workbench backup / restore-backup on PostgreSQL: pg_dump and pg_restore (postgresql-client-<ver>,
 # which the postgresql package pulls in too; checked apart for a machine with only a remote server).
 ls /usr/lib/postgresql/*/bin/pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+# The accessibility tests run axe-core (npm) in the pages: node and npm.
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+# The printed casebook: WeasyPrint lays out text with Pango; the PDF tests read it with poppler-utils.
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || need+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || need+=(libpangoft2-1.0-0)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   echo "Installing Debian packages: ${need[*]}"
@@ -25,3 +31,7 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install -q --upgrade pip
 fi
 .venv/bin/python -m pip install -q -e '.[test]'
+# axe-core for the accessibility tests, at the version package-lock.json pins (tests/a11y/node_modules).
+if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+fi

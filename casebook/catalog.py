@@ -132,9 +132,11 @@ class Catalog:
     def ward_sessions(self, ward: str) -> list[Session]:
         """Sessions a ward's staff attended or that discussed one of its cases, newest first."""
         own = {c.id for c in self.cases if c.ward == ward}
-        return sorted((s for s in self.sessions
-                       if any(p.ward == ward for p in s.participants) or own & set(s.case_ids)),
-                      key=lambda s: (s.date, s.id), reverse=True)
+        held: dict[tuple, Session] = {}     # one session held, listed once (a copy under another id is not another)
+        for s in sorted(self.sessions, key=lambda s: (s.date, s.id)):
+            if any(p.ward == ward for p in s.participants) or own & set(s.case_ids):
+                held.setdefault((s.date, s.title), s)
+        return sorted(held.values(), key=lambda s: (s.date, s.id), reverse=True)
 
 
 def _theme_order(theme: str) -> int:

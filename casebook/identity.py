@@ -20,6 +20,17 @@ JupyterHub) and these helpers are then no longer called by the apps:
     participant(session_id, name, ward="") -> User    a participant who named themselves in the page
 
 Problems come back as Japanese lines naming the URL parameter they are about.
+
+SIGNED-IN MODE — a server started with sign-in (`workbench serve` without --dev) exports
+WORKBENCH_AUTH=signin to its kernels, and the URL no longer says who is asking:
+
+    signed_in_mode() -> bool                  the server vouches for the user; URL roles are ignored
+    server_user(store) -> (User | None, why)  the page's signed-in user, redeemed once per kernel from
+                                              the one-time ticket the server put in the request
+                                              (casebook.apps.auth), preheated kernels included
+    case_page(params, store) -> (CasePage | None, problems)   dev_case_page or the signed-in page
+    case_url(page, **changes) -> str          the query that reopens a page (only case_id when signed in)
+    dev_banner() -> str                       the line every development-mode page shows ("" otherwise)
 """
 
 from __future__ import annotations
@@ -38,7 +49,11 @@ CASE_ROLES = ("staff", "advisor", "editor")         # the case form's roles
 SESSION_ROLES = ("facilitator", "participant")      # a training session's roles
 ROLES = CASE_ROLES + SESSION_ROLES
 
-_ROLE_LABELS = {"participant": "研修会の参加者"}
+_ROLE_LABELS = {"participant": "研修会の参加者", "admin": "管理者"}
+
+AUTH_ENV = "WORKBENCH_AUTH"                  # "signin": set by the server, never by a request
+TICKET_HEADER = "X-Workbench-Ticket"         # put into page requests by casebook.apps.auth only
+TICKET_ENV = "HTTP_X_WORKBENCH_TICKET"       # how Voila hands that header to the kernel (http_header_envs)
 
 
 @dataclass(frozen=True)
@@ -69,13 +84,24 @@ def page_query() -> dict[str, str]:
 
     With preheated kernels the notebook runs before the request exists: Voila's helper waits for it.
     """
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import get_query_string
-
-        query = get_query_string() or ""
-    else:
-        query = os.environ.get("QUERY_STRING") or ""
+    wait_for_request()
+    query = os.environ.get("QUERY_STRING") or ""
     return dict(parse_qsl(query, keep_blank_values=True))
+
+
+_REQUEST_SEEN = False
+
+
+def wait_for_request() -> None:
+    """A preheated kernel waits (once) until Voila hands it its request. Only once: a second wait
+    would never be answered, and Voila's request-info socket drops another kernel's waiter when a
+    kernel reconnects under the same id."""
+    global _REQUEST_SEEN
+    if os.environ.get("VOILA_PREHEAT") == "True" and not _REQUEST_SEEN:
+        from voila.utils import wait_for_request as voila_wait
+
+        voila_wait()
+        _REQUEST_SEEN = True
 
 
 _TRUE = {"1", "true", "yes", "on", "はい", "y"}
@@ -183,3 +209,86 @@ def participant(session_id: str, name: object, ward: str = "") -> User:
     from casebook.sessions.submissions import _check_name   # the rule every submission's name passes
 
     return User(_check_name(name), "participant", ward, session_id)
+
+
+# --- signed-in mode: the user from the server -----------------------------------------------------------
+
+def signed_in_mode() -> bool:
+    return os.environ.get(AUTH_ENV) == "signin"
+
+
+def in_voila() -> bool:
+    return "VOILA_BASE_URL" in os.environ or os.environ.get("VOILA_PREHEAT") == "True"
+
+
+def dev_banner() -> str:
+    """What every development-mode page says about itself ("" when signed in or outside Voila)."""
+    if signed_in_mode() or not in_voila():
+        return ""
+    return ("開発モード: サインインなしで、役割と名前をURLから読んでいます。"
+            "このサーバーは 127.0.0.1 だけで待ち受け、実際の業務には使えません。")
+
+
+def kernel_id() -> str:
+    """This kernel's id: Voila tells a preheated kernel; otherwise its connection file is named after it."""
+    known = os.environ.get("VOILA_KERNEL_ID")
+    if known:
+        return known
+    try:
+        from ipykernel.connect import get_connection_file
+
+        match = re.search(r"kernel-([0-9a-f-]{36})\.json$", get_connection_file())
+        return match.group(1) if match else ""
+    except Exception:  # noqa: BLE001 - not in a kernel
+        return ""
+
+
+_SERVER_USER: tuple[User, str] | None = None   # (user, login id): redeemed once per kernel
+
+
+def server_user(store) -> tuple[User | None, str]:
+    """The signed-in user whose page started (or took) this kernel, or (None, why not)."""
+    global _SERVER_USER
+    if _SERVER_USER is not None:
+        return _SERVER_USER[0], ""
+    wait_for_request()
+    ticket = os.environ.pop(TICKET_ENV, "")   # used once; a later reader of the environment finds nothing
+    from casebook import accounts
+
+    login = accounts.redeem_ticket(store, ticket, kernel_id()) if ticket else None
+    if login is None:
+        return None, "サインインを確認できませんでした。サインインし直してから開いてください。"
+    _SERVER_USER = (accounts.user_of(login), login.id)
+    return _SERVER_USER[0], ""
+
+
+def server_login_id() -> str:
+    return _SERVER_USER[1] if _SERVER_USER else ""
+
+
+def case_page(params: Mapping[str, Any], store=None, query: Mapping[str, str] | None = None
+              ) -> tuple[CasePage | None, list[str]]:
+    """The case form's page: development mode reads the user from the URL; signed in, the user is the
+    server's and only case_id / read_only are read from the URL (role=, author=, ward= are ignored)."""
+    if not signed_in_mode():
+        return dev_case_page(params, query)
+    user, why = server_user(store)
+    if user is None:
+        return None, [why]
+    given = {"case_id": params.get("case_id", ""), "read_only": params.get("read_only", False)}
+    given.update({k: v for k, v in (query or {}).items() if k in ("case_id", "read_only")})
+    case_text = vocab.normalize(str(given["case_id"] or ""))
+    if case_text and not _CASE_ID.fullmatch(case_text):
+        return None, [f"事例番号（case_id）「{given['case_id']}」は半角英数字とハイフンで指定してください"]
+    try:
+        flag = parse_flag(given["read_only"])
+    except ValueError as exc:
+        return None, [f"読み取り専用（read_only）: {exc}"]
+    return CasePage(user, case_text, flag), []
+
+
+def case_url(page: CasePage, **changes: str) -> str:
+    if not signed_in_mode():
+        return dev_case_url(page, **changes)
+    values = {"case_id": page.case_id, "read_only": "1" if page.read_only else "", **changes}
+    return "?" + urlencode({k: v for k, v in values.items() if k in ("case_id", "read_only") and v})

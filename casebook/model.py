@@ -380,6 +380,7 @@ class GroupNote(Record):
     author: Line = ""
     text: Text
     pinned: bool = False
+    released: bool = False     # the facilitator let the board show it as typed (privacy findings)
 
     @field_validator("text")
     @classmethod

@@ -15,13 +15,16 @@ Rights (the apps ask these; each answer is a `Decision` whose `reason` says in J
                                                  never; field "ward" is fixed for a ward's staff,
                                                  field "comments" is `may_comment`
     may_comment(user, record)                    advisors, at 提出済み / 助言済み
-    may_move(user, record, new_status)           the moves statuses.yaml gives the user's role
+    may_move(user, record, new_status)           the moves statuses.yaml gives the user's role; a draft
+                                                 is withdrawn (取り下げ) or restored by its author or an editor
     moves(user, record) -> [status]              every move may_move allows, in the vocabulary's order
     move_needs_reason(user, current, new)        a send-back by an advisor or editor says why
     may_override(user)                           only an editor records that a privacy finding may stay
     may_assign_ward(user, ward) / own_ward(user) the ward a user's cases are kept in
     worklist(user) -> dict | None                which cases a start page lists (store.list_cases kwargs)
     may_facilitate(user, session_id)             a session's board is its facilitator's
+    may_analyse(user, statuses)                  cross-case analysis: published cases for anyone,
+                                                 unpublished ones for signed-in advisors and editors
 
 `user` is a `casebook.identity.User`; `Decision.require()` raises `casebook.errors.PermissionDenied`.
 """
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from casebook.store import CaseRecord, Store
 
 GATED = ("approved", "published")
+WITHDRAWN = "withdrawn"     # a draft never submitted, taken back by its author or an editor (restorable)
 _ORDER = {s: i for i, s in enumerate(vocab.STATUS_IDS)}
 
 
@@ -309,6 +313,9 @@ def may_move(user: "User", record, new_status: str) -> Decision:
     except vocab.VocabError as exc:
         return Decision(False, f"その操作はできません（{exc}）", case_id)
     current = record.case.status
+    if WITHDRAWN in (current, new) and user.role == "staff" and record.created_by != user.name:
+        return Decision(False, "下書きの取り下げと復元は、その事例を書いた人か編集者が行います"
+                               f"（この事例を書いた人: {record.created_by}）", case_id)
     if vocab.allowed_transition(current, new, user.role):
         return ALLOWED
     if not vocab.allowed_transition(current, new):
@@ -330,6 +337,8 @@ def moves(user: "User", record) -> list[str]:
 
 def move_needs_reason(user: "User", current: str, new: str) -> bool:
     """A send-back (to an earlier status) by someone other than the author says why."""
+    if WITHDRAWN in (current, new):   # taking back a stray draft, or restoring it, is not a send-back
+        return False
     return _ORDER.get(new, -1) < _ORDER.get(current, -1) and user.role in ("advisor", "editor")
 
 
@@ -363,3 +372,46 @@ def may_facilitate(user: "User", session_id: str) -> Decision:
     if user.role == "facilitator" and user.session == session_id:
         return ALLOWED
     return Decision(False, "このページはファシリテーター用です。参加者用のページを開いてください。")
+
+
+def may_run_session(user: "User", session) -> Decision:
+    """A signed-in facilitator runs the sessions that name them as facilitator (an editor any session)."""
+    if user.role == "editor" or (user.role == "facilitator" and session.facilitator
+                                 and session.facilitator == user.name):
+        return ALLOWED
+    if user.role == "facilitator":
+        return Decision(False, f"研修会「{session.title}」のファシリテーターは {session.facilitator or '未設定'} さんです"
+                               "（自分が担当する研修会だけを開けます）")
+    return Decision(False, "このページはファシリテーター用です。参加者用のページを開いてください。")
+
+
+def may_take_part(user: "User", session) -> Decision:
+    """A participant (joined by code) takes part in that session only, until it closes."""
+    if session.closed:
+        return Decision(False, f"研修会「{session.title}」は終了しました。入力は受け付けていません。")
+    if user.role == "participant" and user.session == session.id:
+        return ALLOWED
+    if may_run_session(user, session):
+        return ALLOWED
+    return Decision(False, "この研修会に参加するには、会場で示された参加コードを入力してください。")
+
+
+ANALYSE_ROLES = ("advisor", "editor")   # who reads many unpublished cases together
+
+
+def may_analyse(user: "User", statuses: Iterable[str]) -> Decision:
+    """May the user analyse cases of these statuses together (casebook.analysis, `workbench analyse`)?
+
+    Published cases are for everyone. Unpublished ones (drafts to approved) hold details not yet
+    anonymised: only a signed-in (named) advisor or editor reads them across wards. The CLI is the
+    editor's tool on the server and asks as an editor; the API asks with the signed-in user."""
+    unpublished = [s for s in statuses if s != "published"]
+    if not unpublished:
+        return ALLOWED
+    labels = _statuses(unpublished)
+    if user.role not in ANALYSE_ROLES:
+        return Decision(False, f"{_label(user.role)}は{labels}の事例を横断分析できません"
+                               f"（公開中の事例だけを分析できます。未公開の事例は助言者と編集者が分析します）")
+    if not user.name or not user.name.strip():
+        return Decision(False, f"{labels}の事例を分析するにはサインインしてください")
+    return ALLOWED

@@ -53,10 +53,12 @@ def page_kernel_id(page_html: str) -> str:
 class KernelChannel:
     """A websocket client of one kernel that keeps a mirror of every widget's state."""
 
-    def __init__(self, ws_url: str, *, timeout: float = 30.0):
+    def __init__(self, ws_url: str, *, timeout: float = 30.0, cookie: str | None = None):
         self.session = uuid.uuid4().hex
         self.timeout = timeout
-        self.ws = websocket.create_connection(f"{ws_url}?session_id={self.session}", timeout=timeout)
+        # cookie: "name=value; …" of a signed-in browser (the signed-in server checks it on connect)
+        self.ws = websocket.create_connection(f"{ws_url}?session_id={self.session}", timeout=timeout,
+                                              header=[f"Cookie: {cookie}"] if cookie else None)
         self.models: dict[str, dict[str, Any]] = {}   # model_id -> {"model_name": ..., "state": {...}}
         self.closed_models: set[str] = set()
         self._idle: set[str] = set()                  # msg_ids whose handling has finished
@@ -67,13 +69,14 @@ class KernelChannel:
     # --- construction ----------------------------------------------------------------------
 
     @classmethod
-    def from_page(cls, url: str, *, timeout: float = 60.0) -> "KernelChannel":
+    def from_page(cls, url: str, *, timeout: float = 60.0, cookie: str | None = None) -> "KernelChannel":
         """GET a Voila page (which starts or takes a kernel and runs the notebook) and connect to its kernel."""
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             page = resp.read().decode("utf-8", errors="replace")
         parts = urlsplit(url)
         kernel_id = page_kernel_id(page)
-        channel = cls(f"ws://{parts.netloc}/api/kernels/{kernel_id}/channels", timeout=timeout)
+        channel = cls(f"ws://{parts.netloc}/api/kernels/{kernel_id}/channels", timeout=timeout, cookie=cookie)
         channel.kernel_id = kernel_id
         channel.page_html = page
         return channel

@@ -199,6 +199,14 @@ def test_backup_files_are_readable_only_by_their_owner_and_the_manifest_says_wha
     restored = runner.invoke(app, ["restore-backup", str(data), "--into", f"sqlite:///{settings.data_dir / 'r.sqlite'}"])
     assert restored.exit_code == 0 and "復元しました" in restored.output
     assert stat.S_IMODE((settings.data_dir / "r.sqlite").stat().st_mode) == 0o600
+    # `workbench restore FILE` is the same restore (the name for it); a second, non-empty
+    # target is refused, and a name that is neither a file nor given a version says what to do.
+    again = runner.invoke(app, ["restore", str(data), "--into", f"sqlite:///{settings.data_dir / 'r.sqlite'}"])
+    assert again.exit_code == 1 and "空" in again.output
+    fresh = runner.invoke(app, ["restore", str(data), "--into", f"sqlite:///{settings.data_dir / 'r2.sqlite'}"])
+    assert fresh.exit_code == 0 and "復元しました" in fresh.output
+    missing = runner.invoke(app, ["restore", str(settings.data_dir / "nothing.sqlite")])
+    assert missing.exit_code == 2 and "バックアップのファイルはありません" in missing.output
 
 
 def test_old_backups_are_pruned_but_the_newest_are_always_kept(settings, tmp_path):

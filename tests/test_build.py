@@ -101,7 +101,7 @@ def test_a_build_makes_every_page_the_indexes_and_a_report(built):
 def test_ward_index_lists_all_24_wards_with_counts_including_zero(built):
     settings, cases, _ = built
     html = (settings.casebook_dir / "wards" / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r'<li( class="cb-zero")?><a href="(\d{5})\.html">([^<]+)</a><span class="cb-count">(\d+)件', html)
+    rows = re.findall(r'<li( class="cb-zero")?><a href="(\d{5})\.html">([^<]+)</a><span class="cb-count">（(\d+)件', html)
     assert len(rows) == 24
     counts = {name: int(n) for _z, _code, name, n in rows}
     assert counts["北区"] == sum(c.ward == "北区" for c in cases) == 1

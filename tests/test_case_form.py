@@ -291,8 +291,8 @@ def test_values_a_script_sends_are_refused_in_the_callbacks(store):
     year.widget.set_state({"index": 999})
     assert year.widget.value == 2024 and "選択肢にない値" in year.message.value
     themes = app.form.fields["themes"]
-    themes.widget.set_state({"index": [0, 77]})
-    assert themes.widget.value == () and "選択肢にない値" in themes.message.value
+    themes.widget.checkboxes[0].set_state({"value": "見守り・訪問"})      # a checkbox takes yes / no only
+    assert themes.widget.value == () and "はい／いいえ以外" in themes.message.value
     title = app.form.fields["title"]
     title.widget.set_state({"value": 12345})
     title.widget.set_state({"_options_labels": ["x"]})
@@ -426,3 +426,20 @@ def test_the_notebook_runs_as_a_plain_parameterized_notebook(settings, tmp_path)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+def test_the_similar_cases_tab_lists_cases_the_person_may_read_with_why(store):
+    mimamori = {"themes": ["見守り・訪問"], "summary": {"main_complaint": "ひとり暮らしで外出が減り、見守りの声かけを続けた"}}
+    seed_case(store, status="submitted", **mimamori)
+    seed_case(store, id="2024-27116-02", title="見守り活動に参加した高齢者", **mimamori)
+    seed_case(store, id="2024-27127-01", title="北区の見守りの下書き", ward="北区", author="職員B", **mimamori)
+    seed_case(store, id="2024-27116-03", title="こども食堂の立ち上げ", themes=["こども食堂"],
+              summary={"main_complaint": "子どもの居場所づくりを企業と進めた"})
+    app = open_app(store, case_id="2024-27116-01", ward="生野区", role="staff")
+    assert "似ている事例" in app.tabs.titles
+    app.similar.show()
+    listed = app.similar.body.value
+    assert "見守り活動に参加した高齢者" in listed and "同じテーマ: 見守り・訪問" in listed
+    assert "北区の見守りの下書き" not in listed            # another ward's draft is not this person's to read
+    assert listed.index("見守り活動に参加した高齢者") < listed.index("こども食堂の立ち上げ") \
+        if "こども食堂の立ち上げ" in listed else True

@@ -180,3 +180,28 @@ def test_two_pages_on_one_case_the_second_save_is_refused_and_keeps_its_text(app
     with Store.open(settings) as store:
         record = store.get_case(case_id)
         assert record.version == 3 and record.updated_by == "田中" and record.case.summary.main_complaint == theirs
+
+
+def test_a_stray_draft_from_a_new_case_url_is_withdrawn_by_its_author_and_leaves_the_list(apps, offline):
+    settings, server = apps
+    page = offline
+    open_form(page, case_form_url(server, role="staff", ward="西成区", author="松本"))
+    page.locator(".wb-f-title input").fill("まちがえて開いた新しい事例")    # only a title: autosaved anyway
+    expect(page.locator(".wb-save-status")).to_contain_text("自動保存しました", timeout=TIMEOUT)
+    tab(page, "助言・承認").click()
+    page.locator("button.wb-move-withdrawn").click()
+    expect(page.locator(".wb-review-status")).to_contain_text("取り下げ")
+    expect(page.locator("button.wb-move-draft")).to_contain_text("復元")      # it can be restored
+    page.screenshot(path=str(ARTIFACTS / "case_form_withdrawn.png"))
+
+    open_form_list = case_form_url(server, role="staff", ward="西成区", author="松本")
+    page.goto(open_form_list, timeout=TIMEOUT)
+    expect(page.locator(".wb-case-list")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".wb-case-list")).not_to_contain_text("まちがえて開いた新しい事例")
+    withdrawn = page.locator(".wb-withdrawn-list")          # one click away, to restore it
+    withdrawn.locator("summary").click()
+    expect(withdrawn).to_contain_text("まちがえて開いた新しい事例")
+    with Store.open(settings) as store:
+        [record] = store.list_cases(status="withdrawn")
+        assert record.case.title == "まちがえて開いた新しい事例"
+        assert [h.status for h in store.history(record.case.id)][-1] == "withdrawn"

@@ -52,9 +52,9 @@ def test_values_sent_over_the_kernel_socket_are_refused_and_change_nothing(setti
             assert "選択肢にない値" in msg("fiscal_year")
             kc.set(year, _options_labels=["2099年度"], index=0)   # a key a browser never sends
             assert "変更できません" in msg("fiscal_year")
-            themes = kc.find(dom_class="wb-f-themes")
-            kc.set(themes, index=[0, 99])
-            assert "選択肢にない値" in msg("themes")
+            themes = kc.find(dom_class="wb-check-0")                    # a theme's checkbox takes yes / no only
+            kc.set(themes, value="見守り・訪問")
+            assert "はい／いいえ以外" in msg("themes")
 
             kc.set(kc.find(dom_class="wb-tabs"), selected_index=1)        # the section is built on first open
             complaint = kc.find(dom_class="wb-f-summary-main_complaint")

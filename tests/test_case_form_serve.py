@@ -36,16 +36,18 @@ def test_serve_opens_the_case_form_only_and_stops_cleanly(settings):
         pass
     port = free_port()
     workbench = str(Path(sys.executable).with_name("workbench"))
-    proc = subprocess.Popen([workbench, "serve", "--port", str(port), "--pool", "0"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([workbench, "serve", "--dev", "--port", str(port), "--pool", "0"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, **settings.environ()})
     try:
         # A server that never starts fails the test instead of hanging it.
         assert select.select([proc.stdout], [], [], 120)[0], "workbench serve printed nothing in 120 s"
+        assert proc.stdout.readline().startswith("開発モード（サインインなし・127.0.0.1 のみ")
         first = proc.stdout.readline()
         assert first.startswith("事例分析シート: http://127.0.0.1:"), first
         url = first.split(": ", 1)[1].strip()
         with KernelChannel.from_page(url) as kc:
             assert "新しい事例" in kc.text(kc.find(dom_class="wb-title"))
+            assert "開発モード" in kc.text(kc.find(dom_class="wb-dev-banner"))   # every page says so
             assert kc.find_all(dom_class="wb-save")
         base = f"http://127.0.0.1:{port}"
         assert _answers(f"{base}/voila/render/case_page.ipynb") == 404       # batch notebooks are not apps
@@ -58,3 +60,12 @@ def test_serve_opens_the_case_form_only_and_stops_cleanly(settings):
     while _answers(f"http://127.0.0.1:{port}/voila/static/") is not None and time.monotonic() < deadline:
         time.sleep(0.3)
     assert _answers(f"http://127.0.0.1:{port}/voila/static/") is None              # Voila is gone too
+
+
+def test_development_mode_never_listens_on_the_network(settings):
+    from typer.testing import CliRunner
+
+    from casebook.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--dev", "--host", "0.0.0.0"], env=settings.environ())
+    assert result.exit_code == 2 and "127.0.0.1 でしか動かせません" in result.output

@@ -51,6 +51,20 @@ def _case(**changes) -> Case:
 
 # --- the ecomap drawing -------------------------------------------------------------------------
 
+def test_a_resource_with_a_long_name_at_the_side_of_the_ecomap_is_drawn_whole():
+    # Four resources: one sits at the right of the ring, one at the left; nine characters are shown.
+    nodes = [{"id": "me", "label": "Aさん", "kind": "person"}] + [
+        {"id": f"r{i}", "label": f"D商店街の青果店{i}", "kind": kind} for i, kind in enumerate(["informal", "formal"] * 2)]
+    root = ET.fromstring(ecomap_svg(Ecomap.model_validate({"nodes": nodes, "ties": []}), size=480))
+    for shape in root.iter(f"{SVG}ellipse"):
+        cx, rx = float(shape.get("cx")), float(shape.get("rx"))
+        assert 0 <= cx - rx and cx + rx <= 480, "an ellipse sticks out of the drawing and is cut off"
+    for shape in root.iter(f"{SVG}rect"):
+        if shape.get("class") is None and shape.get("width") and shape.get("rx") == "5":
+            x, w = float(shape.get("x")), float(shape.get("width"))
+            assert 0 <= x and x + w <= 480, "a box sticks out of the drawing and is cut off"
+
+
 def test_ecomap_draws_person_household_resources_and_tie_styles():
     svg = ecomap_svg(_case().ecomap)
     root = ET.fromstring(svg)  # well-formed XML

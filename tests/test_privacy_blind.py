@@ -1,4 +1,4 @@
-"""The blind PII set (tests/data/pii_blind.yaml) as a regression floor.
+"""The blind PII sets (tests/data/pii_blind.yaml, tests/data/pii_heldout.yaml) as regression floors.
 
 The set was written by someone who had not read the detector, and committed unedited before any
 tuning. Its errors were then read by kind and fixed by general rules (never by adding its names or
@@ -7,6 +7,11 @@ spans per kind, or raises more false alarms on its clean sentences, fails.
 
 Before issue #17 the detector found 178 of 258 spans (69.0 %) and raised alarms on 14 of 203 clean
 sentences (6.9 %).
+
+The second set, pii_heldout.yaml, was measured untouched after round 1: 233 of 304 spans (76.6 %), 11
+false alarms of 170 (6.5 %). Round 2 studied its misses by category and wrote fresh sentences for each
+in tests/test_privacy_hard.py; the figures it then reached are its floor below (optimistic now too:
+the honest figure is a third set, measured once by the lead).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import yaml
 from casebook.privacy import anonymize, find_pii
 
 DATA = Path(__file__).parent / "data" / "pii_blind.yaml"
+HELDOUT = Path(__file__).parent / "data" / "pii_heldout.yaml"
 
 # Spans found with exactly their kind and text, per kind, when this floor was set (of the expected).
 REACHED = {"person": 97, "phone": 18, "postal_code": 14, "address": 25, "my_number": 13, "email": 14,
@@ -62,6 +68,47 @@ def test_false_alarms_on_the_blind_clean_sentences_stay_at_the_floor(blind):
 
 def test_anonymized_blind_sentences_have_no_findings_and_no_labelled_text(blind):
     for item in blind["pii"]:
+        out = anonymize(item["text"])
+        assert find_pii(out) == [], (item["text"], out)
+        for _kind, text in item["expect"]:
+            assert str(text) not in out, (text, out)
+
+
+# pii_heldout.yaml after round 2 (of 150, 23, 13, 15, 13, 13, 14, 16, 35, 12 expected).
+HELDOUT_REACHED = {"person": 150, "phone": 23, "postal_code": 13, "address": 15, "my_number": 13, "email": 13,
+                   "birth_date": 14, "insurance_number": 16, "facility": 35, "line_id": 12}
+HELDOUT_MAX_FALSE_ALARMS = 1   # サザエさんちみたいな: a cartoon family with an honorific
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    with open(HELDOUT, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def test_recall_per_kind_on_the_heldout_set_stays_at_the_floor(heldout):
+    expected, hit, misses = Counter(), Counter(), []
+    for item in heldout["pii"]:
+        found = {(f.kind, f.text) for f in find_pii(item["text"])}
+        for kind, text in item["expect"]:
+            expected[kind] += 1
+            if (kind, str(text)) in found:
+                hit[kind] += 1
+            else:
+                misses.append(f"{kind} 「{text}」 in {item['text']} (found {sorted(found)})")
+    below = {k: (hit[k], n) for k, n in HELDOUT_REACHED.items() if hit[k] < n}
+    assert not below, "recall below the floor (found, floor): " + repr(below) + "\n" + "\n".join(misses)
+
+
+def test_false_alarms_on_the_heldout_clean_sentences_stay_at_the_floor(heldout):
+    texts = [c if isinstance(c, str) else c["text"] for c in heldout["clean"]]
+    alarms = [(t, [(f.kind, f.text) for f in find_pii(t)]) for t in texts]
+    alarms = [a for a in alarms if a[1]]
+    assert len(alarms) <= HELDOUT_MAX_FALSE_ALARMS, alarms
+
+
+def test_anonymized_heldout_sentences_have_no_findings_and_no_labelled_text(heldout):
+    for item in heldout["pii"]:
         out = anonymize(item["text"])
         assert find_pii(out) == [], (item["text"], out)
         for _kind, text in item["expect"]:

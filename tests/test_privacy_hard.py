@@ -240,3 +240,219 @@ def test_fresh_variants_of_each_category(text, expect):
 ])
 def test_fresh_clean_variants(text):
     assert find_pii(text) == [], found(text)
+
+
+# === Round 2 (issue #17): categories missed on the second held-out set, each with fresh sentences =====
+# (written here, not taken from any labelled set; all names, numbers and places are fictional)
+
+@pytest.mark.parametrize("text, expect", [
+    ("自宅は東成区みずほ台3-4-21にある。", [("address", "みずほ台3-4-21")]),
+    ("新住所：淀川区あさひ町2-9-14", [("address", "あさひ町2-9-14")]),
+    ("城東区ひばり北2丁目5-3の長屋に住む。", [("address", "ひばり北2丁目5-3")]),
+    ("住まいは鶴見区かえで南1-7-2。", [("address", "かえで南1-7-2")]),
+    ("〒536-0000 城東区東すみれ原4丁目8-6", [("address", "東すみれ原4丁目8-6")]),
+])
+def test_a_kana_or_invented_town_after_its_ward_is_wholly_the_address(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("「うちはな、旭区つばめ台二丁目の八の三や」", [("address", "つばめ台二丁目の八の三")]),
+    ("住所は平野区ゆずりは町五丁目の十二の四です。", [("address", "ゆずりは町五丁目の十二の四")]),
+    ("「北区の天神西三丁目の4の10におるねん」", [("address", "天神西三丁目の4の10")]),
+])
+def test_spoken_block_numbers_joined_with_no(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("生年月日を確認（H3.6.21）した。", [("birth_date", "H3.6.21")]),
+    ("本人の生年月日（昭和7年2月14日）を台帳で確認。", [("birth_date", "昭和7年2月14日")]),
+    ("記録に生年月日がそのまま残っていた…昭和31.4.2とある", [("birth_date", "昭和31.4.2")]),
+    ("「あたしは昭和八年の五月五日生まれや」", [("birth_date", "昭和八年の五月五日")]),
+    ("誕生日は1952年の7月30日と聞いた。", [("birth_date", "1952年の7月30日")]),
+])
+def test_birth_dates_in_brackets_spoken_with_no_and_era_dotted(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("生活保護のケース番号 保-2231-08 を記載した。", [("insurance_number", "保-2231-08")]),
+    ("療育手帳A2、No.551902 を持っている。", [("insurance_number", "No.551902")]),
+    ("手帳の再交付を受けた（精神 第12-40671号）。", [("insurance_number", "第12-40671号")]),
+    ("「受給者証の番号はな、第58120号や」", [("insurance_number", "第58120号")]),
+    ("介護保険証の番号？ 0001 2387 65 やったと思う", [("insurance_number", "0001 2387 65")]),
+])
+def test_certificate_numbers_with_a_kanji_prefix_a_grade_or_spoken_around(text, expect):
+    check(text, expect)
+    assert not any(k == "phone" for k, _ in found(text)), found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("名簿に〒まで載ってた、5380044 って書いてある", [("postal_code", "5380044")]),
+    ("メモに「でんわ ゼロはちゼロ、よんよんにいいち、きゅうななさんろく」とあった",
+     [("phone", "ゼロはちゼロ、よんよんにいいち、きゅうななさんろく")]),
+    ("「うちの電話な、ゼロろく、ごーななはちいち、にいさんよんご」", [("phone", "ゼロろく、ごーななはちいち、にいさんよんご")]),
+    ("連絡は tanaka アットマーク example ドット co ドット jp まで", [("email", "tanaka アットマーク example ドット co ドット jp")]),
+])
+def test_numbers_and_addresses_spelled_out_in_words(text, expect):
+    check(text, expect)
+    assert not any(k == "person" for k, _ in found(text)), found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("ボラの方とLINE交換（kaze_vol22）した。", [("line_id", "kaze_vol22")]),
+    ("「孫のインスタ見たってな @nishi.mago_01」", [("line_id", "@nishi.mago_01")]),
+    ("「ID言うとくわ、hanako1949」", [("line_id", "hanako1949")]),
+    ("「娘のLINE？ yuka.0721 やったと思う」", [("line_id", "yuka.0721")]),
+])
+def test_chat_ids_with_words_between_the_service_and_the_handle(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("LEE Minho さんの通訳を依頼した。", [("person", "LEE Minho")]),
+    ("ホアさん（Nguyen Thi Hoa）の在留資格の更新。", [("person", "ホア"), ("person", "Nguyen Thi Hoa")]),
+    ("記録係：Yuki、司会：ハン", [("person", "Yuki"), ("person", "ハン")]),
+    ("LINEの文面：「今日は行けません — Mai」", [("person", "Mai")]),
+    ("「엄마 고마워요 — 지영」", [("person", "지영")]),
+    ("ショートメール「ひろし です。あした行く」", [("person", "ひろし")]),
+])
+def test_names_in_latin_letters_hangul_and_sign_offs(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("次女（劉 芳）が同居している。", [("person", "劉 芳")]),
+    ("陳 志明さん宅を訪問した。", [("person", "陳 志明")]),
+    ("「高木 誠 様の件です」", [("person", "高木 誠")]),
+    ("祖母の周 秀英（シュウ・シュウエイ）さん", [("person", "周 秀英"), ("person", "シュウ・シュウエイ")]),
+])
+def test_full_names_with_a_space_and_their_readings_are_one_person(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("世帯：本人、夫（マサオ）、長男（誠）の三人。", [("person", "マサオ"), ("person", "誠")]),
+    ("お子さんの名前（ゆうと）を教えてもらった。", [("person", "ゆうと")]),
+    ("本名キヨミさん、近所では『キヨさん』と呼ばれる。", [("person", "キヨミ"), ("person", "キヨ")]),
+    ("出席：森田、辻、大西（敬称略）", [("person", "森田"), ("person", "辻"), ("person", "大西")]),
+    ("司会＝松原、書記＝堀", [("person", "松原"), ("person", "堀")]),
+    ("東（区社協）：次回は家族も呼びたい。", [("person", "東")]),
+    ("平野Drより検査結果の報告あり。", [("person", "平野")]),
+    ("吉川係長（保護課）：来週に会議を設定する。", [("person", "吉川")]),
+    ("ワンさんの奥さんも同席した。", [("person", "ワン")]),
+])
+def test_names_in_kin_brackets_rosters_speakers_and_before_titles(text, expect):
+    check(text, expect)
+    assert not any(k == "person" and t in ("ケアマネ", "社協", "区社協") for k, t in found(text)), found(text)
+
+
+def test_a_role_in_brackets_after_a_name_is_not_a_reading():
+    got = found("出席者：島田（ケアマネ）、村上（民生委員）")
+    assert ("person", "島田") in got and ("person", "村上") in got, got
+    assert not any(t == "ケアマネ" for _, t in got), got
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("主治医はあさひ内科クリニックの医師。", [("facility", "あさひ内科クリニック")]),
+    ("コスモハイツ中島305号室に住む。", [("facility", "コスモハイツ中島305号室")]),
+    ("住まい：ハイツ若葉202、留守だった。", [("facility", "ハイツ若葉202")]),
+    ("『メゾン緑 101』と書かれている。", [("facility", "メゾン緑 101")]),
+    ("市営ひばり台住宅5号棟に住む。", [("facility", "市営ひばり台住宅5号棟")]),
+    ("放課後はさくら野こどもの家で過ごす。", [("facility", "さくら野こどもの家")]),
+    ("ケアマネ交代（ヒカリ介護サービス 田村）。", [("facility", "ヒカリ介護サービス"), ("person", "田村")]),
+    ("入院先は住吉あおば病院、3階西。", [("facility", "住吉あおば病院")]),
+    ("デイサービスほほえみ住吉に週2回通う。", [("facility", "デイサービスほほえみ住吉")]),
+    ("小規模多機能ホームこもれび城東と連携した。", [("facility", "小規模多機能ホームこもれび城東")]),
+    ("デイはあおぞらデイ鶴見に変更。", [("facility", "あおぞらデイ鶴見")]),
+    ("「朝は喫茶ひまわりにおるで」", [("facility", "喫茶ひまわり")]),
+    ("「たぬき食堂で長く働いとった」", [("facility", "たぬき食堂")]),
+    ("あおい台小学校の学区に住む。", [("facility", "あおい台小学校")]),
+    ("大阪あゆみクリニックとの連携。", [("facility", "大阪あゆみクリニック")]),
+    ("管理会社のサンライズ不動産に連絡した。", [("facility", "サンライズ不動産")]),
+    ("大阪こころ訪問看護の看護師が来る。", [("facility", "大阪こころ訪問看護")]),
+    ("社会福祉法人みのり会 理事長", [("facility", "社会福祉法人みのり会")]),
+    ("わかば診療所の医師が往診する。", [("facility", "わかば診療所")]),
+])
+def test_facility_names_with_kind_words_places_and_room_numbers_attached(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "ゴッホの「ひまわり」を見に行った話をされた。",
+    "夏目漱石みたいな文章を書く人だ。",
+    "ナイチンゲールの言う看護の心を忘れずに。",
+    "松下幸之助の伝記を読んだ。",
+    "「石橋のあたりに住んどった」",
+    "「茨木のほうに引っ越した」",
+    "同意書：有／確認：済",
+    "「メモ帳ちゃんと持った？」",
+    "相談件数 3-6-2 の内訳を示す。",
+    "いち、に、さん、しで体操を始めた。",
+    "面談日は令和6年の5月10日だった。",
+    "2024.5.12に訪問、生活状況を確認した。",
+    "かかりつけの病院に通っている。",
+    "近くの食堂で昼食をとった。",
+    "デイサービスに変更を検討。",
+])
+def test_round_two_clean_sentences(text):
+    assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("夫の正雄（まさお）は昨年亡くなった。", [("person", "正雄"), ("person", "まさお")]),
+    ("南（包括）：来月の会議で共有します。", [("person", "南")]),
+    ("石田主任（地域包括）から連絡。", [("person", "石田")]),
+    ("孫（リナ）が週末に来る。", [("person", "リナ")]),
+])
+def test_round_two_fresh_variants_of_people_in_context(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "「冷蔵庫ちゃんと閉めといてな」",
+    "「天王寺の商店街でよう買い物したわ」",
+    "アインシュタインの言葉を引用していた。",
+    "長女（40代）と同居。",
+    "夫（故人）の年金で暮らす。",
+])
+def test_round_two_fresh_clean_variants(text):
+    assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("ケース番号：保護-1123-45", [("insurance_number", "保護-1123-45")]),
+    ("「旭区のしみず町の二の五の八やねん」", [("address", "しみず町の二の五の八")]),
+    ("メゾン・ド・さくら305号室に住む。", [("facility", "メゾン・ド・さくら305号室")]),
+    ("ケアプランセンターひまわりの岡本CM", [("facility", "ケアプランセンターひまわり"), ("person", "岡本")]),
+    ("出席：中島、岩田、Kim（敬称略）", [("person", "中島"), ("person", "岩田"), ("person", "Kim")]),
+    ("「でんわは、ゼロななゼロ、さんさんいちご、ななはちきゅうゼロ」",
+     [("phone", "ゼロななゼロ、さんさんいちご、ななはちきゅうゼロ")]),
+    ("障害者手帳（第2種 第44-10392号）を持参。", [("insurance_number", "第44-10392号")]),
+])
+def test_round_two_probes_written_after_the_fix(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "コーポ・生野に住む人が多い。",
+    "町の一つ一つを回る。",
+    "社会福祉法人の役割について議論した。",
+    "市営住宅の建て替えが進んでいる。",
+    "喫茶コーナーで話を聞いた。",
+    "出席：民生委員、ケアマネ、区役所",
+    "ゼロから始める地域づくり。",
+])
+def test_round_two_probe_clean_sentences(text):
+    assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "長女（キーパーソン）と同居。",
+    "「またね — ママ」",
+    "目的：見守り体制の確認。",
+    "参加者：30名",
+])
+def test_common_words_in_kin_brackets_rosters_and_sign_offs_are_not_names(text):
+    assert find_pii(text) == [], found(text)

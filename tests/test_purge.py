@@ -149,7 +149,7 @@ def test_purge_on_the_command_line_asks_first_and_refuses_without_a_reason(setti
     assert no.exit_code == 1 and "削除しませんでした" in no.output and TITLE in no.output
     assert runner.invoke(app, ["purge", CASE_ID, "--by", "管理者A", "--yes"]).exit_code == 2   # --reason is required
     with Store.open(settings) as store:
-        assert store.case_ids() == [CASE_ID] and store.audit_log() == []
+        assert store.case_ids() == [CASE_ID] and store.audit_log(action="case.purge") == []
     yes = runner.invoke(app, ["purge", CASE_ID, "--reason", "同意撤回", "--by", "管理者A"], input="y\n")
     assert yes.exit_code == 0, yes.output
     assert "完全に削除しました" in yes.output and "監査記録" in yes.output

@@ -38,7 +38,8 @@ def test_staff_of_ikuno_edit_their_own_draft_but_not_once_it_is_submitted():
     assert not submitted
     assert "「下書き」の事例" in submitted.reason and "「提出済み」" in submitted.reason
     assert workflow.may_read(ikuno_staff, record("submitted"))          # still theirs to read
-    assert workflow.moves(ikuno_staff, record()) == ["submitted"]
+    assert workflow.moves(ikuno_staff, record()) == ["submitted", "withdrawn"]   # or take back a stray draft
+    assert workflow.moves(User("佐々木", "staff", "生野区"), record()) == ["submitted"]  # not someone else's
     assert workflow.moves(ikuno_staff, record("submitted")) == ["draft"]  # they may take it back
 
 
@@ -131,4 +132,17 @@ def test_the_case_page_user_comes_from_the_url_only_in_development_mode():
     assert "「堺市北区」は大阪市の区ではありません" in problems[1]
     page, problems = identity.dev_case_page({"read_only": "はい", "ward": "生野区"})
     assert problems == [] and page.read_only and page.user == User("", "staff", "生野区")
-    assert identity.role_label("editor") == "編集者（市社協）" and User("x", "admin").role_label == "admin"
+    assert identity.role_label("editor") == "編集者（市社協）" and User("x", "admin").role_label == "管理者"
+    assert User("x", "auditor").role_label == "auditor"   # a role the vocabulary does not know shows as is
+
+
+
+def test_analysing_many_unpublished_cases_together_is_for_signed_in_advisors_and_editors():
+    # Published cases are for everyone; drafts to approved only for a named advisor or editor.
+    assert workflow.may_analyse(ikuno_staff, ["published"])
+    refused = workflow.may_analyse(ikuno_staff, ["submitted", "published"])
+    assert not refused and "「提出済み」" in refused.reason
+    assert workflow.may_analyse(advisor, ["submitted", "reviewed"]) and workflow.may_analyse(editor, ["draft"])
+    assert not workflow.may_analyse(User("", "editor"), ["approved"])
+    with pytest.raises(PermissionDenied):
+        workflow.may_analyse(User("参加者01", "participant"), ["draft"]).require()

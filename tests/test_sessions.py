@@ -131,7 +131,7 @@ def test_prepare_writes_the_session_and_parameterised_notebooks_without_executin
         sessions.prepare(write_yaml(path, base_params(title="上書き")), settings, execute=False)
     assert store.get_session("2025-test").title == "テスト研修会（改）"
     # ... and the same programme can be prepared under a new id.
-    copy = sessions.prepare(path, settings, session_id="2026-test", execute=False)
+    copy = sessions.prepare(path, settings, session_id="2026-test", date=dt.date(2026, 6, 11), execute=False)
     assert copy.session.id == "2026-test" and not store.get_session("2026-test").closed
 
 
@@ -272,14 +272,15 @@ def test_the_sample_sessions_are_the_example_parameter_sets_as_held(settings):
         # a held session is not prepared again; the same programme is, under a new id
         with pytest.raises(sessions.SessionError, match="終了済み"):
             sessions.prepare(EXAMPLES[-1], settings, execute=False)
-        report = sessions.prepare(EXAMPLES[-1], settings, session_id="2025-kiso2", execute=False)
+        report = sessions.prepare(EXAMPLES[-1], settings, session_id="2025-kiso2", date=dt.date(2025, 11, 20),
+                                  execute=False)
         assert report.created and store.get_session("2025-kiso2").participants == held.participants
 
 
-# --- the participant's page (widgets.workshop) without a browser -----------------------------------
+# --- the participant's page (widgets.participant) without a browser -----------------------------------
 
 def test_joining_again_shows_what_was_sent_but_never_replaces_what_is_being_typed(store, open_session):
-    from widgets.workshop import ParticipantPage
+    from widgets.participant import ParticipantPage
 
     group = open_session.participants[0].group
     sessions.submit_point(store, "2025-test", participant="参加者01", group=group, question=0, text="送った意見")
@@ -300,7 +301,7 @@ def test_joining_again_shows_what_was_sent_but_never_replaces_what_is_being_type
 
 
 def test_a_database_failure_keeps_the_text_and_shows_no_sql(store, open_session):
-    from widgets.workshop import ParticipantPage
+    from widgets.participant import ParticipantPage
 
     page = ParticipantPage(store, "2025-test")
     page.name.value = "参加者01"

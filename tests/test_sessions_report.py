@@ -41,7 +41,7 @@ def test_report_of_a_sample_session_opens_offline_with_japanese_charts(sample_st
     expect(report.locator("h1")).to_contain_text("令和6年度 基礎研修 II 事例検討会")
     for heading in ("出席状況", "グループの意見", "助言者の総括", "アンケート結果", "これまでの同じ種類の研修との比較"):
         expect(report.locator("h2", has_text=heading)).to_be_visible()
-    expect(report).to_contain_text("参加者 40 人")
+    expect(report).to_contain_text("参加者 38 人（23 区から・登録 40 人）")   # who came, not the list
     expect(report).to_contain_text("西成区")                                   # attendance by ward
     expect(report).to_contain_text("生活支援コーディネーター")                 # ... and by role
     expect(report).to_contain_text("関係の問題として捉え直しましょう")         # the advisor's 総括

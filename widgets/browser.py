@@ -25,6 +25,13 @@ class GSelect(_IndexGuard, w.Select):
     """A list box that accepts only the index of an existing option from the front end."""
 
 
+ALL = ""   # the 「すべての…」 option of a filter
+
+
+def _chosen(value):
+    return None if value in (ALL, None) else value
+
+
 def _case_label(case) -> str:
     return f"{case.title}（{case.ward}・{case.fiscal_year}年度）"
 
@@ -37,13 +44,14 @@ class CaseBrowser:
         self.query = tag(GText(placeholder="キーワード（例: 見守り 認知症）", description="検索",
                                continuous_update=False), "wb-br-query")
         self.query.max_chars = MAX_QUERY
-        self.ward = tag(GDropdown(options=[("すべての区", None)] + [(n, n) for n in vocab.ward_names()],
-                                  description="区"), "wb-br-ward")
+        # ALL, not None: ipywidgets 8 takes a None value for "nothing selected" and shows a blank box.
+        self.ward = tag(GDropdown(options=[("すべての区", ALL)] + [(n, n) for n in vocab.ward_names()],
+                                  value=ALL, description="区"), "wb-br-ward")
         years = sorted({c.fiscal_year for c in catalog.cases})
-        self.year = tag(GDropdown(options=[("すべての年度", None)] + [(year_label(y), y) for y in years],
-                                  description="年度"), "wb-br-year")
-        self.theme = tag(GDropdown(options=[("すべてのテーマ", None)] + [(t, t) for t in vocab.theme_names()],
-                                   description="テーマ"), "wb-br-theme")
+        self.year = tag(GDropdown(options=[("すべての年度", ALL)] + [(year_label(y), y) for y in years],
+                                  value=ALL, description="年度"), "wb-br-year")
+        self.theme = tag(GDropdown(options=[("すべてのテーマ", ALL)] + [(t, t) for t in vocab.theme_names()],
+                                   value=ALL, description="テーマ"), "wb-br-theme")
         self.results = tag(GSelect(options=[], rows=8, description="事例", layout=w.Layout(width="95%")),
                            "wb-br-results")
         self.count = tag(Display(""), "wb-br-count")
@@ -65,8 +73,8 @@ class CaseBrowser:
         self.message.value = notice(text, kind) if text else ""
 
     def search(self) -> None:
-        found = self.catalog.search(self.query.value, ward=self.ward.value, fiscal_year=self.year.value,
-                                    theme=self.theme.value)
+        found = self.catalog.search(self.query.value, ward=_chosen(self.ward.value),
+                                    fiscal_year=_chosen(self.year.value), theme=_chosen(self.theme.value))
         self._say("")
         self.count.value = (f'<div class="wb-count">{len(found)} 件の事例</div>' if found else
                             notice("該当する事例はありません（公開中の事例だけを検索します）", "info"))

@@ -25,11 +25,13 @@ from casebook import identity, vocab, workflow
 from casebook.errors import WorkbenchError
 from casebook.identity import User
 from casebook.model import Case, field_label
-from widgets.common import (Debouncer, GButton, SaveStatus, esc, format_time, hbox, html, notice, stylesheet, tag, vbox)
+from widgets.common import (Debouncer, GButton, SaveStatus, esc, format_time, hbox, html, notice, section_links,
+                            stylesheet, tag, vbox)
 from widgets.case_sheet import (NEW_ID, CaseForm, _get, _put, check_case, errors_by_path, fiscal_year_options,  # noqa: F401
                                  leaf_label)
 from widgets.merge import ConflictPanel
 from widgets.review import HistoryPanel, ReviewPanel
+from widgets.similar import SimilarPanel
 
 AUTOSAVE_DELAY = 3.0          # seconds after typing stops
 
@@ -57,6 +59,7 @@ class CaseApp:
         self.conflict = ConflictPanel(on_merge=self.save_merged, on_discard=self.discard_mine)
         self.review = ReviewPanel(self)
         self.history = HistoryPanel(self)
+        self.similar = SimilarPanel(self)
         self.autosave = Debouncer(autosave_delay, self._autosave)
         self.js = w.Output(layout=w.Layout(display="none"))
 
@@ -70,13 +73,14 @@ class CaseApp:
             self.form.load({"id": NEW_ID, "ward": user.ward or None})
         self.saved_data = self.form.values()
 
-        tabs = w.Tab(children=[*self.form.sections, self.review.widget, self.history.widget],
-                     titles=[*self.form.titles, "助言・承認", "履歴"])
+        tabs = w.Tab(children=[*self.form.sections, self.review.widget, self.history.widget, self.similar.widget],
+                     titles=[*self.form.titles, "助言・承認", "履歴", "似ている事例"])
         tabs.observe(lambda change: self.form.ensure_built(change["new"]), names="selected_index")
         self.tabs = tag(tabs, "wb-tabs")
+        self.sections = section_links(tabs)
         toolbar = vbox([hbox([self.save_button, self.status.html]), self.problems], "wb-toolbar")
-        self.widget = tag(w.VBox([stylesheet(), self.title, self.notice, toolbar, self.conflict.widget, self.tabs,
-                                  self.js]), "wb-app", "wb-case-app")
+        self.widget = tag(w.VBox([stylesheet(), self.title, self.notice, toolbar, self.conflict.widget,
+                                  self.sections, self.tabs, self.js]), "wb-app", "wb-case-app")
         self._refresh_all()
         if self.record is not None:
             self.status.loaded(self.record.version, self.record.updated_at, self.record.updated_by)
@@ -207,7 +211,7 @@ class CaseApp:
         """After the first save the address carries the case number, so reloading reopens this case."""
         from IPython.display import Javascript, display
 
-        query = json.dumps(identity.dev_case_url(identity.CasePage(self.user, case_id, self.read_only)))
+        query = json.dumps(identity.case_url(identity.CasePage(self.user, case_id, self.read_only)))
         with self.js:
             display(Javascript(f"window.history.replaceState(null, '', {query});"))
 
@@ -338,13 +342,27 @@ def case_list_widget(store, page: identity.CasePage) -> w.Widget:
     records = store.list_cases(**(workflow.worklist(page.user) or {}))
     records = [r for r in records if workflow.may_read(page.user, r)]
     rows = "".join(
-        f'<tr><td><a href="{esc(identity.dev_case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a></td><td>{esc(r.case.title)}</td>'
+        f'<tr><td><a href="{esc(identity.case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a></td><td>{esc(r.case.title)}</td>'
         f"<td>{esc(r.case.ward)}</td><td>{esc(r.case.fiscal_year_label)}</td>"
         f"<td>{esc(vocab.status_label(r.case.status))}</td><td>{format_time(r.updated_at)}</td></tr>"
         for r in records[:500])
     body = (f"<table><tr><th>事例番号</th><th>タイトル</th><th>区</th><th>年度</th><th>状態</th><th>最終保存</th></tr>"
             f"{rows}</table>" if rows else '<div class="wb-help">該当する事例はありません</div>')
-    return html(f'<div class="wb-history"><h3>事例一覧</h3>{body}</div>', "wb-case-list")
+    return vbox([html(f'<div class="wb-history"><h3>事例一覧</h3>{body}</div>', "wb-case-list"),
+                 _withdrawn_list(store, page)])
+
+
+def _withdrawn_list(store, page: identity.CasePage) -> w.Widget:
+    """Drafts this person withdrew (or, for an editor, may restore): out of the list above, one click away."""
+    ward = (workflow.worklist(page.user) or {}).get("ward")
+    records = [r for r in store.list_cases(ward=ward, status="withdrawn")
+               if workflow.may_read(page.user, r) and workflow.may_move(page.user, r, "draft")]
+    if not records:
+        return html("", "wb-withdrawn-list")
+    links = "".join(f'<li><a href="{esc(identity.case_url(page, case_id=r.case.id))}">{esc(r.case.id)}</a> '
+                    f"{esc(r.case.title)}（{format_time(r.updated_at)}）</li>" for r in records[:100])
+    return html(f'<details class="wb-history"><summary>取り下げた下書き（{len(records)}件・開くと復元できます）</summary>'
+                f"<ul>{links}</ul></details>", "wb-withdrawn-list")
 
 
 # --- entry points used by the notebook -----------------------------------------------------------------
@@ -381,17 +399,18 @@ def build_case_app(case_id: Any = "", ward: Any = "", author: Any = "", role: An
                    autosave_delay: float = AUTOSAVE_DELAY) -> tuple[w.Widget, CaseApp | None]:
     """The page for these parameters (URL query values win over the notebook's), or a refusal.
 
-    Development mode: the user comes from the parameters (casebook.identity.dev_case_page)."""
+    Development mode: the user comes from the parameters (casebook.identity.dev_case_page); signed
+    in, from the server (casebook.identity.case_page), whatever the parameters and the URL say."""
     given = {"case_id": case_id, "ward": ward, "author": author, "role": role, "read_only": read_only}
-    page, problems = identity.dev_case_page(given, identity.page_query() if use_query else None)
-    if page is None:
-        return refusal_widget(problems), None
     if store is None:
         from casebook.store import Store, StoreError
         try:
-            store = Store.open(read_only=page.read_only)
+            store = Store.open()
         except StoreError as exc:
             return refusal_widget([str(exc)]), None
+    page, problems = identity.case_page(given, store, identity.page_query() if use_query else None)
+    if page is None:
+        return refusal_widget(problems), None
     listed = not page.case_id and workflow.worklist(page.user) is not None
     try:
         app = CaseApp(page.user, store=store, case_id=page.case_id, read_only=page.read_only,
@@ -410,5 +429,6 @@ def show_case_app(case_id: Any = "", ward: Any = "", author: Any = "", role: Any
     from IPython.display import display
 
     widget, app = build_case_app(case_id, ward, author, role, read_only, **options)
-    display(widget)
+    banner = identity.dev_banner()
+    display(tag(w.VBox([html(notice(banner, "warn"), "wb-dev-banner"), widget]), "wb-app") if banner else widget)
     return app

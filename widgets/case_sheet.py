@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from casebook import vocab
 from casebook.model import LONG, SHORT, Case, describe_errors, field_label
-from widgets.common import (Field, GCheckbox, GCombobox, GDropdown, GSelectMultiple, GText,
+from widgets.common import (CheckGroup, Field, GCheckbox, GCombobox, GDropdown, GText,
                             GTextarea, esc, html, shared_layout,
                             vbox)
 from widgets.ecomap import EcomapEditor
@@ -31,7 +31,7 @@ SHEET: list[tuple[str, list[tuple[str, str, bool, str]]]] = [
         ("provider", "line", False, "個人名ではなく担当の呼び方でもかまいません"),
         ("provider_role", "staff_role", False, ""),
         ("target", "target", False, ""),
-        ("themes", "themes", False, "Ctrl（⌘）を押しながら複数選べます"),
+        ("themes", "themes", False, "当てはまるものをすべて選んでください"),
         ("keywords", "keywords", False, "「、」で区切って入力（20個まで）"),
         ("reason", "text", False, ""),
         ("questions", "text", False, "研修会で一緒に考えたいこと"),
@@ -195,7 +195,7 @@ class CaseForm:
             widget = GDropdown(options=[(t["name"], t["id"]) for t in vocab.targets()], value="individual",
                                layout=shared_layout(width="10em"))
         elif kind == "themes":
-            widget = GSelectMultiple(options=vocab.theme_names(), rows=7, layout=shared_layout(width="26em"))
+            widget = CheckGroup(vocab.theme_names())
         elif kind == "staff_role":
             widget = GCombobox(options=[r["name"] for r in vocab.staff_roles()], ensure_option=False,
                                layout=shared_layout(width="26em"))

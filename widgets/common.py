@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import ipywidgets as w
+import traitlets
 
 from casebook.errors import WorkbenchError
 from casebook.identity import page_query as query_parameters  # noqa: F401 - the published pages' filters
@@ -177,6 +178,48 @@ class GSelectMultiple(Guarded, w.SelectMultiple):
             raise _Refused(REFUSED_OPTION)
 
 
+class CheckGroup(w.Box):
+    """Several choices as checkboxes that wrap like tags (a multiple select needs Ctrl-click).
+    `value` is the tuple of checked options, in the options' order; each checkbox is guarded."""
+
+    value = traitlets.Tuple()
+    disabled = traitlets.Bool(False)
+
+    def __init__(self, options: Iterable[str], **kwargs):
+        self.options = tuple(options)
+        self.checkboxes = [GCheckbox(value=False, description=o, indent=False,
+                                     layout=w.Layout(width="auto", margin="0 12px 0 0")) for o in self.options]
+        for i, box in enumerate(self.checkboxes):
+            box.add_class(f"wb-check-{i}")
+        super().__init__(self.checkboxes, layout=w.Layout(flex_flow="row wrap", max_width="44em"))
+        self.add_class("wb-checks")
+        self._syncing = False
+        for box in self.checkboxes:
+            box.observe(self._on_box, names="value")
+
+    def on_refused(self, callback) -> None:
+        for box in self.checkboxes:
+            box.on_refused(callback)
+
+    def _on_box(self, _change) -> None:
+        if not self._syncing:
+            self.value = tuple(o for o, b in zip(self.options, self.checkboxes) if b.value)
+
+    @traitlets.observe("value")
+    def _on_value(self, change) -> None:
+        self._syncing = True
+        try:
+            for o, b in zip(self.options, self.checkboxes):
+                b.value = o in change["new"]
+        finally:
+            self._syncing = False
+
+    @traitlets.observe("disabled")
+    def _on_disabled(self, change) -> None:
+        for b in self.checkboxes:
+            b.disabled = change["new"]
+
+
 class GButton(Guarded, w.Button):
     """A button that ignores clicks while disabled or hidden (a script can still send them)."""
 
@@ -275,6 +318,31 @@ def hbox(children, *classes: str, **layout: str) -> w.HBox:
     return tag(box, *classes) if classes else box
 
 
+def section_links(tabs: w.Tab) -> w.Widget:
+    """Keyboard users' way between a Tab widget's sections with Tab and Enter/Space alone (Lumino's
+    tab bar wants the arrow keys): one button per section, shown when one of them has the focus
+    (forms.css, the skip-link pattern), kept in step with the tabs both ways."""
+    buttons = []
+    for i, title in enumerate(tabs.titles):
+        button = tag(GButton(description=title, tooltip=f"「{title}」を開く"), "wb-section-link", f"wb-section-link-{i}")
+        button.on_click(lambda _b, i=i: setattr(tabs, "selected_index", i))
+        buttons.append(button)
+    box = w.HBox(buttons, layout=w.Layout(flex_flow="row wrap"))
+    return tag(box, "wb-section-links")
+
+
+def screen_reader_name(widget: w.DOMWidget, name: str) -> w.DOMWidget:
+    """Give a control its accessible name: its description becomes a <label for=…> that forms.css
+    shows to screen readers only (where a visible label or the layout already says what it is)."""
+    widget.description = name
+    return tag(widget, "wb-sr-name")
+
+
+# Controls whose description is a <label for=…> of their own: the label names them for screen readers.
+NAMED_BY_DESCRIPTION = (w.Dropdown, w.SelectMultiple, w.Select, w.Text, w.Textarea, w.Combobox, w.IntText,
+                        w.BoundedIntText)
+
+
 class Field:
     """One input of a form: label (＊ when required), the widget, and one slot below it for the
     validation message (error) and the privacy warnings (a warning, never a block)."""
@@ -290,7 +358,9 @@ class Field:
                           + (f'<div class="wb-help">{esc(help)}</div>' if help else ""))
         self.message = html("", "wb-message", field_class(path) + "-msg")
         tag(widget, field_class(path), "wb-input")
-        if isinstance(widget, Guarded):
+        if isinstance(widget, NAMED_BY_DESCRIPTION) and not widget.description:
+            screen_reader_name(widget, label)   # the visible label above is an HTML widget, not the control's
+        if isinstance(widget, (Guarded, CheckGroup)):
             widget.on_refused(lambda _w, msg: self.show_errors([msg]))
         self.box = vbox([self.label, widget, self.message], "wb-field")
 

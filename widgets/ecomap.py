@@ -21,7 +21,7 @@ from casebook import vocab
 from casebook.render.ecomap_svg import ecomap_svg
 from casebook.model import Ecomap, EcomapNode, describe_errors
 from widgets.common import (GButton, GCombobox, GDropdown, GText, close_all, esc, hbox, html, notice, pii_warnings,
-                            privacy_notice, shared_layout, tag, vbox)
+                            privacy_notice, screen_reader_name, shared_layout, tag, vbox)
 
 CENTER_ID = "person"
 DRAWING_SIZE = 460
@@ -56,18 +56,24 @@ class EcomapEditor:
         kinds = [o for o in _options(self.voc["node_kinds"]) if o[1] != "person"]
         self.new_label = tag(GCombobox(placeholder="例: 民生委員、長女", options=list(self.voc["resource_examples"]),
                                        ensure_option=False, layout=shared_layout(width="16em")), "wb-ecomap-new-label")
+        screen_reader_name(self.new_label, "追加する要素の名前")
         self.new_kind = tag(GDropdown(options=kinds, value="formal", layout=shared_layout(width="12em")),
                             "wb-ecomap-new-kind")
+        screen_reader_name(self.new_kind, "追加する要素の種類")
         self.add_node_button = tag(GButton(description="要素を追加"), "wb-ecomap-add-node")
         self.add_node_button.on_click(lambda _: self.add_node(self.new_label.value, self.new_kind.value))
 
         strengths, directions = _options(self.voc["strengths"]), _options(self.voc["directions"])
         self.tie_source = tag(GDropdown(options=[], layout=shared_layout(width="11em")), "wb-ecomap-tie-source")
+        screen_reader_name(self.tie_source, "関係線の起点")
         self.tie_target = tag(GDropdown(options=[], layout=shared_layout(width="11em")), "wb-ecomap-tie-target")
+        screen_reader_name(self.tie_target, "関係線の相手")
         self.tie_strength = tag(GDropdown(options=strengths, value="normal", layout=shared_layout(width="10em")),
                                 "wb-ecomap-tie-strength")
+        screen_reader_name(self.tie_strength, "関係の強さ")
         self.tie_direction = tag(GDropdown(options=directions, value="none", layout=shared_layout(width="12em")),
                                  "wb-ecomap-tie-direction")
+        screen_reader_name(self.tie_direction, "関係の向き")
         self.add_tie_button = tag(GButton(description="関係線を追加"), "wb-ecomap-add-tie")
         self.add_tie_button.on_click(lambda _: self.add_tie(self.tie_source.value, self.tie_target.value,
                                                             self.tie_strength.value, self.tie_direction.value))
@@ -230,8 +236,10 @@ class EcomapEditor:
         for node in self.nodes:
             label = tag(GText(value=node["label"], disabled=self.disabled, layout=shared_layout(width="14em")),
                         "wb-ecomap-node-label")
+            screen_reader_name(label, f"{kinds.get(node['kind'], node['kind'])}の名前")
             note = tag(GText(value=node["note"], placeholder="メモ", disabled=self.disabled,
                              layout=shared_layout(width="14em")), "wb-ecomap-node-note")
+            screen_reader_name(note, f"{node['label']}のメモ")
             label.observe(self._node_changed(node, "label"), names="value")
             note.observe(self._node_changed(node, "note"), names="value")
             for widget in (label, note):
@@ -249,8 +257,10 @@ class EcomapEditor:
         for i, tie in enumerate(self.ties):
             strength = tag(GDropdown(options=strengths, value=tie["strength"], disabled=self.disabled,
                                      layout=shared_layout(width="10em")), "wb-ecomap-tie-strength-edit")
+            screen_reader_name(strength, f"{names.get(tie['source'], '')}と{names.get(tie['target'], '')}の関係の強さ")
             direction = tag(GDropdown(options=directions, value=tie["direction"], disabled=self.disabled,
                                       layout=shared_layout(width="12em")), "wb-ecomap-tie-direction-edit")
+            screen_reader_name(direction, f"{names.get(tie['source'], '')}と{names.get(tie['target'], '')}の関係の向き")
             strength.observe(self._tie_changed(tie, "strength"), names="value")
             direction.observe(self._tie_changed(tie, "direction"), names="value")
             for widget in (strength, direction):

@@ -24,7 +24,7 @@ from casebook import vocab, workflow
 from casebook.identity import User
 from casebook.model import AdvisorComment, Text, describe_errors
 from widgets.common import (GButton, GDropdown, GTextarea, GToggleButtons, close_all, esc, format_time,
-                            hbox, html, notice, pii_warnings, privacy_notice, tag, vbox)
+                            hbox, html, notice, pii_warnings, privacy_notice, screen_reader_name, tag, vbox)
 from widgets.merge import differences, display_text, inline_diff
 
 COMMENT_KINDS = [("助言", "advice"), ("ポイント整理", "key_points")]
@@ -41,6 +41,8 @@ MOVE_LABELS = {
     ("approved", "draft"): "差し戻す",
     ("approved", "published"): "公開する",
     ("published", "approved"): "公開を取り下げる",
+    ("draft", "withdrawn"): "取り下げる",
+    ("withdrawn", "draft"): "下書きに復元",
 }
 ACTION_LABELS = {"create": "作成", "save": "保存", "status": "状態の変更", "restore": "復元",
                  "comment": "助言者コメント", "import": "取り込み"}
@@ -76,7 +78,7 @@ def comments_html(comments: list[AdvisorComment]) -> str:
     parts = []
     for c in comments:
         parts.append(f'<div class="wb-comment"><div class="wb-comment-head">{esc(COMMENT_LABEL.get(c.kind, c.kind))}'
-                     f' — {esc(c.advisor)}（{format_time(c.created_at)}）</div>'
+                     f' — {esc(c.advisor)}{f"（{format_time(c.created_at)}）" if c.created_at else ""}</div>'
                      f'<div class="wb-comment-body">{esc(c.text)}</div></div>')
     return "".join(parts)
 
@@ -139,7 +141,7 @@ class ReviewPanel:
         old = list(self.actions.children)
         buttons = []
         for new in moves:
-            back = vocab.STATUS_IDS.index(new) < vocab.STATUS_IDS.index(status)
+            back = vocab.STATUS_IDS.index(new) < vocab.STATUS_IDS.index(status) or new == "withdrawn"
             button = tag(GButton(description=MOVE_LABELS.get((status, new), vocab.status_label(new)),
                                  button_style="warning" if back else "success"), "wb-move", f"wb-move-{new}")
             button.on_click(lambda _, new=new: self.move(new))
@@ -274,6 +276,7 @@ class HistoryPanel:
         self.host = host
         self.table = html("", "wb-history")
         self.version = tag(GDropdown(options=[], layout=w.Layout(width="22em")), "wb-history-version")
+        screen_reader_name(self.version, "版を選ぶ")
         self.show_button = tag(GButton(description="この版を見る"), "wb-history-show")
         self.restore_button = tag(GButton(description="この版に戻す（新しい版として保存）", button_style="warning"),
                                   "wb-history-restore")

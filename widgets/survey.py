@@ -15,7 +15,7 @@ import ipywidgets as w
 from casebook import sessions
 from casebook.model import SCALE
 from casebook.store import StoreError
-from widgets.common import GButton, GTextarea, GToggleButtons, notice
+from widgets.common import GButton, GTextarea, GToggleButtons, notice, pii_warnings, privacy_notice
 
 DEFAULT_SURVEY = {
     "title": "振り返り・アンケート", "satisfaction": "本日の研修の満足度", "understanding": "内容の理解度",
@@ -57,8 +57,15 @@ class SurveyForm(w.VBox):
         self.send.on_click(self._on_send)
         for widget in (self.comments, self.requests, self.send):
             widget.on_refused(self._refused)
-        rows += [w.HTML(f"<b>{escape(spec['comments'])}</b>"), self.comments,
-                 w.HTML(f"<b>{escape(spec['requests'])}</b>"), self.requests, self.send, self.status]
+        self.privacy: dict[str, w.HTML] = {}     # warnings while typing, as in the case form (never a block)
+        for key, box in (("comments", self.comments), ("requests", self.requests)):
+            self.privacy[key] = warn = w.HTML()
+            warn.add_class(f"wb-sv-{key}-privacy")
+            box.observe(lambda change, warn=warn: setattr(warn, "value", privacy_notice(pii_warnings(change["new"]))),
+                        names="value")
+        rows += [w.HTML(f"<b>{escape(spec['comments'])}</b>"), self.comments, self.privacy["comments"],
+                 w.HTML(f"<b>{escape(spec['requests'])}</b>"), self.requests, self.privacy["requests"],
+                 self.send, self.status]
         super().__init__(rows)
         self.add_class("wb-survey")
 

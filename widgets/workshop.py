@@ -1,12 +1,10 @@
-"""The training day's two pages: the facilitator's board and a participant's group-work page.
+"""The training day's facilitator's board (a participant's page is widgets.participant).
 
 FacilitatorBoard follows the agenda with a timer per item, shows the case under discussion, and
 keeps a live board of the points groups submit (per group and per question, with tallies). A
 periodic task in the kernel re-reads the store, so the board follows without a page reload. The
 facilitator pins points, records the advisor's 総括 and closes the session.
 
-ParticipantPage lets a participant pick (or enter) their name and group, submit a point for each
-question and correct it until the session is closed; the survey (widgets.survey) sits below.
 All checks happen in casebook.sessions, called from the callbacks here. Who is asking is a
 casebook.identity.User (the facilitator's from casebook.identity's development mode today, a
 participant's once they join); whether they may run the board is casebook.workflow's decision.
@@ -24,9 +22,8 @@ import ipywidgets as w
 from casebook import identity, sessions, workflow
 from casebook.identity import User
 from casebook.model import Session
-from casebook.store import StoreError
-from widgets.common import GButton, GCheckbox, GCombobox, GDropdown, GTextarea, close_all, stylesheet
-from widgets.survey import SAVE_FAILED, SurveyForm, status_html
+from widgets.common import GButton, GCheckbox, GTextarea, close_all, stylesheet
+from widgets.survey import status_html
 
 CSS = """
 <style>
@@ -37,6 +34,19 @@ CSS = """
 .wb-over{color:#c53030;font-weight:bold}
 table.wb-tally-table{border-collapse:collapse}
 table.wb-tally-table td,table.wb-tally-table th{border:1px solid #cbd5e0;padding:2px 8px;text-align:center}
+.wb-masked-note{color:#744210;font-size:.85em}
+/* Projector view: large type, black on white, thick rules, readable from the back of a hall. */
+.wb-facilitator.wb-projector{background:#fff;color:#000}
+.wb-projector .widget-html-content{font-size:28px;line-height:1.45;color:#000}
+.wb-projector h2{font-size:40px}
+.wb-projector h4{font-size:34px;margin:.4em 0}
+.wb-projector .wb-board-q{border:3px solid #000;padding:12px 18px}
+.wb-projector .wb-point{border-left:10px solid #1a365d;padding:6px 16px;margin:10px 0;font-weight:600}
+.wb-projector .wb-point.wb-pinned{border-left-color:#c05621;background:#fffbeb}
+.wb-projector .wb-point small{font-size:.7em;font-weight:normal;color:#222}
+.wb-projector table.wb-tally-table td,.wb-projector table.wb-tally-table th{border:2px solid #000;padding:6px 16px}
+.wb-projector .wb-timer{font-size:34px}
+.wb-projector .jupyter-widgets.widget-tab>.lm-TabBar .lm-TabBar-tab{font-size:20px;min-height:36px;flex:0 0 auto;max-width:none}
 </style>
 """
 
@@ -140,6 +150,11 @@ class FacilitatorBoard(w.VBox):
         self.pinned.add_class("wb-pinned-list")
         self.updated = w.HTML()
         self.updated.add_class("wb-updated")
+        self.projector = w.ToggleButton(value=False, description="プロジェクター表示", icon="television",
+                                        tooltip="大きな文字・高いコントラストで表示します（会場のスクリーン用）",
+                                        layout=w.Layout(width="180px"))
+        self.projector.add_class("wb-projector-toggle")
+        self.projector.observe(lambda change: self._show_projector(change["new"]), names="value")
         self.refresh_btn = w.Button(description="今すぐ更新", icon="refresh")
         self.refresh_btn.on_click(lambda _b: self.refresh(force=True))
         self.summary = GTextarea(value=self.session.summary, placeholder="助言者の総括を記録します",
@@ -169,10 +184,16 @@ class FacilitatorBoard(w.VBox):
         for i, title in enumerate(("次第・タイマー", "事例", "グループの意見", "まとめ・終了")):
             tabs.set_title(i, title)
         tabs.selected_index = 2
-        super().__init__([stylesheet(), w.HTML(CSS), self.header, self.message, tabs])
+        super().__init__([stylesheet(), w.HTML(CSS), w.HBox([self.header, self.projector],
+                                                              layout=w.Layout(justify_content="space-between")),
+                          self.message, tabs])
         self.add_class("wb-facilitator")
         self.refresh(force=True)
         self._show_closed()
+
+    def _show_projector(self, on: bool) -> None:
+        (self.add_class if on else self.remove_class)("wb-projector")
+        self.projector.description = "通常表示に戻す" if on else "プロジェクター表示"
 
     # --- the case under discussion ------------------------------------------------------------
 
@@ -229,19 +250,36 @@ class FacilitatorBoard(w.VBox):
             boxes.append(box)
         old, self.board_box.children = self.board_box.children, boxes
         close_all(old)  # a long session redraws often: free the rows it no longer shows
-        self.pinned.value = ("".join(f'<div class="wb-point wb-pinned">【{escape(p.group)}】{escape(p.text)}</div>'
+        self.pinned.value = ("".join(f'<div class="wb-point wb-pinned">【{escape(p.group)}】{escape(p.shown)}</div>'
                                      for p in b.pinned) or "<p>まだありません。</p>")
 
     def _point_row(self, p: sessions.BoardPoint) -> w.Widget:
         cls = "wb-point wb-pinned" if p.pinned else "wb-point"
-        text = w.HTML(f'<div class="{cls}">{escape(p.text)} <small>— {escape(p.author)}</small></div>',
+        masked = p.flagged and not p.released     # the board is on the projector: flagged text stays masked
+        note = (f' <span class="wb-masked-note">（個人情報の可能性: {escape("・".join(dict.fromkeys(p.flagged)))}'
+                "を伏せています）</span>" if masked else "")
+        text = w.HTML(f'<div class="{cls}">{escape(p.shown)} <small>— {escape(p.author)}</small>{note}</div>',
                       layout=w.Layout(flex="1"))
         pin = w.ToggleButton(value=p.pinned, description="ピン留め", icon="thumb-tack",
                              layout=w.Layout(width="110px"))
         pin.add_class("wb-pin")
         pin.add_class(f"wb-pin-{p.note_id}")
         pin.observe(lambda change, nid=p.note_id: self._on_pin(nid, change["new"]), names="value")
-        return w.HBox([text, pin])
+        if not masked:
+            return w.HBox([text, pin])
+        release = w.Button(description="表示する", icon="eye", layout=w.Layout(width="110px"),
+                           tooltip="確認のうえ、入力どおりに表示します")
+        release.add_class(f"wb-release-{p.note_id}")
+        release.on_click(lambda _b, nid=p.note_id: self._on_release(nid))
+        return w.HBox([text, release, pin])
+
+    def _on_release(self, note_id: int) -> None:
+        try:
+            sessions.release_point(self.store, self.session_id, note_id)
+        except sessions.SubmissionError as exc:
+            self.message.value = status_html("error", exc.lines)
+            return
+        self.refresh()
 
     def _on_pin(self, note_id: int, pinned: bool) -> None:
         try:
@@ -319,112 +357,14 @@ def default_case_view(case) -> str:
 def facilitator_page(store, session_id: str, *, refresh_seconds: float = 2.0, user: User | None = None) -> w.Widget:
     """The facilitator's board, started; or a refusal for anyone who may not run it.
 
-    `user` defaults to development mode's (casebook.identity.dev_facilitator: the key in the URL)."""
+    `user` defaults to the server's when signed in (widgets.session_access: with the join code), else to
+    development mode's (casebook.identity.dev_facilitator: the key in the URL, as on `session serve`)."""
+    if user is None and identity.signed_in_mode():
+        from widgets.session_access import signed_in_facilitator
+
+        return signed_in_facilitator(store, session_id, refresh_seconds=refresh_seconds)
     user = user or identity.dev_facilitator(session_id)
     decision = workflow.may_facilitate(user, session_id)
     if not decision:
         return w.HTML(status_html("error", decision.reason))
     return FacilitatorBoard(store, session_id, refresh_seconds=refresh_seconds, user=user).start()
-
-
-class ParticipantPage(w.VBox):
-    """A participant's page: who am I, my group's points per question, then the survey."""
-
-    def __init__(self, store, session_id: str, *, survey: dict | None = None):
-        self.store, self.session_id = store, session_id
-        self.session = store.get_session(session_id)
-        self.me: tuple[str, str] | None = None          # (name, group) once joined
-        self.user: User | None = None                   # who is writing, once joined
-        groups = sessions.group_names(self.session)
-        self._group_of = {p.name: p.group for p in self.session.participants}
-        self.name = GCombobox(options=[p.name for p in self.session.participants], ensure_option=False,
-                               placeholder="氏名を選ぶか入力", description="氏名")
-        self.name.add_class("wb-s-name")
-        self.group = GDropdown(options=groups, value=None, description="グループ")
-        self.group.add_class("wb-s-group")
-        self.name.observe(self._on_name, names="value")
-        self.join = GButton(description="参加する", button_style="primary", icon="sign-in")
-        self.join.add_class("wb-s-join")
-        self.join.on_click(self._on_join)
-        self.who = w.HTML()
-        self.who.add_class("wb-s-who")
-        for widget in (self.name, self.group, self.join):
-            widget.on_refused(lambda _w, msg: setattr(self.who, "value", status_html("error", msg)))
-        self.questions: list[tuple[w.Textarea, w.Button, w.HTML]] = []
-        rows = []
-        for i, q in enumerate(self.session.questions):
-            text = GTextarea(placeholder="グループで出た意見・論点を書いてください",
-                              layout=w.Layout(width="95%", height="90px"))
-            text.add_class(f"wb-s-q{i}-text")
-            send = GButton(description="送信", icon="paper-plane")
-            send.add_class(f"wb-s-q{i}-send")
-            status = w.HTML()
-            status.add_class(f"wb-s-q{i}-status")
-            send.on_click(lambda _b, i=i: self._on_send(i))
-            for widget in (text, send):
-                widget.on_refused(lambda _w, msg, status=status: setattr(status, "value", status_html("error", msg)))
-            self.questions.append((text, send, status))
-            rows += [w.HTML(f"<h4>問{i + 1}. {escape(q)}</h4>"), text, w.HBox([send, status])]
-        self.survey = SurveyForm(store, session_id, lambda: self.me[0] if self.me else None, survey)
-        closed = ('<p class="wb-over">この研修会は終了しました。入力は締め切られています。</p>'
-                  if self.session.closed else "")
-        super().__init__([stylesheet(), w.HTML(CSS), w.HTML(session_header(self.session) + closed),
-                          w.HTML("<h3>1. 氏名とグループ</h3>"), self.name, self.group, self.join, self.who,
-                          w.HTML("<h3>2. グループワーク</h3>"), *rows, w.HTML("<hr>"), self.survey])
-        self.add_class("wb-participant")
-
-    def _on_name(self, change) -> None:
-        group = self._group_of.get(change["new"])
-        if group and group in self.group.options:
-            self.group.value = group
-
-    def _on_join(self, _button=None) -> None:
-        try:
-            user = identity.participant(self.session_id, self.name.value)
-        except sessions.SubmissionError as exc:
-            self.who.value = status_html("error", exc.lines)
-            return
-        name = user.name
-        if not name:
-            self.who.value = status_html("error", "氏名: 入力してください")
-            return
-        if self.group.value not in sessions.group_names(self.session):
-            self.who.value = status_html("error", "グループ: 選んでください")
-            return
-        self.user = user
-        self.me = (name, self.group.value)
-        listed = "" if name in self._group_of else "（名簿にない方として参加します）"
-        self.who.value = status_html("info", f"{name} さん（{self.group.value}）として入力します{listed}")
-        own = sessions.own_points(self.store, self.session_id, name, self.group.value)
-        for i, (text, send, status) in enumerate(self.questions):
-            if i in own:
-                send.description = "修正して送信"
-                if text.value.strip() and text.value != own[i]:  # typed before joining: keep it, never replace it
-                    status.value = status_html("info", "送信済みの意見があります。入力中の内容を送信すると置き換わります")
-                    continue
-                text.value = own[i]
-                status.value = status_html("info", "送信済みの内容です（終了までは修正できます）")
-        mine = [e for e in self.store.evaluations(self.session_id) if e.participant == name]
-        if mine:
-            self.survey.load(mine[0])
-
-    def _on_send(self, index: int) -> None:
-        text, send, status = self.questions[index]
-        if self.me is None:
-            status.value = status_html("error", "先に氏名とグループを選んで「参加する」を押してください")
-            return
-        name, group = self.me
-        try:
-            sessions.submit_point(self.store, self.session_id, participant=name, group=group, question=index,
-                                  text=text.value)
-        except sessions.SubmissionError as exc:
-            status.value = status_html("error", exc.lines)
-            return
-        except StoreError as exc:  # the store's own refusal, in Japanese
-            status.value = status_html("error", f"保存できませんでした（入力はそのまま残っています）: {exc}")
-            return
-        except Exception:  # noqa: BLE001 - a database failure: no traceback, and no SQL or server names shown
-            status.value = status_html("error", SAVE_FAILED)
-            return
-        send.description = "修正して送信"
-        status.value = status_html("ok", f"送信しました（{dt.datetime.now():%H:%M:%S}）。終了までは修正できます")

@@ -56,6 +56,7 @@ def voila_argv(opts: VoilaOptions) -> list[str]:
         "--strip_sources=True",
         f"--show_tracebacks={opts.show_tracebacks}",
         "--VoilaConfiguration.file_allowlist=[]",  # no files from the notebook folder, static assets only
+        "--VoilaExporter.language_code=ja",           # <html lang="ja">: screen readers read Japanese
         "--VoilaConfiguration.multi_kernel_manager_class=casebook.apps.kernel_limits.BoundedKernelManager",
         f"--BoundedKernelManager.max_kernels={opts.max_kernels}",
         f"--BoundedKernelManager.cull_idle_timeout={opts.cull_idle_timeout}",
@@ -74,7 +75,8 @@ class VoilaServer:
 
     def __init__(self, proc: subprocess.Popen, opts: VoilaOptions, log_path: Path):
         self.proc, self.opts, self.log_path = proc, opts, log_path
-        self.url = f"http://{opts.host}:{opts.port}"
+        host = "127.0.0.1" if opts.host == "0.0.0.0" else opts.host   # where this machine reaches it
+        self.url = f"http://{host}:{opts.port}"
         self.cleanups: list = []      # run after the process is gone (a public server's private folder)
 
     def page_url(self, notebook: str | None = None, **query: str) -> str:
@@ -144,8 +146,8 @@ def start_voila(opts: VoilaOptions, settings: Settings, *, log_path: Path, env: 
 def launch(opts: VoilaOptions, env: dict[str, str], *, log_path: Path, wait: bool = True,
            foreground: bool = False, argv: list[str] | None = None, user: str | None = None) -> VoilaServer:
     """Run Voila with exactly `env`, output appended to `log_path`; stopped again if it never answers.
-    `argv` replaces the command line (the public server's, `public_voila_argv`); `user` runs it as
-    that OS user (the process is started as root and drops to it before exec)."""
+    `argv` replaces the command line (`public_voila_argv`, `signin_argv`); `user` runs it as that OS
+    user (the process is started as root and drops to it before exec)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # Voila finds templates in the Jupyter data path; ours comes first.
     env = {**env, "JUPYTER_PATH": os.pathsep.join(p for p in (str(VOILA_TEMPLATES), env.get("JUPYTER_PATH")) if p)}
@@ -162,6 +164,54 @@ def launch(opts: VoilaOptions, env: dict[str, str], *, log_path: Path, wait: boo
             server.stop()
             raise
     return server
+
+
+# --- the signed-in server (casebook.apps.auth): kept apart from the public side above ---------------------
+
+@dataclass
+class SignInOptions:
+    behind_proxy: bool = False      # TLS ends at a reverse proxy: trust its X-Forwarded-* headers, Secure cookies
+
+
+def signin_argv(opts: VoilaOptions, signin: SignInOptions) -> list[str]:
+    """voila_argv with the built-in sign-in: identity provider, authorizer, the ticket header handed to
+    kernels, and our launcher (cookie secret from the data folder, xheaders behind a proxy)."""
+    from casebook.identity import TICKET_HEADER
+
+    argv = voila_argv(opts)
+    at = argv.index("voila")
+    argv[at] = "casebook.apps.voila_main"
+    argv += [
+        "--Voila.identity_provider_class=casebook.apps.auth.WorkbenchIdentityProvider",
+        "--Voila.authorizer_class=casebook.apps.auth.WorkbenchAuthorizer",
+        f"--VoilaConfiguration.http_header_envs=['{TICKET_HEADER}']",
+    ]
+    if signin.behind_proxy:
+        argv.append("--WorkbenchVoila.xheaders=True")
+    return argv
+
+
+def signin_env(signin: SignInOptions) -> dict[str, str]:
+    """What the server exports to itself and its kernels: kernels learn here, not from a request, that
+    the user comes from sign-in (casebook.identity.signed_in_mode)."""
+    from casebook.apps.auth import SECURE_ENV
+    from casebook.identity import AUTH_ENV
+
+    return {AUTH_ENV: "signin", SECURE_ENV: "1" if signin.behind_proxy else "0"}
+
+
+def start_signed_in(opts: VoilaOptions, settings: Settings, signin: SignInOptions, *, log_path: Path,
+                    wait: bool = True, foreground: bool = False) -> VoilaServer:
+    """start_voila with sign-in: the same environment handling, the signed-in command line."""
+    if not opts.port:
+        opts.port = free_port("127.0.0.1" if opts.host == "0.0.0.0" else opts.host)
+    child_env = {**os.environ, **settings.environ(), **signin_env(signin)}
+    if "WORKBENCH_DB_URL" not in settings.environ():
+        child_env.pop("WORKBENCH_DB_URL", None)
+    child_env.setdefault("PYTHONUNBUFFERED", "1")
+    child_env.setdefault("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))
+    return launch(opts, child_env, log_path=log_path, wait=wait, foreground=foreground,
+                  argv=signin_argv(opts, signin))
 
 
 # --- the public server (casebook.apps.public): its own entry point and budget ---------------------

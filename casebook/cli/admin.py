@@ -1,7 +1,8 @@
 """The administrator's commands on the server: backup, restore-backup, purge, audit.
 
-There are no accounts yet: whoever can run these commands on the server (and read the data folder)
-is the administrator. A purge records the OS user (or --by) as its actor; sign-in will replace that.
+The command line is the administrator's tool on the server: whoever can run it (and read the data
+folder) is the administrator, so these commands are for the server's operators only. A purge records
+the OS user (or --by) as its actor in the audit log. `workbench restore FILE` is the same restore.
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from casebook.cli.common import _local_time, _safe_url, fail, format_table, open
 
 TABLE_LABELS = {"cases": "事例", "case_history": "事例の版（履歴）", "privacy_overrides": "個人情報の判断記録",
                 "sessions": "研修会", "group_notes": "グループの記録", "evaluations": "アンケート",
-                "ward_activity": "活動状況", "audit_log": "監査記録", "schema_version": "スキーマの版"}
+                "ward_activity": "活動状況", "audit_log": "監査記録", "schema_version": "スキーマの版",
+                "users": "利用者", "logins": "サインイン中のセッション", "kernel_tickets": "カーネルの引換券",
+                "session_joins": "研修会への参加"}
 
 
 def _counts_table(counts: dict[str, int]) -> str:
@@ -77,7 +80,7 @@ def restore_backup(
 ) -> None:
     """バックアップを空のストアに復元する（壊れた・合わないバックアップと、空でない復元先は断る）。
 
-    事例の版を戻すのは workbench restore ID VERSION です（こちらはストア全体の復元）。
+    workbench restore FILE と同じ。事例の版を戻すのは workbench restore ID VERSION --author 名前。
     """
     from casebook.settings import Settings
     from casebook.store import StoreError
@@ -136,16 +139,28 @@ def purge(
 
 @app.command()
 def audit(
-    action: str | None = typer.Option(None, "--action", help="この操作だけ（例: case.purge）"),
+    action: str | None = typer.Option(None, "--action", help="この操作だけ（例: case.purge。user. で始まるものすべて）"),
     record: str | None = typer.Option(None, "--record", help="この記録（事例番号など）だけ"),
+    case: str | None = typer.Option(None, "--case", help="この事例（事例番号）だけ（--record と同じ）"),
+    user: str | None = typer.Option(None, "--user", help="この人が行ったものだけ"),
+    since: str | None = typer.Option(None, "--since", help="この日（YYYY-MM-DD、日本時間）以降"),
     limit: int = typer.Option(50, "--limit", help="新しいものからこの件数"),
 ) -> None:
-    """監査記録（誰が・いつ・何を・なぜ）を表示する。"""
+    """監査記録（誰が・いつ・何を・どこから）を表示する。"""
+    import datetime as dt
+
+    start = None
+    if since:
+        try:
+            start = dt.datetime.combine(dt.date.fromisoformat(since), dt.time(), dt.timezone(dt.timedelta(hours=9)))
+        except ValueError:
+            raise fail(f"--since は YYYY-MM-DD で指定してください（「{since}」）", 2)
     with open_store(read_only=True) as store:
-        entries = store.audit_log(action=action, record=record, limit=limit)
+        entries = store.audit_log(action=action, record=case or record, actor=user, since=start, limit=limit)
     if not entries:
         typer.echo(f"監査記録はありません（{_safe_url()}）")
         return
-    rows = [[_local_time(e.at), e.actor, e.action, e.record, str(e.detail.get("reason", "")), e.origin]
+    rows = [[_local_time(e.at), e.actor, e.action, e.record,
+             str(e.detail.get("reason", "") or e.detail.get("why", "") or e.detail.get("status", "")), e.origin]
             for e in entries]
-    typer.echo(format_table(["日時", "実行した人", "操作", "対象", "理由", "実行元"], rows))
+    typer.echo(format_table(["日時", "実行した人", "操作", "対象", "理由・内容", "実行元"], rows))

@@ -16,6 +16,8 @@ def build(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="並列に動かすカーネルの数（既定: CPU 数、最大4）"),
     force: bool = typer.Option(False, "--force", help="キャッシュを使わず、すべての事例を実行し直す"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask distributed のスケジューラ（tcp://HOST:PORT）"),
+    pdf: bool = typer.Option(False, "--pdf", help="印刷用 PDF もつくる（build/casebook/事例集.pdf と pdf/事例番号.pdf。"
+                                                 "パラメータファイルの pdf: enabled: true と同じ）"),
 ) -> None:
     """事例集をつくる: 事例ごとにノートブックを実行し、索引と検索のついた HTML を build/casebook/ に書き出す。
 
@@ -32,6 +34,8 @@ def build(
         parameters = load_casebook_params(params)
     except ParamsError as exc:
         raise fail(str(exc))
+    if pdf:
+        parameters = parameters.model_copy(update={"pdf": parameters.pdf.model_copy(update={"enabled": True})})
     try:
         report = build_casebook(Settings.from_env(), parameters, jobs=jobs, force=force, scheduler=scheduler,
                                 params_path=params)

@@ -33,6 +33,12 @@ def init(
             store.delete_all()
             typer.echo("既存のデータをすべて消しました。")
         typer.echo(f"データベース: {_safe_url()}")
+        from casebook.cli.users import create_first_admin
+
+        first = create_first_admin(store)
+        if first:
+            typer.echo(f"管理者 admin を登録しました。一時パスワード: {first}\n"
+                       "（最初のサインインで変更してください。この表示は一度だけです）")
         if not sample:
             return
         held = {"事例": len(store.case_ids()), "研修会": len(store.list_sessions()),
@@ -164,6 +170,11 @@ def export(
             report = export_file(store, file, what=what, ward=ward_name, status=statuses)
         except OSError as exc:
             raise fail(f"書き出せませんでした（{file}）: {exc.strerror or exc}")
+    from casebook.cli.admin import _origin, _who
+
+    with open_store() as store:   # who took which data out, in the audit log (no content)
+        store.append_audit(actor=_who() or "cli", action="data.export", record=str(file), origin=_origin(),
+                           detail={"what": what, "ward": ward_name or "", "status": statuses or []})
     typer.echo(report.summary())
     for removed in report.removed:
         typer.echo(f"（前回の書き出しの {removed.name} を削除しました）")
@@ -199,20 +210,32 @@ def history(
 
 @app.command()
 def restore(
-    case_id: str = typer.Argument(..., metavar="ID", help="事例番号"),
-    version: int = typer.Argument(..., metavar="VERSION", help="戻したい版"),
-    author: str = typer.Option(..., "--author", help="復元する人の名前（履歴に残る）"),
+    target: str = typer.Argument(..., metavar="ID|FILE", help="事例番号、またはバックアップのファイル"),
+    version: Optional[int] = typer.Argument(None, metavar="[VERSION]", help="戻したい版（事例のとき）"),
+    author: Optional[str] = typer.Option(None, "--author", help="復元する人の名前（事例のとき。履歴に残る）"),
+    into: Optional[str] = typer.Option(None, "--into", help="バックアップの復元先の URL（既定: 設定中のストア。空であること）"),
 ) -> None:
-    """以前の版の内容を、新しい版として復元する（状態はそのまま）。"""
+    """以前の版を新しい版として復元する（ID VERSION --author）、またはバックアップを空のストアに復元する（FILE）。"""
+    from pathlib import Path
+
+    if version is None:
+        if not Path(target).exists():
+            raise fail(f"「{target}」というバックアップのファイルはありません"
+                       "（事例の版を戻すときは workbench restore ID VERSION --author 名前）", 2)
+        from casebook.cli.admin import restore_backup
+
+        return restore_backup(target, into=into)
+    if not author:
+        raise fail("事例の版を戻すときは --author で復元する人の名前を指定してください", 2)
     from casebook.store import StoreError
 
     with open_store() as store:
         try:
-            current = store.get_case(case_id)
-            record = store.restore(case_id, version, author=author, base_version=current.version)
+            current = store.get_case(target)
+            record = store.restore(target, version, author=author, base_version=current.version)
         except StoreError as exc:
             raise fail(str(exc))
-    typer.echo(f"事例「{case_id}」の版 {version} の内容を、版 {record.version} として復元しました。")
+    typer.echo(f"事例「{target}」の版 {version} の内容を、版 {record.version} として復元しました。")
 
 
 # --- privacy check (casebook.workflow, casebook.privacy) ---------------------------------------------

@@ -10,24 +10,38 @@ from casebook.cli.common import _serve_until_stopped, _stop_on_sigterm, fail, op
 
 @app.command()
 def serve(
-    port: int = typer.Option(8866, "--port", help="ポート番号（127.0.0.1 で待ち受け）"),
+    port: int = typer.Option(8866, "--port", help="ポート番号"),
     pool: int = typer.Option(2, "--pool", help="あらかじめ起動しておくカーネルの数"),
+    host: str = typer.Option("127.0.0.1", "--host", help="待ち受けるアドレス（ネットワークに開くときは 0.0.0.0）"),
+    behind_proxy: bool = typer.Option(False, "--behind-proxy", help="HTTPS を終端するリバースプロキシの後ろで動かす（README 参照）"),
+    dev: bool = typer.Option(False, "--dev", help="開発用: サインインなしで URL の role= / author= を使う（127.0.0.1 のみ）"),
 ) -> None:
-    """事例分析シート（職員・助言者・編集者用）を Voila で開く。Ctrl+C で止まる。"""
+    """事例分析シート・研修会・ホームを、サインインが必要な一つのサーバーで開く。Ctrl+C で止まる。"""
     from urllib.parse import quote
 
     from casebook.apps.editable import CASE_FORM, serve_apps
+    from casebook.apps.serving import SignInOptions
 
     if not 0 <= port <= 65535 or not 0 <= pool <= 20:
         raise fail("--port は 0〜65535、--pool は 0〜20 で指定してください", 2)
-    open_store().close()  # a missing or unreadable store is reported here, not inside every page
+    if dev and host != "127.0.0.1":
+        raise fail("--dev（サインインなし）は 127.0.0.1 でしか動かせません。ネットワークに開くときは --dev を外してください", 2)
+    with open_store() as store:   # a missing or unreadable store is reported here, not inside every page
+        if not dev and not any(u.role == "admin" for u in store.list_users()) and not store.list_users():
+            typer.echo("注意: 利用者が登録されていません（workbench init で管理者、workbench users add / import で職員を登録）",
+                       err=True)
     _stop_on_sigterm()
-    server = serve_apps(port=port, pool_size=pool)
-    base = server.page_url(CASE_FORM)
-    _serve_until_stopped(server, [
-        f"事例分析シート: {base}?role=staff&ward={quote('生野区')}&author={quote('職員A')}",
-        f"  助言者: {base}?role=advisor&author={quote('助言者B')}　編集者: {base}?role=editor&author={quote('編集者C')}",
-    ])
+    server = serve_apps(port=port, pool_size=pool, host=host,
+                        signin=None if dev else SignInOptions(behind_proxy=behind_proxy))
+    if dev:
+        base = server.page_url(CASE_FORM)
+        lines = ["開発モード（サインインなし・127.0.0.1 のみ。業務には使えません）",
+                 f"事例分析シート: {base}?role=staff&ward={quote('生野区')}&author={quote('職員A')}",
+                 f"  助言者: {base}?role=advisor&author={quote('助言者B')}　編集者: {base}?role=editor&author={quote('編集者C')}"]
+    else:
+        lines = [f"ホーム（サインイン）: http://{'このサーバーのアドレス' if host == '0.0.0.0' else host}:{server.opts.port}/",
+                 f"研修会の参加者: http://…:{server.opts.port}/join"]
+    _serve_until_stopped(server, lines)
 
 
 # --- publishing (casebook.apps.publish) ---------------------------------------------------------------------

@@ -29,13 +29,22 @@ def _session_call(fn, *args, **kwargs):
 def session_prepare(
     file: str = typer.Argument(..., help="研修会のパラメータ（parameters/sessions/*.yaml）"),
     as_id: Optional[str] = typer.Option(None, "--as", help="同じ内容を別の研修会IDで準備する（毎年の同じ研修など）"),
+    date: Optional[str] = typer.Option(None, "--date", help="開催日 YYYY-MM-DD（--as のときは必須。なければ尋ねる）"),
 ) -> None:
     """パラメータを検証し、研修会を登録して、ファシリテーター用ノートブックを実行・用意する。"""
+    import datetime as dt
+
     from casebook import sessions
 
-    report = _session_call(sessions.prepare, file, session_id=as_id)
+    if as_id and not date:
+        date = typer.prompt(f"「{as_id}」の開催日（YYYY-MM-DD）")
+    try:
+        day = dt.date.fromisoformat(date.strip()) if date else None
+    except ValueError:
+        raise fail(f"date（開催日）: 「{date}」は日付として読めません（例: 2026-11-19）")
+    report = _session_call(sessions.prepare, file, session_id=as_id, date=day)
     s = report.session
-    typer.echo(f"研修会「{s.title}」（{s.id}）を{'登録' if report.created else '更新'}しました: "
+    typer.echo(f"研修会「{s.title}」（{s.id}、{s.date:%Y-%m-%d}）を{'登録' if report.created else '更新'}しました: "
                f"参加者 {len(s.participants)} 人、{len(s.groups)} グループ、問い {len(s.questions)} つ")
     typer.echo(f"ノートブック: {report.out_dir}")
     typer.echo(f"開始するには: workbench session serve {s.id}")

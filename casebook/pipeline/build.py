@@ -96,6 +96,7 @@ class BuildReport:
     blocked: list[dict] = field(default_factory=list)
     times: dict[str, float] = field(default_factory=dict)
     pages_kb: dict[str, float] = field(default_factory=dict)
+    pdf: dict = field(default_factory=dict)    # the printed casebook, when asked for (pipeline.printed)
     site_key: str = ""
 
     @property
@@ -131,9 +132,13 @@ class BuildReport:
         lines += [f"  {name}{' ' * (width - 2 * len(name))}{count:>6} 件" for name, count in rows]
         if self.pages_kb:
             lines.append(f"  ページの大きさ  平均 {self.pages_kb['mean']:.1f} KB ・ 最大 {self.pages_kb['max']:.1f} KB")
+        if self.pdf:
+            lines.append(f"  印刷用 PDF  {self.pdf['book']} {self.pdf['pages']} ページ ・ {self.pdf['kb']:,.0f} KB"
+                         f"（1事例あたり {self.pdf['kb_per_case']:.0f} KB）")
         t = self.times
         lines.append("  時間  " + " ・ ".join(f"{label} {t[key]:.2f} 秒" for key, label in (
-            ("select", "選択"), ("gate", "確認"), ("execute", "実行"), ("site", "索引"), ("swap", "入れ替え"),
+            ("select", "選択"), ("gate", "確認"), ("execute", "実行"), ("site", "索引"), ("pdf", "PDF"),
+            ("swap", "入れ替え"),
             ("total", "合計")) if key in t))
         for f in self.failed:
             cell = f"セル {f['cell']}" if f.get("cell") is not None else "セル不明"
@@ -389,18 +394,26 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
                       settings, params, notebook: Path, templates, target: Path, pages_dir: Path, cache_root: Path,
                       grams: dict | None, code_hash: str, site_fp: str, progress, t_start: float) -> None:
     t = time.perf_counter()
-    site_common = {"title": params.title, "root": "../", "footer": params.options.footer}
+    site_common = {"title": params.title, "root": "../", "footer": params.options.footer,
+                   "pdf": params.pdf.enabled and params.pdf.per_case}
     todo = [it for it in passed if it.id in missing]
     report.cached = [{"case_id": it.id, "key": it.key} for it in passed if it.id not in missing]
 
+    printed = None
+    if params.pdf.enabled:  # the PDFs are part of the site: their options, templates and renderer
+        from casebook.pipeline.printed import print_fingerprint
+
+        printed = [params.pdf.model_dump(mode="json"), print_fingerprint(templates)]
+
     def site_key(ok: list[_Item]) -> str:
         return sha("site/2", code_hash, site_fp, canonical(site_common),
-                    canonical([params.options.charts] + [[it.id, it.key] for it in ok]))
+                    canonical([params.options.charts, printed] + [[it.id, it.key] for it in ok]))
 
     report.site_key = site_key(passed)
     if not todo and _current_site_key(target) == report.site_key:
         # Nothing changed: the casebook in place is this very site; only its report is renewed.
         report.pages_kb = _previous_report(target).get("pages_kb", {})
+        report.pdf = _previous_report(target).get("pdf", {})
         report.times["execute"] = 0.0
         report.times["site"] = time.perf_counter() - t
     else:
@@ -422,6 +435,12 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
                 t_site = time.perf_counter()
                 write_indexes(tmp, ok, params, cache_root, templates, grams)
                 report.times["site"] += time.perf_counter() - t_site
+            if params.pdf.enabled and ok:  # the printed casebook: the same executed pages, gated the same
+                from casebook.pipeline.printed import write_printed
+
+                t_pdf = time.perf_counter()
+                report.pdf = write_printed(tmp, ok, params, cache_root, templates)
+                report.times["pdf"] = time.perf_counter() - t_pdf
             sizes = [(tmp / "cases" / f"{it.id}.html").stat().st_size / 1024 for it in ok]
             if sizes:
                 report.pages_kb = {"mean": round(sum(sizes) / len(sizes), 1), "max": round(max(sizes), 1)}

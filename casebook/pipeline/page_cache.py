@@ -75,8 +75,8 @@ def code_fingerprint(templates: Path | None = None) -> str:
     """Everything outside the case that decides a page: page code, vocabulary, templates, stack versions."""
     from casebook import __version__, render
 
-    def page_templates(folder: Path) -> list[Path]:  # the report template decides no case page
-        return [p for p in render.template_files(folder) if render.REPORT_TEMPLATE not in p.parts]
+    def page_templates(folder: Path) -> list[Path]:  # the report and print templates decide no case page
+        return [p for p in render.template_files(folder) if not {render.REPORT_TEMPLATE, "print"} & set(p.parts)]
 
     vocab_files = sorted((PACKAGE_DIR / "vocab").glob("*.yaml"))
     other = files_hash(page_templates(templates)) if templates else ""
@@ -100,7 +100,8 @@ def figures_hash(figures) -> str:
 def page_key(record: str, figures: str, *, notebook_hash: str, code_hash: str, params: "CasebookParams") -> str:
     """The content hash a case page is cached under, from `record_hash(case)` and
     `figures_hash(the ward figures its charts show)`."""
-    options = {"title": params.title, "charts": params.options.charts, "footer": params.options.footer}
+    options = {"title": params.title, "charts": params.options.charts, "footer": params.options.footer,
+               "pdf": params.pdf.enabled and params.pdf.per_case}   # the page links its handout PDF
     return sha("casebook-page/2", record, figures if params.options.charts else "", canonical(options),
                 notebook_hash, code_hash)
 

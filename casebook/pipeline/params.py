@@ -9,8 +9,9 @@ refused with `ParamsError`, whose lines are Japanese and name the key as written
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -19,6 +20,7 @@ from casebook.model import (
     FiscalYear,
     Line,
     Status,
+    Text,
     ThemeName,
     WardName,
     describe_errors,
@@ -127,28 +129,46 @@ class BuildOptions(BaseModel):
                          title="ページの下に出す文")
 
 
-class CasebookParams(BaseModel):
-    """What a casebook build collects (empty lists: no restriction) and how it shows it."""
+PREFACE = ("この事例集は、大阪市内の区社会福祉協議会が取り組んだ地域福祉の実践を、研修で学び合うために"
+           "まとめたものです。どの事例も、ご本人の同意を得たうえで、個人が特定されないよう匿名化しています。\n"
+           "事例を読むときは、結果だけでなく、ワーカーがどのように地域の力を見立て、つないだかに注目してください。")
+
+
+class PdfOptions(BaseModel):
+    """The printed casebook (冊子): `pdf:` in the parameter set, or `workbench build --pdf`."""
     model_config = ConfigDict(extra="forbid")
 
-    title: Line = Field("事例集", title="事例集の題名")
+    enabled: bool = Field(False, title="印刷用 PDF（冊子）もつくる")
+    title: Line = Field("", title="表紙の題名（空: 事例集の題名）")
+    subtitle: Line = Field("区社会福祉協議会の実践から学ぶ", title="表紙の副題")
+    fiscal_year: FiscalYear | None = Field(None, title="表紙の年度（空: 載せる事例の最新の年度）")
+    publisher: Line = Field("社会福祉法人 大阪市社会福祉協議会", title="発行者")
+    edition: Line = Field("第1版", title="版")
+    date: dt.date | None = Field(None, title="発行日（空: ビルドした日）")
+    preface: Text = Field(PREFACE, title="はじめに")
+    chapters: Literal["theme", "ward"] = Field("theme", title="章の分け方（theme: テーマごと、ward: 区ごと）")
+    contact: Text = Field("大阪市社会福祉協議会 地域福祉課", title="問い合わせ先")
+    per_case: bool = Field(True, title="事例ごとの印刷用 PDF もつくる")
+
+    def printed(self) -> dict:
+        """What decides the printed pages (everything but the switch itself), for cache keys."""
+        return self.model_dump(mode="json", exclude={"enabled"})
+
+
+class CaseSelection(BaseModel):
+    """Which cases a parameter set takes (empty lists: no restriction); shared by the casebook build
+    and the cross-case analysis."""
+    model_config = ConfigDict(extra="forbid")
+
     wards: list[WardName] = Field(default_factory=list, title="区")
     themes: list[ThemeName] = Field(default_factory=list, title="テーマ")
     fiscal_years: list[FiscalYear] = Field(default_factory=list, title="年度")
-    statuses: list[Status] = Field(default_factory=lambda: ["approved", "published"], title="状態")
-    options: BuildOptions = Field(default_factory=BuildOptions, title="オプション")
+    statuses: list[Status] = Field(default_factory=lambda: ["published"], title="状態")
 
     @field_validator("wards", "themes", "fiscal_years", "statuses", mode="before")
     @classmethod
     def _lists(cls, v: object) -> object:
         return _as_list(v)
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        if not v:
-            raise ValueError("事例集の題名を入力してください")
-        return v
 
     @field_validator("statuses")
     @classmethod
@@ -157,12 +177,34 @@ class CasebookParams(BaseModel):
             raise ValueError("状態を1つ以上指定してください")
         return list(dict.fromkeys(v))
 
-    def selects(self, case) -> bool:
-        """Whether a case belongs to this collection."""
+    def in_scope(self, case) -> bool:
+        """Ward, theme and fiscal year match (the status is each caller's own question)."""
         return ((not self.wards or case.ward in self.wards)
                 and (not self.themes or any(t in self.themes for t in case.themes))
-                and (not self.fiscal_years or case.fiscal_year in self.fiscal_years)
-                and case.status in self.statuses)
+                and (not self.fiscal_years or case.fiscal_year in self.fiscal_years))
+
+
+def _required_title(message: str):
+    def check(cls, v: str) -> str:
+        if not v:
+            raise ValueError(message)
+        return v
+    return field_validator("title")(classmethod(check))
+
+
+class CasebookParams(CaseSelection):
+    """What a casebook build collects and how it shows it."""
+
+    title: Line = Field("事例集", title="事例集の題名")
+    statuses: list[Status] = Field(default_factory=lambda: ["approved", "published"], title="状態")
+    options: BuildOptions = Field(default_factory=BuildOptions, title="オプション")
+    pdf: PdfOptions = Field(default_factory=PdfOptions, title="印刷用 PDF")
+
+    _title = _required_title("事例集の題名を入力してください")
+
+    def selects(self, case) -> bool:
+        """Whether a case belongs to this collection."""
+        return self.in_scope(case) and case.status in self.statuses
 
 
 def load_casebook_params(path: str | Path | None = None) -> CasebookParams:
@@ -172,3 +214,22 @@ def load_casebook_params(path: str | Path | None = None) -> CasebookParams:
 
         path = Settings().parameters_dir / "casebook" / "default.yaml"
     return load_params(path, CasebookParams)
+
+
+# --- the cross-case analysis's parameter set (parameters/analysis/*.yaml) ---------------------------
+
+class AnalysisParams(CaseSelection):
+    """What `workbench analyse` reads and how much it shows."""
+
+    title: Line = Field("事例の横断分析", title="報告書の題名")
+    words: Annotated[int, Field(ge=1, le=50)] = Field(12, title="テーマごとの特徴語の数")
+    read_first: Annotated[int, Field(ge=1, le=10)] = Field(3, title="テーマごとの「まず読む事例」の数")
+
+    _title = _required_title("報告書の題名を入力してください")
+
+    def selects(self, case) -> bool:
+        return self.in_scope(case)
+
+
+def load_analysis_params(path: str | Path) -> AnalysisParams:
+    return load_params(path, AnalysisParams)

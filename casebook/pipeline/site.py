@@ -156,8 +156,11 @@ def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templ
 
     templates_dir = Path(templates or render.TEMPLATES)
     entries = [it.entry() for it in items]
+    from casebook.pipeline.printed import BOOK_NAME
+
+    book_pdf = BOOK_NAME if params.pdf.enabled and items else ""   # pipeline.printed writes it after the pages
     for path, html in render.render_site(entries, title=params.title, footer=params.options.footer,
-                                         templates=templates_dir).items():
+                                         book_pdf=book_pdf, templates=templates_dir).items():
         out = tmp / path
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")

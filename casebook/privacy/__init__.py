@@ -14,6 +14,8 @@ Modules, each importing only those before it:
     addresses   block numbers and towns below the ward
     facilities  named hospitals, schools, homes and flat buildings
     names       people
+    people      people written in context (rosters, speakers, titles, Latin letters, sign-offs), and
+                names that are not someone in the case (cited authors, towns taken for surnames)
     detect      find_pii, Finding, KINDS: every family's candidates, overlaps resolved
     suggest     anonymize: Aさん, B病院, （略）
     cases       case_findings, case_suggestions, anonymize_case

@@ -24,9 +24,10 @@ from casebook.privacy.words import (
 _ADDRESS_CUE = re.compile(r"(住所|住ま|住む|住ん|在住|自宅|居住|転居|引っ越|引越|転入|所在地|実家|宅は|方は)")
 # Block numbers: 3丁目10番5号, 三丁目十番五号, 12番地の3, 3-10-5 (a room number may follow).
 _BLOCK = re.compile(
-    rf"{_N}\s?丁目(?:\s?{_N}\s?(?:番地?|-)(?:\s?(?:の\s?)?{_N}(?:\s?号(?:室)?|-{_N})?)?)?"
+    rf"{_N}\s?丁目(?:\s?の?\s?{_N}\s?(?:番地?|-|の(?=\s?{_N}))(?:\s?(?:の\s?)?{_N}(?:\s?号(?:室)?|-{_N})?)?)?"
     rf"|{_N}\s?番地(?:\s?の\s?{_N}(?:\s?号)?)?"
     rf"|{_N}\s?番\s?{_N}\s?号"
+    rf"|(?<=[町通])の?{_N}の{_N}(?:の{_N})?(?![{_CJK}])"   # spoken: しみず町の二の五の八
     rf"|(?<![\d.])\d{{1,3}}-\d{{1,4}}(?:-\d{{1,4}})?(?![\d])"
 )
 _ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
@@ -62,6 +63,10 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
             if _OTHER_NUMBER_INTRO.search(before) or not (
                     _ADDRESS_CUE.search(before) or re.search(r"(区|市|町|村)\s?$", before)):
                 continue
+        if (ward_town := _town_after_ward(s, toks, start)) is not None and ward_town < town_start:
+            town_start = ward_town
+        elif town_start < start and re.fullmatch(r"[\d-]+", txt) and not _real_town(s, toks, town_start, start):
+            continue   # 訪問件数 5-5-4: a count's name before a group split, not a town
         if town_start < start:
             start = town_start
         out.append((start, end, "address"))
@@ -92,6 +97,35 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         if _NEAR_PLACE.match(s, end):
             out.append((t.start, end, "address"))
     return out
+
+
+_TOWN_RUN = re.compile(rf"の?([{_CJK}\u3041-\u3096\u30a1-\u30faー]{{1,10}})$")
+_TOWN_END = re.compile(r"(町|台|丘|坂|原|野|通|条|東|西|南|北|本町|新町)$")
+
+
+def _town_after_ward(s: str, toks: list[_Tok], start: int) -> int | None:
+    """旭区つばめ台|二丁目, 東住吉区やなぎ台|2-14-6: whatever stands between the ward and the block number is
+    the town, also a kana or invented name the analyser cuts into pieces; not a verb phrase (平野区に住む)."""
+    ward_end = s.rfind("区", max(0, start - 13), start) + 1
+    if ward_end == 0 or not any(s.endswith(w, 0, ward_end) for w in _ward_names() if w.endswith("区")):
+        return None
+    m = _TOWN_RUN.match(s, ward_end, start)
+    if not m or m.end() != start or m.group(1)[0] in "にでをはがへとも":
+        return None
+    a = m.start(1)
+    # A verb written with a kanji (住む, 引っ越し) makes a phrase; kana pieces (やなぎ, よし) are the
+    # analyser's guesses inside a name it does not know.
+    if any(t.start < start and t.end > a and t.pos[0] in ("動詞", "形容詞") and re.search(rf"[{_CJK}]", t.surface)
+           for t in toks):
+        return None
+    return a
+
+
+def _real_town(s: str, toks: list[_Tok], a: int, b: int) -> bool:
+    """A town name before a bare 3-10-5: a place the analyser knows, or a name ending like a town (…台, …町)."""
+    if _TOWN_END.search(s[a:b].rstrip()) or _ADDRESS_CUE.search(_clause_before(s, a, 20)):
+        return True
+    return any(t.proper for t in toks if t.start < b and t.end > a)
 
 
 def _has_letter_or_kanji(text: str) -> bool:

@@ -21,7 +21,9 @@ from casebook.privacy.numbers import (
     _find_chat_ids,
     _find_emails,
     _find_numbers,
+    _find_spoken_phones,
 )
+from casebook.privacy.people import _drop_not_people, _people_in_context
 
 KINDS: tuple[str, ...] = ("person", "phone", "postal_code", "address", "my_number", "email",
                           "birth_date", "insurance_number", "facility", "line_id")
@@ -56,6 +58,7 @@ def find_pii(text: str) -> list[Finding]:
     cands += _find_emails(n)
     cands += _find_chat_ids(n)
     cands += _find_numbers(n)
+    cands += _find_spoken_phones(n)
     cands += _find_birth_dates(n)
     toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
     cands += _find_addresses(n, toks)
@@ -94,8 +97,9 @@ def _resolve(n: _Normalised, cands: list[tuple[int, int, str]]) -> list[Finding]
 def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.norm
     out, used = _find_people(s, toks)
+    out = _drop_not_people(s, toks, out) + _people_in_context(s, toks)
     out += _find_facilities(s, toks, used)
-    _widen_facilities(s, out)
+    _widen_facilities(s, out, toks)
     return _split_readings(s, out)
 
 

@@ -14,8 +14,10 @@ from casebook.privacy.words import (
     _KANA_RUN,
     _KANJI_NUM,
     _NOT_TOWN,
+    HONORIFICS,
     ROLE_WORDS,
     _is_placeholder,
+    _is_role,
     _strip_city,
     _ward_names,
 )
@@ -27,21 +29,39 @@ FACILITY_SUFFIXES = (
     "デイサービスセンター", "デイサービス", "デイケア", "グループホーム", "ケアハウス", "老健",
     "訪問看護ステーション", "ヘルパーステーション", "作業所", "荘", "苑", "寮", "ハイツ", "マンション",
     "コーポ", "団地", "住宅", "会館", "教会", "寺", "神社", "商店", "食堂", "医療センター", "園", "学園",
+    # kinds that end a business's or a service's name: あさひ内科クリニック, ミナミ介護サービス, ライフ不動産
+    "訪問看護", "介護サービス", "福祉サービス", "ケアサービス", "不動産", "工務店", "住建", "商事", "商会", "建設",
+    "こどもの家", "子どもの家", "デイ",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
-_FACILITY_MID = r"(?:中央|記念|総合|市民|協立|共立|医療|メディカル|ファミリー|リハビリテーション|第[一二三四五]|東|西|南|北)"
+_FACILITY_MID = r"(?:中央|記念|総合|市民|協立|共立|医療|メディカル|ファミリー|リハビリテーション|第[一二三四五]|東|西|南|北|" \
+                r"心療内科|内科|整形外科|外科|歯科|小児科|眼科|皮膚科|耳鼻咽喉科|耳鼻科|精神科|泌尿器科|婦人科|産婦人科)"
 _FACILITY_AFTER_NAME = re.compile(rf"{_FACILITY_MID}{{0,2}}" + _FACILITY_RE.pattern)
 # Suffixes of homes and buildings: any short noun before them is a name (緑風荘, 光栄荘, 寿楽園).
 _BUILDING_SUFFIX = {"荘", "苑", "園", "寮", "ハイツ", "コーポ", "ハイム", "学園"}
 # Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
 _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館", "保育園", "保育所", "幼稚園",
-                  "クリニック", "医院", "作業所", "デイサービス", "園", "学園"}
+                  "クリニック", "医院", "作業所", "デイサービス", "園", "学園", "診療所", "食堂", "訪問看護", "介護サービス",
+                  "福祉サービス", "ケアサービス", "不動産", "工務店", "住建", "商事", "商会", "こどもの家", "子どもの家",
+                  "デイ", "内科", "歯科", "薬局", "病院"}
+# A kana name with one kanji of a place after it: ひかり台, さくら野, みどり丘 (…小学校, …こどもの家).
+_PLACE_KANJI = "台野丘原坂里谷森浜町"
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
-_BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,4}}・)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
+_BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,5}}・?)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
                               rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
+# French-style names, also in hiragana: メゾン・ド・さくら.
+_BUILDING_DOT = re.compile(rf"(?:コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス)・(?:ド・|デ・)?"
+                           rf"(?:(?![にでをがへ])[{_CJK}\u3041-\u3096\u30a1-\u30faー]){{1,8}}?(?=\s?\d|[、。」』)）\s]|$)")
 # A room number after a named building: コーポ蒲生203号, さくら荘 2号室.
-_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}\s?号室?")
+_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-]))")
+# Public housing named after its estate: 府営みなみ野住宅3号棟, 市営ひばり台住宅.
+_PUBLIC_HOUSING = re.compile(rf"(?:府営|市営|県営|都営|区営|公営|UR|公団)([{_CJK}\u3041-\u3096\u30a1-\u30faー]{{1,10}}?)"
+                             r"(?:住宅|団地|ハイツ|アパート)")
+# Organisations under their legal form: 社会福祉法人あさかぜ会, 医療法人ひだまり会.
+_LEGAL_ENTITY = re.compile(rf"(?:社会福祉法人|医療法人(?:社団|財団)?|NPO法人|特定非営利活動法人|一般社団法人|一般財団法人|"
+                           rf"公益社団法人|公益財団法人|学校法人)\s?(?![にのがをではとも])[{_CJK}\u3041-\u3096\u30a1-\u30faーA-Za-z]{{1,12}}?"
+                           rf"(?:福祉会|協会|学園|会|園|苑|舎)(?=[\s、。,)）」』のにでがはとも]|$)")
 
 # Kinds of care facility written before their name: デイサービスあおぞら, グループホームひまわり.
 FACILITY_KIND_PREFIXES = (
@@ -51,7 +71,9 @@ FACILITY_KIND_PREFIXES = (
     "小規模多機能", "就労継続支援A型", "就労継続支援B型", "就労支援B型", "就労移行支援", "作業所", "ショートステイ",
     "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック", "老人保健施設",
     "介護付き有料老人ホーム", "住宅型有料老人ホーム", "ふれあい喫茶", "子育てサロン", "ふれあいサロン", "いきいきサロン",
+    "喫茶", "カフェ", "ケアプランセンター", "居宅介護支援センター", "相談支援事業所", "訪問介護ステーション",
 )
+_HIRAGANA_NAME_ONLY = ("喫茶", "カフェ")   # 喫茶コーナー, カフェスペース are kinds of room, not names
 _KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
                              + r")\s?")
 _KIND_BEFORE = re.compile("(?:" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
@@ -74,23 +96,24 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
             continue
         suffix = fac.group(1)
         mid = fac.start(1) > t.end
-        kana_first = k
-        if _KANA.match(t.surface):
-            # the kana name may be several words to the analyser (はく|よう): take the whole kana run
-            while (kana_first > 0 and toks[kana_first - 1].end == toks[kana_first].start
-                   and _KANA.match(toks[kana_first - 1].surface)
-                   and toks[kana_first - 1].pos[0] not in ("助詞", "助動詞") and t.end - toks[kana_first - 1].start <= 8):
-                kana_first -= 1
+        kana_first = _kana_start(toks, k) if _KANA.match(t.surface) else k
+        place_kanji = False
+        if kana_first == k and len(t.surface) == 1 and t.surface in _PLACE_KANJI and k > 0 \
+                and toks[k - 1].end == t.start and _KANA.match(toks[k - 1].surface) \
+                and toks[k - 1].pos[0] not in ("助詞", "助動詞"):
+            kana_first = _kana_start(toks, k - 1)   # さくら野こどもの家: a kana name with a place's kanji
+            place_kanji = t.start - toks[kana_first].start >= 2
         if kana_first < k or _KANA.match(t.surface):
             p = kana_first - 1
             if p >= 0 and toks[p].end == toks[kana_first].start and toks[p].proper \
-                    and re.fullmatch(rf"[{_CJK}]{{1,4}}", toks[p].surface) and toks[p].surface not in _ward_names():
-                kana_first = p   # 巽みなみ病院: a place name, then a kana name, then the kind
+                    and re.fullmatch(rf"[{_CJK}]{{1,4}}", toks[p].surface) \
+                    and not toks[p].surface.endswith(("区", "市", "府", "町", "村")):
+                kana_first = p   # 巽みなみ病院, 大阪あゆみクリニック: a place name, then a kana name, then the kind
                 mid = True
         name = s[toks[kana_first].start:t.end]
-        ok = t.proper and t.noun
+        ok = t.proper and t.noun or place_kanji and suffix in _KANA_FACILITY
         if not ok and (_KANA_RUN.match(name) or mid and _KANA.match(t.surface)) and len(name) >= 2 \
-                and name not in _GENERIC_KANA and (suffix in _KANA_FACILITY or mid):
+                and name not in _GENERIC_KANA and (mid or t.surface not in _GENERIC_KANA) and (suffix in _KANA_FACILITY or mid):
             ok = kana_first < k or t.noun or t.pos[0] in ("形状詞", "副詞")
         if not ok and suffix in _BUILDING_SUFFIX and t.noun and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
                 and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
@@ -100,15 +123,46 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
             if num := re.search(rf"第[{_KANJI_NUM}\d]{{1,3}}$", s[max(0, start - 4):start]):
                 start = max(0, start - 4) + num.start()   # 第二光栄荘
             out.append((start, fac.end(), "facility"))
-    for m in _BUILDING_PREFIX.finditer(s):
-        out.append((m.start(), m.end(), "facility"))
+    for rx, mark in ((_BUILDING_PREFIX, ""), (_BUILDING_DOT, "・"), (_PUBLIC_HOUSING, "営"), (_LEGAL_ENTITY, "法人")):
+        if mark in s or rx is _PUBLIC_HOUSING and ("UR" in s or "公団" in s):
+            out += [(m.start(), m.end(), "facility") for m in rx.finditer(s)]
     out += _facilities_after_kind(s, toks)
     out += _schools(s, toks)
     return out
 
 
-def _widen_facilities(s: str, out: list[tuple[int, int, str]]) -> None:
-    """Widen, in place, every facility span over the kind written before it and a room number after it."""
+def _kana_start(toks: list[_Tok], k: int) -> int:
+    """The first of the kana words glued before toks[k] (はく|よう病院: the whole kana run is the name)."""
+    first = k
+    while (first > 0 and toks[first - 1].end == toks[first].start and _KANA.match(toks[first - 1].surface)
+           and toks[first - 1].pos[0] not in ("助詞", "助動詞") and toks[k].end - toks[first - 1].start <= 8):
+        first -= 1
+    return first
+
+
+def _place_at(toks: list[_Tok], k: int | None) -> int | None:
+    """The end of a place name (a town or a ward without 区: 住吉, 城東, 巽) at toks[k], else None."""
+    if k is None or k >= len(toks):
+        return None
+    t = toks[k]
+    nxt = toks[k + 1] if k + 1 < len(toks) else None
+    # a town the analyser may tag as a surname (巽, 平野), not a person: no honorific after it
+    if (t.proper or t.surface in _ward_names() and t.surface[-1:] not in "区市府") \
+            and re.fullmatch(rf"[{_CJK}]{{1,3}}", t.surface) and (
+                nxt is None or nxt.start > t.end or not re.fullmatch(rf"[{_CJK}]+", nxt.surface)
+                and nxt.surface not in HONORIFICS and nxt.pos[0] != "接尾辞" and not _is_role(nxt.surface)
+                and not re.fullmatch(r"[A-Za-z]+", nxt.surface)):
+        return t.end
+    return None
+
+
+def _widen_facilities(s: str, out: list[tuple[int, int, str]], toks: list[_Tok]) -> None:
+    """Widen, in place, every facility span over the kind written before it, a place written after its name
+    (デイサービスやすらぎ平野, あおぞらデイ鶴見) and a room number after it."""
+    by_start = {t.start: i for i, t in enumerate(toks)} if any(k == "facility" for _, _, k in out) else {}
+    for i, (start, end, kind) in enumerate(out):
+        if kind == "facility" and (place_end := _place_at(toks, by_start.get(end))) is not None:
+            out[i] = (start, place_end, kind)
     # The kind written before a named home belongs to the name: ケアハウス緑風荘, 特別養護老人ホーム寿楽園.
     for i, (start, end, kind) in enumerate(out):
         if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)):
@@ -126,18 +180,34 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
         k = by_start.get(m.end())
         if k is None:
             continue
-        # The run must not read as a particle + verb phrase (をつなぐ, やってる, にいって).
-        if (run := re.match(r"[\u3041-\u3096\u30a1-\u30faー]{3,8}(?=[、。」』）)\s]|$)", s[m.end():])) \
+        hiragana_only = m.group(1) in _HIRAGANA_NAME_ONLY
+        place = None
+        # The run must not read as a particle + verb phrase (をつなぐ, やってる, にいって); a place may
+        # follow it (デイサービスほほえみ住吉).
+        if not hiragana_only and (run := re.match(rf"[\u3041-\u3096\u30a1-\u30faー]{{3,8}}(?=[、。」』）)\s]|$|[{_CJK}])",
+                                                  s[m.end():])) \
+                and (m.end() + run.end() == len(s) or not re.match(rf"[{_CJK}]", s[m.end() + run.end()])
+                     or (place := _place_at(toks, by_start.get(m.end() + run.end()))) is not None) \
                 and run.group()[0] not in "をがはでもやへとの" and run.group()[-1] not in "るたてだすくぐむぶつういねよ":
-            if not _entries(run.group()) or _KANA_RUN.match(run.group()) and run.group() not in _GENERIC_KANA \
+            if place is not None and run.group()[-1] not in "のにでをがはへとも" or not _entries(run.group()) or _KANA_RUN.match(run.group()) and run.group() not in _GENERIC_KANA \
                     and not any(e[0] in ("動詞", "助動詞", "形容詞") for e in _entries(run.group())):
                 out.append((m.start(), m.end() + run.end(), "facility"))
+                continue
+        if hiragana_only and (hira := re.match(r"(?![にでをがはへともの])[\u3041-\u3096ー]{2,8}", s[m.end():])):
+            # 喫茶きらくにおる: the analyser cuts an unknown kana name anyhow; the name ends at a particle
+            name = re.match(r"..[^にでをがはへともの]*", hira.group()).group()
+            if toks[k].pos[0] not in ("動詞", "連体詞", "代名詞", "副詞", "接続詞", "形容詞") and name not in _GENERIC_KANA and (
+                    m.end() + len(name) == len(s) or not re.match(r"[\u3041-\u3096ー]", s[m.end() + len(name)])
+                    or s[m.end() + len(name)] in "にでをがはへともの"):
+                out.append((m.start(), m.end() + len(name), "facility"))
                 continue
         t = toks[k]
         kana = _KANA.match(t.surface) is not None
         if not t.noun or t.pos[1] == "数詞" or t.surface in _GENERIC_KANA or t.surface in ROLE_WORDS:
             continue
         if not (kana and len(t.surface) >= 2 or t.proper) or _is_placeholder(t.surface):
+            continue
+        if hiragana_only and not (t.proper or re.fullmatch(r"[\u3041-\u3096ー]+", t.surface)):
             continue
         if t.surface in _ward_names():
             continue
@@ -171,6 +241,12 @@ def _schools(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             a = m.start()
             while a > 0 and re.match(rf"[{_CJK}]", s[a - 1]) and m.start() - a < 10:
                 a -= 1
+            kana_place = False
+            if 0 < m.start() - a <= 2 and s[m.start() - 1] in _PLACE_KANJI:
+                k = next((i for i, t in enumerate(toks) if t.end == a), None)
+                if k is not None and _KANA.match(toks[k].surface) and toks[k].pos[0] not in ("助詞", "助動詞"):
+                    a = toks[_kana_start(toks, k)].start   # ひかり台中学校: a kana name with a place's kanji
+                    kana_place = a < toks[k].start or len(toks[k].surface) >= 2
             name = s[a:m.start()]
             if owner := _SCHOOL_OWNER.match(name):
                 name = name[owner.end():]
@@ -184,7 +260,7 @@ def _schools(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             # The name must hold something proper (a place or a surname) or be a direction/number name.
             covering = [t for t in toks if t.start < m.start() and t.end > a]
             proper = any(t.proper or _has_surname_entry(t.surface) for t in covering)
-            if not proper and not re.fullmatch(r"[東西南北中央第一二三四五六七八九十]{1,3}", name):
+            if not proper and not kana_place and not re.fullmatch(r"[東西南北中央第一二三四五六七八九十]{1,3}", name):
                 continue
             if rx is _SCHOOL_SHORT_RE and not proper:
                 continue   # 中 alone after 東 is too weak a sign

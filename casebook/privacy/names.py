@@ -54,6 +54,10 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
     i = 0
     while i < len(toks):
         t = toks[i]
+        if t.name and t.surface in ROLE_WORDS and i + 1 < len(toks) and toks[i + 1].name \
+                and toks[i + 1].start == t.end:
+            i += 1   # 本名キヨミさん: a word for a name (tagged as a surname), then the name itself
+            continue
         # A run of name tokens (佐藤 花子, with at most one space between surname and given name).
         if t.name and not _is_placeholder(t.surface):
             j = i + 1
@@ -81,8 +85,8 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
             joined = i0 < i or j > i + 1 and toks[j - 2].surface in _JOIN
             start, end = toks[i0].start, toks[j - 1].end
             fac = _FACILITY_AFTER_NAME.match(s, end)
-            if s[start:end] in ROLE_WORDS:
-                pass  # 民生さん: the colloquial title of a 民生委員, not a name
+            if s[start:end] in ROLE_WORDS and not (s[start:end] in _PET_CALLS and s.startswith(("さん", "氏", "様"), end)):
+                pass  # 民生さん: the colloquial title of a 民生委員, not a name; ワンちゃん a dog, ワンさん a person
             elif _EPONYM_AFTER.match(s, end):
                 pass  # 長谷川式, パーキンソン病: a scale or illness named after someone
             elif s[start:end] in _ward_names() and not _honorific_at(s, end) and (
@@ -153,9 +157,9 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
         name = s[start:end]
         if _is_role(name) or name in _ward_names() or _is_placeholder(name):
             continue
-        if t.surface not in ("ちゃん", "くん", "君") and all(
+        if (t.surface not in ("ちゃん", "くん", "君") or s.startswith("ちゃんと", t.start)) and all(
                 x.pos[:2] == ("名詞", "普通名詞") and not _has_name_entry(x.surface) for x in toks[first:k]):
-            continue   # 学生さん, 運転手さん: a common noun the dictionary never lists as a name
+            continue   # 学生さん, 運転手さん: a common noun the dictionary never lists as a name; カレンダーちゃんと
         out.append((start, end, "person"))
     out += _kana_names(s, toks)
     out += _nicknames(s, toks, used)
@@ -165,6 +169,7 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
 
 
 _GLUED_PARTICLE = "のとはがをにもでやへ"
+_PET_CALLS = frozenset("わん にゃん ワン ニャン".split())
 _JOIN = ("・", "=", "゠")
 _KATAKANA_WORD = re.compile(r"^[\u30a1-\u30faー]+$")
 # What may follow a name used without an honorific: a particle, a bracket or a mark (みゆきは, 上野が).
@@ -293,15 +298,17 @@ def _split_readings(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int
             out.append((a, b, kind))
             continue
         out.append((a, a + len(m.group(1)), kind))
-        out.append((a + m.start(2), a + m.end(2), kind))
+        if not _is_role(m.group(2)):   # 水野（ケアマネ）: a role in brackets, not a reading
+            out.append((a + m.start(2), a + m.end(2), kind))
     names = [(a, b) for a, b, k in out if k == "person"]
     for a, b in names:
-        if r := _READING_AFTER.match(s, b):
+        if (r := _READING_AFTER.match(s, b)) and not _is_role(r.group(1)) and r.group(1) not in _GENERIC_KANA:
             out.append((r.start(1), r.end(1), "person"))
     return out
 
 
-_READING_AFTER = re.compile(r"\s?[(（]([\u3041-\u3096]+(?:[ \u3000][\u3041-\u3096]+)?)[)）]")
+_READING_AFTER = re.compile(r"\s?[(（]([\u3041-\u3096]+(?:[ \u3000][\u3041-\u3096]+)?|"
+                            r"[\u30a1-\u30faー]+(?:[・=\s][\u30a1-\u30faー]+){0,3})[)）]")
 
 
 def _nicknames(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int, int, str]]:
@@ -336,6 +343,8 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         if not _KANA.match(last.surface) or last.pos[0] in ("助動詞", "動詞") or last.pos[:2] == ("助詞", "接続助詞") \
                 or last.surface in HONORIFICS or last.pos[0] == "接尾辞":
             continue
+        if s.startswith("ちゃんと", p) and last.pos[:2] == ("名詞", "普通名詞") and not _has_name_entry(last.surface):
+            continue   # カレンダーちゃんと使ってる: the adverb ちゃんと after a common noun
         hon_tok = starts.get(p)
         if last.pos[0] == "助詞" and (hon_tok is None or hon_tok.surface not in HONORIFICS):
             continue   # 薬もちゃんと: the adverb, not a name

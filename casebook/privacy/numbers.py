@@ -8,6 +8,7 @@ import re
 
 from casebook.privacy.normalize import _Normalised
 from casebook.privacy.words import (
+    _CJK,
     _ERA,
     _KANJI_NUM,
     _N,
@@ -15,7 +16,7 @@ from casebook.privacy.words import (
     _clause_before,
 )
 
-_GAP = r"[\s:：はがの、,=（(「『]*?(?:第\s*)?(?:No\.?\s*|№\s*)?"
+_GAP = r"[\s:：はがの、,=（(「『?？]*?(?:(?:は|が)?(?:な|ね|ねえ|なあ|ですね|やけど)?[、,\s]+)?(?:第\s*)?(?:No\.?\s*|№\s*)?"
 
 _INSURANCE_INTRO = re.compile(
     r"(被保険者証?番号|被保険者証|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
@@ -24,8 +25,11 @@ _INSURANCE_INTRO = re.compile(
     r"愛の手帳|手帳(?:の)?番号|"
     r"受給者証(?:の)?番号|受給者証|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)"
     # a grade may stand between the certificate and its number: 身体障害者手帳（2級）第12345号, 療育手帳（B1）No.
-    r"(?:\s?[(（][^()（）]{1,6}[)）]|\s?[0-9一二三四五六七]\s?級)?" + _GAP
-    + r"(?:[A-Za-z]{1,2}[\s\-]?)?$")
+    r"(?:\s?[(（][^()（）]{1,6}[)）]|\s?[0-9一二三四五六七]\s?級|\s?[AB][12]?(?![A-Za-z]))?" + _GAP
+    + rf"(?:[A-Za-z]{{1,2}}[\s\-]?|[{_CJK}]{{1,2}}\s?-\s?)?$")
+# A number written on a card as 第…号 with a certificate named earlier in the clause: （身体 第31-0882号）.
+_CARD_NUMBER = re.compile(r"第\s?\d[\d\-]{2,14}\s?号")
+_CARD_CONTEXT = re.compile(r"手帳|保険証|受給者証|被保険者|年金|ケース番号|保護番号")
 _INSURANCE_CONTEXT = re.compile(r"保険|手帳|受給者|年金|記号|ケース|保護")
 _MYNUMBER_INTRO = re.compile(r"(マイナンバー|個人番号)(?:カード)?(?:の番号)?" + _GAP + r"$")
 _PHONE_INTRO = re.compile(r"(電話|TEL|Tel|tel|携帯|ケータイ|FAX|Fax|fax|ファックス|ファクス|連絡先|☎|固定電話|自宅電話)"
@@ -41,7 +45,7 @@ _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ 
 # The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
 # dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
 _AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アットマーク\s?|★|☆)"
-_DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?)"
+_DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?|\s?ドット\s?|\s(?:dot|DOT)\s)"
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
 
@@ -50,17 +54,25 @@ _CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム
                 r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
 _CHAT_ID = re.compile(
     rf"(?:{_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
-    r"[\s:=はがの、,（(「『→⇒>]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
+    r"[\s:=はがの、,（(「『→⇒>?]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
+# The handle a few words after the service or "ID" (LINE交換（kaze_01）, ID言うとくわ、hana1949, インスタ見てな @x):
+# taken only when it looks like a handle (an @, or letters with a digit, a dot or an underscore).
+_CHAT_LATER = re.compile(rf"(?:{_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,10}}?"
+                         r"(@?[A-Za-z][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 
-_BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、]*$")
+_BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、(（「『]*$")
 _BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
+# The word a little earlier in the clause, no other number between: 生年月日を確認（H3.6.21）.
+_BIRTH_WORD = re.compile(r"(生年月日|誕生日|出生日)[^\d]*$")
+_NO = r"\s?の?\s?"   # spoken: 昭和十二年の三月三日, 1940年の12月8日
 _DATE_PATTERNS = (
-    re.compile(rf"{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})\s?年\s?{_N}\s?月(?:\s?{_N}\s?日)?"),
-    re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)\s?年\s?\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?"),
+    re.compile(rf"{_ERA}\s?(?:\d{{1,2}}|元|[{_KANJI_NUM}]{{1,3}})\s?年{_NO}{_N}\s?月(?:\s?{_N}\s?日)?"),
+    re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)\s?年{_NO}\d{{1,2}}\s?月(?:\s?\d{{1,2}}\s?日)?"),
     re.compile(rf"(?<!\d)(?:1[89]\d\d|20\d\d)[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}(?!\d)"),
-    re.compile(rf"(?<![A-Za-z])[MTSHR]\.?\s?\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{1,2}}(?!\d)"),
+    re.compile(r"(?:明治|大正|昭和|平成|令和|(?<![A-Za-z])[MTSHR]\.?)\s?(?:\d{1,2}|元)[/.]\d{1,2}[/.]\d{1,2}(?!\d)"),
     re.compile(rf"(?<![\d年])\d{{1,2}}\s?月\s?\d{{1,2}}\s?日"),
 )
+_WITH_YEAR = 4   # the patterns before this index hold a year
 
 
 def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
@@ -81,6 +93,39 @@ def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
         if n.norm[m.end():m.end() + 1] == "@":
             continue   # the local part of an e-mail address
         out.append((m.start(1), m.end(1), "line_id"))
+    for m in _CHAT_LATER.finditer(n.norm):
+        handle = m.group(1)
+        if (handle.startswith("@") or re.search(r"[A-Za-z]", handle) and re.search(r"[\d._]", handle)) \
+                and n.norm[m.end():m.end() + 1] != "@":
+            out.append((m.start(1), m.end(1), "line_id"))
+    return out
+
+
+# Telephone numbers read aloud in kana (ゼロキューゼロ、にいななよんいち、…): the digit words, in groups.
+_KANA_DIGITS = {"ぜろ": "0", "れい": "0", "まる": "0", "いち": "1", "にい": "2", "に": "2", "さん": "3", "よん": "4",
+                "し": "4", "ごー": "5", "ご": "5", "ろく": "6", "なな": "7", "しち": "7", "はち": "8", "きゅう": "9",
+                "きゅー": "9", "く": "9"}
+_KANA_DIGIT = "(?:" + "|".join(sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"
+
+
+def _either_script(word: str) -> str:
+    """ぜろ → [ぜゼ][ろロ]: the word in hiragana or katakana, read without converting the text."""
+    return "".join(f"[{c}{chr(ord(c) + 0x60)}]" if "ぁ" <= c <= "ゖ" else c for c in word)
+
+
+_KANA_DIGIT_EITHER = "(?:" + "|".join(_either_script(w) for w in sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"
+_SPOKEN_PHONE = re.compile(rf"(?<![\u3041-\u3096\u30a1-\u30fa])(?:{_either_script('ぜろ')}|{_either_script('れい')}|"
+                           rf"{_either_script('まる')}){_KANA_DIGIT_EITHER}{{0,4}}"
+                           rf"(?:[、,\s・の-]{{1,2}}{_KANA_DIGIT_EITHER}{{1,5}}){{1,3}}")
+
+
+def _find_spoken_phones(n: _Normalised) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _SPOKEN_PHONE.finditer(n.norm):
+        hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in m.group())
+        digits = "".join(_KANA_DIGITS[w] for w in re.findall(_KANA_DIGIT, hira))
+        if 10 <= len(digits) <= 11:
+            out.append((m.start(), m.end(), "phone"))
     return out
 
 
@@ -130,7 +175,7 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
             kind = "insurance_number"
             # A letter before the number belongs to it (療育手帳 A 12345, 記号 AB1234).
             window_start = max(0, start - 8)
-            lead = re.search(r"[A-Za-z]{1,2}[\s\-]?$", s[window_start:start])
+            lead = re.search(rf"(?:[A-Za-z]{{1,2}}[\s\-]?|(?<![{_CJK}])[{_CJK}]{{1,2}}\s?-\s?)$", s[window_start:start])
             if lead and not re.search(r"(TEL|Tel|tel|FAX|No)\s?$", s[window_start:start]):
                 start = window_start + lead.start()
             # The number as written on the card: 第12345号, No.A-2719 (the prefix and 号 go with it).
@@ -138,6 +183,10 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
                 start = max(0, start - 4) + pre.start()
                 if s[start:start + 1] == "第" and (suf := re.match(r"\s?号", s[end:])):
                     end += suf.end()
+        elif (k := s.rfind("第", max(0, start - 2), start)) >= 0 and (card := _CARD_NUMBER.match(s, k)) \
+                and card.end() >= end and _CARD_CONTEXT.search(before):
+            kind = "insurance_number"   # 手帳交付（身体 第31-0882号）: the certificate named earlier
+            start, end = card.start(), card.end()
         elif _PHONE_INTRO.search(before) and 8 <= len(digits) <= 11 and (len(digits) < 10 or digits[0] == "0"):
             kind = "phone"
         elif lens == [4, 4] and re.search(r"(電話|TEL|Tel|tel|携帯|固定|FAX|ファックス)", before[-12:]):
@@ -146,6 +195,9 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
             kind = "postal_code"
             if s[max(0, start - 2):start].strip().endswith("〒"):
                 start = s.rfind("〒", 0, start)
+        elif len(digits) == 7 and lens in ([7], [3, 4]) and re.search(r"〒|郵便番号", before) \
+                and not re.search(r"\d", before[before.rfind("〒") + 1:] if "〒" in before else before[before.rfind("郵便番号"):]):
+            kind = "postal_code"   # 〒は要らんよね？ 5430061: the mark earlier in the clause, no number between
         elif _OTHER_NUMBER_INTRO.search(before):
             kind = None   # 受付番号123-4567, レシート番号 12-345-678: some other thing's number
         elif digits[:1] == "0" and len(digits) in (10, 11) and (len(groups) == 1 or lens[0] <= 5) and len(groups) <= 4:
@@ -170,14 +222,15 @@ def _find_birth_dates(n: _Normalised) -> list[tuple[int, int, str]]:
     s = n.match
     out = []
     taken: list[tuple[int, int]] = []
-    for pat in _DATE_PATTERNS:
+    for k, pat in enumerate(_DATE_PATTERNS):
         for m in pat.finditer(s):
             if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
                 continue
             txt = m.group()
             if not re.search(r"月|[/.\-]\d", txt.lstrip("MTSHR.")):
                 continue  # a year alone is what an anonymised text keeps
-            if _BIRTH_BEFORE.search(_clause_before(s, m.start(), 12)) or _BIRTH_AFTER.match(s[m.end():m.end() + 4]):
+            if _BIRTH_BEFORE.search(_clause_before(s, m.start(), 12)) or _BIRTH_AFTER.match(s[m.end():m.end() + 4]) \
+                    or (k < _WITH_YEAR and _BIRTH_WORD.search(_clause_before(s, m.start(), 30))):
                 taken.append((m.start(), m.end()))
                 out.append((m.start(), m.end(), "birth_date"))
     return out

@@ -90,6 +90,14 @@ def figures_table_html(catalog: Catalog, ward: str) -> str:
     return html.render("dashboard/figures_table.html.j2", years=catalog.figure_years(), rows=rows)
 
 
+COUNT_UNITS = ("件", "人", "回", "か所", "箇所", "団体", "世帯")
+
+
+def _average(value: float, unit: str) -> float:
+    """An average of counts reads as a count (6,341件, not 6,340.7件); other figures keep one decimal."""
+    return float(round(value)) if unit in COUNT_UNITS else round(value, 1)
+
+
 def ward_page_html(catalog: Catalog, ward: str, *, figure: str | None = None, case_link=None) -> str:
     """A ward's page: its figures over the years, a trend of one figure, its published cases and sessions."""
     w = vocab.parse_ward(ward)
@@ -98,7 +106,7 @@ def ward_page_html(catalog: Catalog, ward: str, *, figure: str | None = None, ca
     if fig is not None:
         years = catalog.figure_years()
         n_reporting = [sum(v is not None for v in catalog.values(fig.name, y).values()) for y in years]
-        avg = [(t / n if t is not None and n else None)
+        avg = [(_average(t / n, fig.unit) if t is not None and n else None)
                for t, n in zip((catalog.city_total(fig.name, y) for y in years), n_reporting)]
         trend = html.markup(trend_svg(years, [(w.name, [v for _, v in catalog.ward_trend(w.name, fig.name)]),
                                               ("24区の平均", avg)],

@@ -97,7 +97,9 @@ def _layout(ecomap: Ecomap, size: float) -> tuple[dict[str, _Placed], float]:
         angle = -math.pi / 2 + 2 * math.pi * i / len(resources)
         # Alternate radii a little when the ring is crowded, so neighbouring labels do not collide.
         r = outer - (size * 0.05 if len(resources) > 8 and i % 2 else 0.0)
-        placed[node.id] = _Placed(node, cx + r * math.cos(angle), cy + r * math.sin(angle), font)
+        p = placed[node.id] = _Placed(node, cx + r * math.cos(angle), cy + r * math.sin(angle), font)
+        # A long label at the left or right of the ring would stick out of the drawing and be cut off.
+        p.x = min(max(p.x, p.rx + 2), size - p.rx - 2)
     return placed, ring
 
 

@@ -152,10 +152,19 @@ class Entry:
                    tuple(case.themes), tuple(case.keywords), case.provider_role)
 
 
-def render_site(entries: Sequence[Entry], *, title: str, footer: str,
+def search_examples(entries: Sequence[Entry], n: int = 3) -> list[str]:
+    """The search box's examples: the keywords most cases of this casebook share (so each finds something)."""
+    from collections import Counter
+
+    counts = Counter(k for e in entries for k in dict.fromkeys(e.keywords))
+    return [k for k, _ in counts.most_common(n)]
+
+
+def render_site(entries: Sequence[Entry], *, title: str, footer: str, book_pdf: str = "",
                 templates: Path | str = TEMPLATES) -> dict[str, str]:
     """Every index page as {relative path: html}: home, wards (all 24, zero counts too), themes,
-    fiscal years, and one listing page per ward / theme / year."""
+    fiscal years, and one listing page per ward / theme / year. `book_pdf`: the printed casebook's
+    file name beside index.html, which the home page links ('' when there is none)."""
     from casebook.render import html
 
     env = html.environment(Path(templates))
@@ -190,5 +199,6 @@ def render_site(entries: Sequence[Entry], *, title: str, footer: str,
         lead="1つの事例が複数のテーマに入ることがあります。")
     put("years/index.html", "groups.html.j2", heading="年度から探す", groups=years, kind="years",
         lead="年度は4月から翌年3月までです。")
-    put("index.html", "home.html.j2", entries=entries, wards=wards, themes=themes, years=years)
+    put("index.html", "home.html.j2", entries=entries, wards=wards, themes=themes, years=years,
+        examples=search_examples(entries), book_pdf=book_pdf)
     return pages

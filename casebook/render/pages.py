@@ -102,10 +102,26 @@ def _sections(case: Case, keys: Iterable[str]) -> list[_Section]:
     return out
 
 
+def provider_text(provider: str, role: str) -> str:
+    """事例提供者 with the role written once: 「生野区社協 CSW」 + 「CSW（コミュニティソーシャルワーカー）」
+    -> 「生野区社協 CSW（コミュニティソーシャルワーカー）」, never 「CSW（CSW（…））」."""
+    provider, role = provider.strip(), role.strip()
+    short = role.split("（")[0].strip()
+    if not provider or not role:
+        return provider or role
+    if role in provider:
+        return provider
+    if short and provider.endswith(short):
+        return provider[: -len(short)] + role
+    if short and short in provider:
+        return provider
+    return f"{provider}（{role}）"
+
+
 def case_header_html(case: Case) -> str:
     target = vocab.label(vocab.targets(), case.target)
     return _render("case_header.html.j2", case=case, fiscal_year=vocab.format_fiscal_year(case.fiscal_year),
-                   target=target)
+                   target=target, provider=provider_text(case.provider, case.provider_role))
 
 
 def case_sections_html(case: Case, keys: Iterable[str] | None = None) -> str:

@@ -38,17 +38,18 @@ def header_html(session: Session, case_titles: Sequence[tuple[str, str]] = ()) -
                    state="終了" if session.closed else "開催中（未終了）")
 
 
-def attendance_html(session: Session) -> str:
-    a = sessions.attendance(session)
+def attendance_html(session: Session, joined: list[tuple[str, str]] | None = None) -> str:
+    a = sessions.attendance(session, joined)
     if not a["total"]:
-        return _render("attendance.html.j2", total=0)
+        return _render("attendance.html.j2", total=0, registered=a["registered"])
     chart = charts.bar_chart_svg([w for w, _ in a["by_ward"]], [n for _, n in a["by_ward"]],
                                  title="区社協別の参加者数", unit="人", width=420)
     groups = [(g.name, len(g.members), "、".join(sorted({_ward_of(session, m) for m in g.members})))
               for g in session.groups]
     present = {w for w, _ in a["by_ward"]}
     absent = [w for w in vocab.ward_names() if w not in present]
-    return _render("attendance.html.j2", total=a["total"], wards=a["wards"], chart=html.markup(chart),
+    return _render("attendance.html.j2", total=a["total"], registered=a["registered"], wards=a["wards"],
+                   chart=html.markup(chart),
                    absent=absent, by_role=a["by_role"], groups=groups)
 
 
@@ -71,8 +72,13 @@ def summary_html(session: Session) -> str:
 
 def survey_chart(evaluations: list[Evaluation]) -> str:
     """A stacked horizontal bar per item (満足度・理解度・有用性) in the 5-point wording, as <img>."""
+    return _chart(survey_figure(evaluations), "アンケート結果（満足度・理解度・有用性）")
+
+
+def survey_figure(evaluations: list[Evaluation]):
     charts.setup_matplotlib()
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     summary = sessions.survey_summary(evaluations)
     fig = Figure(figsize=(7.5, 2.8))
@@ -90,11 +96,12 @@ def survey_chart(evaluations: list[Evaluation]) -> str:
     ax.set_yticks(range(len(items)), [SURVEY_ITEMS[k] for k in items])
     ax.invert_yaxis()
     ax.set_xlabel("回答数（人）")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # people are counted whole: no 0.2 steps
     ax.set_title(f"アンケート結果（回答 {summary['responses']} 人）")
     ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    return _chart(fig, "アンケート結果（満足度・理解度・有用性）")
+    return fig
 
 
 def survey_html(evaluations: list[Evaluation]) -> str:

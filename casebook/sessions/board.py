@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import mean
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,31 @@ class BoardPoint:
     author: str
     text: str
     pinned: bool
+    flagged: list[str] = field(default_factory=list)   # what the privacy check found (labels)
+    released: bool = False
+
+    @property
+    def shown(self) -> str:
+        """What a screen (a projector) may show: flagged text masked until the facilitator releases it."""
+        return self.text if self.released or not self.flagged else mask(self.text)
+
+
+@lru_cache(maxsize=4096)   # the board re-reads every note every few seconds
+def _findings(text: str) -> tuple:
+    from casebook.privacy import find_pii
+
+    return tuple(find_pii(text))
+
+
+def mask(text: str) -> str:
+    """Each piece of personal information replaced by its kind: 〔人名〕, 〔電話番号〕 …"""
+    out, last = [], 0
+    for f in sorted(_findings(text), key=lambda f: f.start):
+        if f.start < last:
+            continue
+        out += [text[last:f.start], f"〔{f.label}〕"]
+        last = f.end
+    return "".join(out) + text[last:]
 
 
 @dataclass
@@ -63,24 +89,31 @@ def board(session: Session, notes: list[tuple[int, GroupNote]]) -> Board:
         by_group: dict[str, list[BoardPoint]] = {g: [] for g in groups}
         for nid, n in sorted(notes, key=lambda item: item[0]):
             if n.question == qi:
-                by_group[n.group].append(BoardPoint(nid, n.group, n.author, n.text, n.pinned))
+                flagged = [f.label for f in _findings(n.text)]
+                by_group[n.group].append(BoardPoint(nid, n.group, n.author, n.text, n.pinned, flagged, n.released))
         for g in groups:
             tally[g][qi] = len(by_group[g])
         questions.append(BoardQuestion(qi, text, by_group, sum(len(v) for v in by_group.values()),
                                        sum(1 for v in by_group.values() if v)))
     pinned = [p for q in questions for ps in q.by_group.values() for p in ps if p.pinned]
-    signature = tuple(sorted((nid, n.group, n.question, n.author, n.text, n.pinned) for nid, n in notes))
+    signature = tuple(sorted((nid, n.group, n.question, n.author, n.text, n.pinned, n.released)
+                             for nid, n in notes))
     return Board(questions, groups, tally, pinned, signature)
 
 
-def attendance(session: Session) -> dict[str, Any]:
-    """Participants by ward (official order; 市社協・その他 last) and by role."""
+def attendance(session: Session, joined: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """Who came, by ward (official order; 市社協・その他 last) and by role, beside how many registered.
+
+    `joined` is (name, ward) of each participant who joined (report.joined_participants); None
+    counts the registration list (a plan: nobody has joined yet)."""
     order = {w.name: w.order for w in vocab.wards()}
-    wards = Counter(p.ward or "市社協・その他" for p in session.participants)
-    roles = Counter(p.role or "（未記入）" for p in session.participants)
+    listed = {p.name: p for p in session.participants}
+    people = [(p.name, p.ward) for p in session.participants] if joined is None else joined
+    wards = Counter(ward or "市社協・その他" for _, ward in people)
+    roles = Counter((listed[name].role if name in listed else "") or "（未記入）" for name, _ in people)
     by_ward = sorted(wards.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
-    return {"total": len(session.participants), "by_ward": by_ward, "by_role": roles.most_common(),
-            "wards": len([w for w in wards if w in order])}
+    return {"total": len(people), "registered": len(session.participants), "by_ward": by_ward,
+            "by_role": roles.most_common(), "wards": len([w for w in wards if w in order])}
 
 
 def survey_summary(evaluations: list[Evaluation]) -> dict[str, Any]:
@@ -97,14 +130,36 @@ def survey_summary(evaluations: list[Evaluation]) -> dict[str, Any]:
     return out
 
 
+def joined_participants(store, session: Session, notes: list | None = None,
+                        evaluations: list[Evaluation] | None = None) -> list[tuple[str, str]]:
+    """Everyone who joined (store.session_joins), and anyone who sent a point or the survey without a
+    recorded join (sessions held before joins were recorded); the ward from the join or the list."""
+    notes = store.group_notes(session.id) if notes is None else notes
+    evaluations = store.evaluations(session.id) if evaluations is None else evaluations
+    listed = {p.name: p.ward or "" for p in session.participants}
+    people = {j.participant: j.ward or listed.get(j.participant, "") for j in store.session_joins(session.id)}
+    for name in [n.author for _, n in notes] + [e.participant for e in evaluations]:
+        if name and name not in people:
+            people[name] = listed.get(name, "")
+    return sorted(people.items())
+
+
 def comparison(store: "Store", session: Session) -> list[dict[str, Any]]:
     """This session and the earlier ones of the same kind: date, participants, survey means."""
     rows = []
+    # One row per session held: a copy made under another id for the same day and title is the same
+    # session (the report's own session wins).
+    held: dict[tuple, Session] = {}
     for s in sorted(store.list_sessions(), key=lambda s: (s.date, s.id)):
         if s.kind != session.kind or (s.date, s.id) > (session.date, session.id):
             continue
-        summary = survey_summary(store.evaluations(s.id))
-        rows.append({"id": s.id, "title": s.title, "date": s.date, "participants": len(s.participants),
+        if (s.date, s.title) not in held or s.id == session.id:
+            held[(s.date, s.title)] = s
+    for s in held.values():
+        evaluations = store.evaluations(s.id)
+        summary = survey_summary(evaluations)
+        joined = joined_participants(store, s, store.group_notes(s.id), evaluations)
+        rows.append({"id": s.id, "title": s.title, "date": s.date, "participants": len(joined),
                      "responses": summary["responses"],
                      **{k: summary[k]["mean"] for k in SURVEY_SCORES}, "current": s.id == session.id})
     return rows

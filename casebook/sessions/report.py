@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from casebook.model import Evaluation, Session
-from casebook.sessions.board import comparison
+from casebook.sessions.board import comparison, joined_participants
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,14 @@ class ReportData:
     evaluations: list[Evaluation]
     earlier: Any                                  # sessions.comparison(...)
     case_titles: list[tuple[str, str]]
+    joined: list[tuple[str, str]]                 # (name, ward) of who came: sessions.attendance(...)
+
+
+def _gated(text: str) -> str:
+    """Free text as the report may print it: anonymised like a case passing the gate (Aさん, （略））."""
+    from casebook.privacy import anonymize
+
+    return anonymize(text) if text else text
 
 
 def load(store, session_id: str) -> ReportData:
@@ -29,5 +37,11 @@ def load(store, session_id: str) -> ReportData:
             titles.append((case_id, store.get_case(case_id).case.title))
         except NotFoundError:
             titles.append((case_id, "（事例が見つかりません）"))
-    return ReportData(session, store.group_notes(session_id), store.evaluations(session_id),
-                      comparison(store, session), titles)
+    notes, evaluations = store.group_notes(session_id), store.evaluations(session_id)
+    joined = joined_participants(store, session, notes, evaluations)
+    # Group work discusses real cases: what participants and the advisor typed passes the gate first.
+    notes = [(nid, n.model_copy(update={"text": _gated(n.text)})) for nid, n in notes]
+    evaluations = [e.model_copy(update={"comments": _gated(e.comments), "requests": _gated(e.requests)})
+                   for e in evaluations]
+    session = session.model_copy(update={"summary": _gated(session.summary)})
+    return ReportData(session, notes, evaluations, comparison(store, session), titles, joined)

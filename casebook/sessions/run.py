@@ -2,6 +2,7 @@
 serve (Voila over build/sessions/<id>/), and the report."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -47,13 +48,14 @@ def session_dir(settings: Settings, session_id: str) -> Path:
 
 
 def prepare(path: Path | str, settings: Settings | None = None, *, session_id: str | None = None,
-            execute: bool = True, notebooks_dir: Path | None = None) -> PrepareReport:
+            date: dt.date | None = None, execute: bool = True, notebooks_dir: Path | None = None) -> PrepareReport:
     """Validate the parameter file, write the session into the store, and make its notebooks.
 
     Nothing is written when the file is refused, or when a session of this id is already closed.
     The facilitator notebook is executed with papermill (parameters injected) into
     build/sessions/<id>/, with the participant page beside it, ready for `session serve`.
-    `session_id` prepares the same programme under another id (the same course next year).
+    `session_id` prepares the same programme under another id (the same course next year): it needs
+    the new `date`, which must differ from the file's, and the title's fiscal year follows the date.
     """
     from casebook.store import NotFoundError, Store
 
@@ -64,7 +66,8 @@ def prepare(path: Path | str, settings: Settings | None = None, *, session_id: s
         params = load_params(path, known_case_ids=known)
         if session_id is not None:
             try:
-                params = SessionParams.model_validate({**params.model_dump(), "id": session_id})
+                params = SessionParams.model_validate({**params.model_dump(), "id": session_id,
+                                                       **held_again(params, session_id, date)})
             except ValidationError as exc:
                 from casebook.pipeline.params import describe_params_errors
 
@@ -86,7 +89,25 @@ def prepare(path: Path | str, settings: Settings | None = None, *, session_id: s
         store.save_session(session)
     if execute:
         _execute(out_dir / FACILITATOR_NOTEBOOK, out_dir / FACILITATOR_NOTEBOOK, settings, cwd=out_dir)
+    _publish(settings, session.id)
     return PrepareReport(session=session, out_dir=out_dir, notebooks=notebooks, created=existing is None)
+
+
+def held_again(params: SessionParams, session_id: str, date: dt.date | None) -> dict[str, Any]:
+    """The date and title of the programme held again under `session_id` (the title's 年度 follows the date)."""
+    if session_id == params.id:
+        return {"date": date} if date else {}
+    if date is None:
+        raise SessionError(f"date（開催日）: 「{session_id}」として準備するときは新しい開催日を指定してください"
+                           "（--date YYYY-MM-DD）")
+    if date == params.date:
+        raise SessionError(f"date（開催日）: {date:%Y-%m-%d} は元の研修会「{params.id}」と同じ開催日です。"
+                           "新しい開催日を指定してください（記録は変更していません）")
+    from casebook import vocab
+
+    old, new = vocab.fiscal_year_of(params.date), vocab.fiscal_year_of(date)
+    title = params.title.replace(vocab.era_name(old), vocab.era_name(new)).replace(f"{old}年度", f"{new}年度")
+    return {"date": date, "title": title}
 
 
 def notebook_parameters(params: SessionParams) -> dict[str, Any]:
@@ -107,6 +128,27 @@ def _execute(source: Path, target: Path, settings: Settings, *, cwd: Path, param
     run_notebook(source, target, cwd=cwd, env=env, parameters=parameters)
 
 
+SERVED = "served"   # build/sessions/<id>/served/: what `session serve` shows (never report.ipynb)
+
+
+def _publish(settings: Settings, session_id: str) -> None:
+    """Hand the session's pages to both servers: the signed-in one (build/apps/sessions/<id>/, gated per
+    user) and `session serve` (its own folder holding the facilitator's and participants' pages only:
+    that server asks no one who they are, so the report, with every participant's words, is not there)."""
+    import shutil
+
+    from casebook.apps.editable import publish_session
+
+    out_dir = session_dir(settings, session_id)
+    served = out_dir / SERVED
+    served.mkdir(exist_ok=True)
+    for name in (FACILITATOR_NOTEBOOK, PARTICIPANT_NOTEBOOK):
+        if (out_dir / name).is_file():
+            shutil.copy2(out_dir / name, served / f".{name}.tmp")
+            (served / f".{name}.tmp").replace(served / name)
+    publish_session(settings, session_id)
+
+
 def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, pool_size: int = 2,
           max_kernels: int = 60, log_path: Path | None = None, wait: bool = True) -> "VoilaServer":
     """Voila over build/sessions/<id>/: the facilitator page and the participants' page."""
@@ -122,7 +164,8 @@ def serve(session_id: str, settings: Settings | None = None, *, port: int = 0, p
             store.get_session(session_id)
         except NotFoundError:
             raise SessionError(f"研修会「{session_id}」は登録されていません") from None
-    opts = VoilaOptions(root=out_dir, port=port, pool_size=pool_size, max_kernels=max_kernels,
+    _publish(settings, session_id)
+    opts = VoilaOptions(root=out_dir / SERVED, port=port, pool_size=pool_size, max_kernels=max_kernels,
                         preheat_notebooks=[PARTICIPANT_NOTEBOOK])
     # Participants share the server: only a URL with this key opens the facilitator's controls.
     key = secrets.token_urlsafe(16)
@@ -167,6 +210,7 @@ def report(session_id: str, settings: Settings | None = None, *, notebooks_dir: 
              parameters={"session_id": session_id})
     html = out_dir / "report.html"
     _render(executed, html, session)
+    _publish(settings, session_id)   # the signed-in server shows the report to the facilitator
     return ReportResult(session_id=session_id, html=html, notebook=executed)
 
 

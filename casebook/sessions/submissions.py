@@ -143,6 +143,51 @@ def _survey_error(err: dict) -> str:
     return f"{_SURVEY_LABELS.get(key, key)}: {_describe_one(err)}"
 
 
+def join(store: "Store", session_id: str, participant_name: object, ward: object = None) -> bool:
+    """Record that a participant identity entered the session (the page's 参加する, a join code).
+
+    Attendance counts these joins, not the registration list. `ward` None: the ward the list gives
+    for the name ("" for a walk-in). Joining again changes nothing; returns True on the first join.
+    """
+    from casebook.store import SessionClosedError
+
+    name = _check_name(participant_name)
+    session = _open_session(store, session_id)
+    if ward is None:
+        ward = next((p.ward or "" for p in session.participants if p.name == name), "")
+    else:
+        ward = check_ward(ward)
+    try:
+        return store.record_join(session_id, name, ward)
+    except SessionClosedError as exc:
+        raise SubmissionError("この研修会は終了しました。入力は締め切られています") from exc
+
+
+def check_ward(ward: object) -> str:
+    """A participant's ward as the vocabulary names it ("" for none given)."""
+    from casebook import vocab
+
+    if not isinstance(ward, str):
+        raise SubmissionError("区: 文字で入力してください")
+    try:
+        return vocab.parse_ward(ward).name if ward.strip() else ""
+    except vocab.VocabError:
+        raise SubmissionError(f"区: 「{ward.strip()}」は大阪市の区ではありません") from None
+
+
+def check_joiner(name: object, ward: object) -> tuple[str, str]:
+    """What someone typed on the join page: a name by the roster's rule ("" allowed) and a ward."""
+    name = str(name or "").strip()
+    return (_check_name(name) if name else ""), check_ward(str(ward or ""))
+
+
+def release_point(store: "Store", session_id: str, note_id: object, released: bool = True) -> None:
+    """The facilitator lets the board show a point the privacy check flagged, as typed."""
+    if not isinstance(note_id, int) or not any(nid == note_id for nid, _ in store.group_notes(session_id)):
+        raise SubmissionError(f"意見 {note_id!r} はこの研修会にありません")
+    store.set_note_released(note_id, bool(released))
+
+
 def pin_point(store: "Store", session_id: str, note_id: object, pinned: object) -> None:
     if not isinstance(note_id, int) or not any(nid == note_id for nid, _ in store.group_notes(session_id)):
         raise SubmissionError(f"意見 {note_id!r} はこの研修会にありません")

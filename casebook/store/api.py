@@ -14,10 +14,11 @@ from casebook.store.figures import FiguresMixin
 from casebook.store.records import _require_author
 from casebook.store.schema import CASES, NOTES, SESSIONS
 from casebook.store.sessions import SessionsMixin
+from casebook.store.users import UsersMixin
 
 
-class Store(CasesMixin, SessionsMixin, FiguresMixin, AuditMixin, StoreBase):
-    """Cases (versioned, with history), sessions, notes, evaluations, ward figures and the audit log."""
+class Store(CasesMixin, SessionsMixin, FiguresMixin, UsersMixin, AuditMixin, StoreBase):
+    """Cases (versioned, with history), sessions, notes, evaluations, ward figures, accounts and the audit log."""
 
     def import_all(self, *, cases: Iterable[Case] = (), activity: Iterable[WardActivity] = (),
                    sessions: Iterable[Session] = (), notes: Iterable[GroupNote] = (),

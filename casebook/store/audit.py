@@ -53,12 +53,17 @@ class AuditMixin:
             return self._append_audit(conn, actor=actor, action=action, record=record, detail=detail,
                                       origin=origin)
 
-    def audit_log(self, *, action: str | None = None, record: str | None = None,
-                  limit: int | None = None) -> list[AuditEntry]:
-        """The audit rows, oldest first (of one action / record when given; the newest `limit`)."""
+    def audit_log(self, *, action: str | None = None, record: str | None = None, actor: str | None = None,
+                  since: dt.datetime | None = None, limit: int | None = None) -> list[AuditEntry]:
+        """The audit rows, oldest first (of one action / record / actor, from `since`, when given; the
+        newest `limit`). An action ending in "." matches every action under it ("user.")."""
         query = sa.select(AUDIT).order_by(AUDIT.c.id.desc())
         if action is not None:
-            query = query.where(AUDIT.c.action == action)
+            query = query.where(AUDIT.c.action.startswith(action) if action.endswith(".") else AUDIT.c.action == action)
+        if actor is not None:
+            query = query.where(AUDIT.c.actor == actor)
+        if since is not None:
+            query = query.where(AUDIT.c.at >= since)
         if record is not None:
             query = query.where(AUDIT.c.record == record)
         if limit is not None:

@@ -32,6 +32,8 @@ from casebook.store.schema import (
 class StoreBase:
     """Opening, closing, transactions; the record kinds are mixins (cases, sessions, figures)."""
 
+    audit_origin = ""   # where this store's writes come from, for the audit log (an app sets it)
+
     def __init__(self, url: str, *, read_only: bool = False):
         self.url, self.read_only = url, read_only
         self.engine = _make_engine(url, read_only)

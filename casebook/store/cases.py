@@ -34,6 +34,8 @@ class CasesMixin:
                                            updated_by=author, updated_at=now, **_index_columns(case)))
         conn.execute(HISTORY.insert().values(case_id=case.id, version=1, action=action, status=case.status,
                                              note="", saved_by=author, saved_at=now, data=data))
+        self._append_audit(conn, actor=author, action=f"case.{action}", record=case.id,
+                           detail={"version": 1, "status": case.status}, origin=self.audit_origin)
         return CaseRecord(Case.model_validate(data), 1, author, now, author, now)
 
     def _lock_case(self, conn: Connection, case_id: str, base_version: int | None):
@@ -55,6 +57,9 @@ class CasesMixin:
             raise StaleVersionError(row.id, row.version, current.version, current.updated_by, _utc(current.updated_at))
         conn.execute(HISTORY.insert().values(case_id=row.id, version=version, action=action, status=case.status,
                                              note=note, saved_by=author, saved_at=now, data=data))
+        # Every write of a case is in the audit log too (no content: version and status only).
+        self._append_audit(conn, actor=author, action=f"case.{action}", record=row.id, origin=self.audit_origin,
+                           detail={"version": version, "status": case.status, "from": row.status})
         return CaseRecord(case, version, author, now, row.created_by, _utc(row.created_at))
 
     def create_case(self, case: Case, *, author: str) -> CaseRecord:
@@ -86,12 +91,15 @@ class CasesMixin:
         return _record(row)
 
     def list_cases(self, *, ward=None, status=None, fiscal_year=None, theme=None) -> list[CaseRecord]:
+        """Cases in ward order; status None: every status but 取り下げ (withdrawn)."""
         query = sa.select(CASES)
         if ward is not None:
             query = query.where(CASES.c.ward == vocab.parse_ward(ward).name)
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
             query = query.where(CASES.c.status.in_([vocab.parse_status(s) for s in wanted]))
+        else:  # a withdrawn draft leaves every list; asked for by its status, it is found
+            query = query.where(CASES.c.status != "withdrawn")
         if fiscal_year is not None:
             query = query.where(CASES.c.fiscal_year == vocab.parse_fiscal_year(fiscal_year))
         if theme is not None:
@@ -109,6 +117,12 @@ class CasesMixin:
             query = query.where(CASES.c.status.in_([vocab.parse_status(s) for s in wanted]))
         with self._read() as conn:
             return list(conn.execute(query).scalars())
+
+    def case_versions(self) -> tuple[tuple[str, int], ...]:
+        """(id, version) of every case, sorted: a cheap "has anything changed?" for caches (similar cases)."""
+        query = sa.select(CASES.c.id, CASES.c.version).order_by(CASES.c.id)
+        with self._read() as conn:
+            return tuple((r.id, r.version) for r in conn.execute(query))
 
     def case_digests(self, *, status=None) -> list[CaseDigest]:
         """Every case (of `status`) as a CaseDigest, in list_cases order; reads no Case object, so a
@@ -140,6 +154,9 @@ class CasesMixin:
                 raise TransitionError(f"この事例は既に「{_status_label(new)}」です")
             if not vocab.allowed_transition(row.status, new, role):
                 raise TransitionError(_transition_message(row.status, new, role))
+            if new == "withdrawn" and conn.execute(sa.select(HISTORY.c.version).where(
+                    HISTORY.c.case_id == case_id, HISTORY.c.status.not_in(["draft", "withdrawn"]))).first():
+                raise TransitionError("提出されたことのある事例は取り下げられません（取り下げは、提出前の下書きだけです）")
             moved = f"{_status_label(row.status)} → {_status_label(new)}"
             return self._update_case(conn, row, {**row.data, "status": new}, author, "status",
                                      f"{moved}: {note}" if note else moved)

@@ -140,11 +140,72 @@ def _step4_audit_log(conn: Connection) -> None:
                                  f"BEGIN SELECT RAISE(ABORT, '{AUDIT_REFUSAL}'); END")
 
 
+def _signin_tables(m: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
+    """Accounts, signed-in sessions (a cookie names one by its token's hash) and the one-time tickets
+    that carry a session into a Voila kernel (redeemed once, then the kernel stays bound to it)."""
+    users = sa.Table("users", m,
+                     sa.Column("name", sa.String(64), primary_key=True),
+                     sa.Column("role", sa.String(16), nullable=False),
+                     sa.Column("ward", sa.String(32), nullable=False, default=""),
+                     sa.Column("password_hash", sa.Text, nullable=False),
+                     sa.Column("must_change", sa.Boolean, nullable=False, default=True),
+                     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+                     sa.Column("failed_count", sa.Integer, nullable=False, default=0),
+                     sa.Column("locked_until", Stamp, nullable=True),
+                     sa.Column("created_at", Stamp, nullable=False),
+                     sa.Column("updated_at", Stamp, nullable=False))
+    logins = sa.Table("logins", m,
+                      sa.Column("id", sa.String(64), primary_key=True),    # sha256 of the cookie's token
+                      sa.Column("user_name", sa.Text, nullable=False, index=True),
+                      sa.Column("role", sa.String(16), nullable=False),
+                      sa.Column("ward", sa.String(32), nullable=False, default=""),
+                      sa.Column("session_ref", sa.String(64), nullable=False, default=""),  # a participant's 研修会
+                      sa.Column("created_at", Stamp, nullable=False),
+                      sa.Column("last_seen", Stamp, nullable=False),
+                      sa.Column("ended_at", Stamp, nullable=True),
+                      sa.Column("origin", sa.Text, nullable=False, default=""))
+    tickets = sa.Table("kernel_tickets", m,
+                       sa.Column("id", sa.String(64), primary_key=True),   # sha256 of the ticket
+                       sa.Column("login_id", sa.String(64), nullable=False, index=True),
+                       sa.Column("created_at", Stamp, nullable=False),
+                       sa.Column("used_at", Stamp, nullable=True),
+                       sa.Column("kernel_id", sa.String(64), nullable=True, index=True))
+    return users, logins, tickets
+
+
+def _step5_signin(conn: Connection) -> None:
+    m = sa.MetaData()
+    for table in _signin_tables(m):
+        table.create(conn)
+
+
+def _joins_table(m: sa.MetaData) -> sa.Table:
+    """Who joined a session (a participant identity entering it): attendance counts these, not the list."""
+    return sa.Table("session_joins", m,
+                    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+                              primary_key=True),
+                    sa.Column("participant", sa.String(200), primary_key=True),
+                    sa.Column("ward", sa.Text, nullable=False, default=""),
+                    sa.Column("joined_at", Stamp, nullable=False))
+
+
+def _step6_joins_and_released(conn: Connection) -> None:
+    """session_joins; group_notes.released: a point the privacy check flags stays masked on the board
+    until the facilitator releases it."""
+    m = sa.MetaData()
+    _release1_tables(m)
+    _joins_table(m).create(conn)
+    conn.exec_driver_sql("ALTER TABLE group_notes ADD COLUMN released BOOLEAN NOT NULL DEFAULT FALSE")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("release 1: cases, history, sessions, group notes, evaluations, ward activity", _step1_release1),
     ("privacy overrides: an editor's recorded decision per finding", _step2_privacy_overrides),
     ("cases.themes column filled from the stored cases; index on (ward, fiscal_year)", _step3_case_themes),
     ("audit_log: who did what to which record, when and why; append-only", _step4_audit_log),
+    ("sign-in: users, logins (server-side sessions), kernel tickets", _step5_signin),
+    ("session_joins: who joined a session; group_notes.released (masked on the board until released)",
+     _step6_joins_and_released),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -153,9 +214,12 @@ _meta = sa.MetaData()
 _release1_tables(_meta)
 OVERRIDES = _overrides_table(_meta)
 AUDIT = _audit_table(_meta)
+USERS, LOGINS, TICKETS = _signin_tables(_meta)
+JOINS = _joins_table(_meta)
 CASES, HISTORY = _meta.tables["cases"], _meta.tables["case_history"]
 CASES.append_column(sa.Column("themes", sa.Text, nullable=False, server_default=""))
 SESSIONS, NOTES = _meta.tables["sessions"], _meta.tables["group_notes"]
+NOTES.append_column(sa.Column("released", sa.Boolean, nullable=False, server_default=sa.false()))
 EVALUATIONS, ACTIVITY = _meta.tables["evaluations"], _meta.tables["ward_activity"]
 VERSIONS = _meta.tables["schema_version"]
 TABLES = tuple(_meta.sorted_tables)   # every table of the current schema, parents before children

@@ -1,13 +1,24 @@
 """Training sessions, their group notes and evaluation surveys."""
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from casebook.errors import NotFoundError, SessionClosedError, StoreError
 from casebook.model import Evaluation, GroupNote, Session
 from casebook.store.records import _now
-from casebook.store.schema import EVALUATIONS, NOTES, SESSIONS
+from casebook.store.schema import EVALUATIONS, JOINS, NOTES, SESSIONS
+
+
+@dataclass(frozen=True)
+class SessionJoin:
+    """A participant identity that entered a session (the first time; joining again changes nothing)."""
+    participant: str
+    ward: str
+    joined_at: dt.datetime
 
 
 class SessionsMixin:
@@ -100,7 +111,7 @@ class SessionsMixin:
             self._open_session(conn, stored)
             conn.execute(NOTES.update().where(NOTES.c.id == note_id).values(
                 group_name=note.group, question=note.question, author=note.author, text=note.text,
-                updated_at=_now()))
+                released=False, updated_at=_now()))   # a corrected text is new to the board: masked again
 
     def set_note_pinned(self, note_id: int, pinned: bool) -> None:
         with self._write() as conn:
@@ -108,11 +119,36 @@ class SessionsMixin:
             if done.rowcount != 1:
                 raise NotFoundError(f"グループの記録（番号 {note_id}）はありません")
 
+    def set_note_released(self, note_id: int, released: bool = True) -> None:
+        with self._write() as conn:
+            done = conn.execute(NOTES.update().where(NOTES.c.id == note_id).values(released=bool(released)))
+            if done.rowcount != 1:
+                raise NotFoundError(f"グループの記録（番号 {note_id}）はありません")
+
+    def record_join(self, session_id: str, participant: str, ward: str = "") -> bool:
+        """Record that `participant` entered the open session; False when they had joined already."""
+        with self._write() as conn:
+            self._open_session(conn, session_id)
+            known = conn.execute(sa.select(JOINS.c.participant).where(
+                JOINS.c.session_id == session_id, JOINS.c.participant == participant)).first()
+            if known:
+                return False
+            conn.execute(JOINS.insert().values(session_id=session_id, participant=participant, ward=ward or "",
+                                               joined_at=_now()))
+            return True
+
+    def session_joins(self, session_id: str) -> list[SessionJoin]:
+        with self._read() as conn:
+            rows = conn.execute(sa.select(JOINS).where(JOINS.c.session_id == session_id)
+                                .order_by(JOINS.c.joined_at, JOINS.c.participant)).all()
+        return [SessionJoin(r.participant, r.ward, r.joined_at) for r in rows]
+
     def group_notes(self, session_id: str) -> list[tuple[int, GroupNote]]:
         with self._read() as conn:
             rows = conn.execute(sa.select(NOTES).where(NOTES.c.session_id == session_id).order_by(NOTES.c.id)).all()
         return [(r.id, GroupNote(session_id=r.session_id, group=r.group_name, question=r.question,
-                                 author=r.author, text=r.text, pinned=bool(r.pinned))) for r in rows]
+                                 author=r.author, text=r.text, pinned=bool(r.pinned),
+                                 released=bool(r.released))) for r in rows]
 
     def save_evaluation(self, evaluation: Evaluation) -> None:
         with self._write() as conn:

@@ -1,0 +1,132 @@
+"""How long does the printed casebook take, and how big is it? `workbench build --pdf` on the 26 sample
+cases and on N generated ones (default 200).
+
+    python benchmarks/casebook_pdf.py [--cases 200] [--jobs 2] [--png build/screenshots/pdf] [--keep DIR]
+
+For each collection the HTML casebook is built first (`workbench build`); then `workbench build --pdf`
+adds the PDFs (its pages come from the page cache, so its time is the PDF's). Printed: the build's PDF
+time (the book laid out once, then written while a forked process writes each case's handout from
+the same layout), the wall
+and CPU time of that build process (CPU says the cost when other work on the machine stretches the
+wall time), the booklet's pages, size and size per case, and the handouts' mean size.
+Goals for 200 cases: the PDF in ≤ 60 s on 2 cores and ≤ 150 KB per case.
+
+--png renders pages of the sample booklet with pdftoppm into that folder: the cover, the contents,
+a case's first page and a page with an ecomap (to look at; the closing note describes them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+WORKBENCH = str(Path(sys.executable).with_name("workbench"))
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run(cmd: list[str], env: dict) -> tuple[float, float]:
+    """Wall and CPU seconds of a command (a build exits 1 only when a case failed or was blocked)."""
+    cpu, t = _children_cpu(), time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=str(REPO))
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return time.perf_counter() - t, _children_cpu() - cpu
+
+
+def environment(work: Path) -> dict:
+    env = {**os.environ, "WORKBENCH_DATA": str(work / "data"), "WORKBENCH_BUILD": str(work / "build")}
+    env.pop("WORKBENCH_DB_URL", None)
+    return env
+
+
+def fill(work: Path, env: dict, n: int | None) -> None:
+    """The sample data (n None) or n generated cases with the ward figures."""
+    if n is None:
+        run([WORKBENCH, "init", "--sample", "--force"], env)
+        return
+    code = ("import gen_cases\nfrom casebook.store import Store\n"
+            f"with Store.open() as store:\n    gen_cases.fill_store(store, {n})\n")
+    proc = subprocess.run([sys.executable, "-c", code], env={**env, "PYTHONPATH": os.pathsep.join(
+        [str(HERE), env.get("PYTHONPATH", str(REPO))])}, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(proc.stderr)
+
+
+def measure(name: str, work: Path, n: int | None, jobs: int) -> dict:
+    env = environment(work)
+    fill(work, env, n)
+    html_wall, _ = run([WORKBENCH, "build", "--jobs", str(jobs)], env)
+    wall, cpu = run([WORKBENCH, "build", "--pdf", "--jobs", str(jobs)], env)
+    report = json.loads((work / "build" / "casebook" / "report.json").read_text(encoding="utf-8"))
+    pdf = report["pdf"]
+    row = {"name": name, "cases": pdf["cases"], "html_s": html_wall, "pdf_s": report["times"]["pdf"],
+           "handouts_s": pdf["handout_seconds"], "wall_s": wall, "cpu_s": cpu,
+           "pages": pdf["pages"], "kb": pdf["kb"], "kb_per_case": pdf["kb_per_case"],
+           "handout_kb": pdf.get("handouts", {}).get("kb_mean", 0.0)}
+    print(f"{name:>14}: {row['cases']} cases, {row['pages']} pages ({row['pages'] / row['cases']:.1f}/case) · "
+          f"PDF {row['pdf_s']:.1f} s (handouts written alongside the book in {row['handouts_s']:.1f} s) · "
+          f"build --pdf wall {wall:.1f} s, CPU {cpu:.1f} s · book {row['kb'] / 1024:.1f} MB = "
+          f"{row['kb_per_case']:.0f} KB/case · handout mean {row['handout_kb']:.0f} KB", flush=True)
+    return row
+
+
+def pngs(book: Path, out: Path) -> list[Path]:
+    """Cover, contents, a case's first page and a page with an ecomap, as PNG at 100 dpi."""
+    text = subprocess.run(["pdftotext", str(book), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    wanted = {"cover": 1,
+              "contents": next(i for i, p in enumerate(pages, 1) if p.lstrip().startswith("目次")),
+              "case-first-page": next(i for i, p in enumerate(pages, 1) if "事例番号" in p),
+              "ecomap": next(i for i, p in enumerate(pages, 1) if "関係線の一覧" in p)}
+    out.mkdir(parents=True, exist_ok=True)
+    made = []
+    for name, page in wanted.items():
+        target = out / f"{name}-p{page}"
+        subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", "-f", str(page), "-l", str(page),
+                        str(book), str(target)], check=True)
+        made.append(target.with_suffix(".png"))
+    return made
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=200)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--png", help="render pages of the sample booklet into this folder")
+    ap.add_argument("--keep", help="keep the work folders here")
+    args = ap.parse_args()
+    root = Path(args.keep or tempfile.mkdtemp(prefix="casebook-pdf-"))
+    try:
+        rows = [measure("sample", root / "sample", None, args.jobs)]
+        if args.png:
+            for path in pngs(root / "sample" / "build" / "casebook" / "事例集.pdf", Path(args.png)):
+                print(f"  {path}")
+        if args.cases:
+            rows.append(measure(f"{args.cases} generated", root / "generated", args.cases, args.jobs))
+            big = rows[-1]
+            print(f"goal for {args.cases} cases: PDF ≤ 60 s → {big['pdf_s']:.1f} s; "
+                  f"≤ 150 KB/case → {big['kb_per_case']:.0f} KB")
+        print(json.dumps(rows, ensure_ascii=False))
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
