@@ -46,6 +46,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
     monitor_interval = Int(5, config=True, help="Seconds between checks of unconnected kernels and memory.")
 
     _starting = 0   # kernels whose start has begun but which are not listed yet
+    _stopping = 0   # kernels being shut down: unlisted before their process is gone, still memory
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -61,7 +62,8 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         return sum(1 for c in self._clients.values() if c == client) + self._starting_for.get(client, 0)
 
     def _room(self) -> bool:
-        return not self.max_kernels or len(self.list_kernel_ids()) + self._starting < self.max_kernels
+        return (not self.max_kernels
+                or len(self.list_kernel_ids()) + self._starting + self._stopping < self.max_kernels)
 
     def has_room(self, client: str | None = None) -> bool:
         """Whether a page for `client` may get a kernel now (global bound, then the client's own)."""
@@ -102,6 +104,13 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         if not refill:
             self.assign(kernel_id, client)
         return kernel_id
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        self._stopping += 1
+        try:
+            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        finally:
+            self._stopping -= 1
 
     def notify_connect(self, kernel_id):
         super().notify_connect(kernel_id)
