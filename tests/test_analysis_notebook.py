@@ -51,6 +51,7 @@ def test_the_analysis_notebook_runs_for_a_parameter_set_and_opens_offline(sample
     text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True, check=True).stdout
     for heading in ("テーマごとの推移", "まず読む事例"):
         assert heading in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for pdf_page in (1, 2):
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(pdf_page), "-l", str(pdf_page), str(result.pdf),
                         str(SCREENSHOTS / f"{name}-pdf")], check=True)

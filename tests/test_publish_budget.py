@@ -4,6 +4,7 @@ a kernel over its memory ceiling is shut down while the others go on, and the lo
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
 import subprocess
 import sys
@@ -75,7 +76,9 @@ def test_a_kernel_over_its_memory_ceiling_is_shut_down_and_the_others_go_on(monk
         finally:
             await km.shutdown_all(now=True)
 
-    alive, big, small, shut, counted = asyncio.run(scenario())
+    # A fresh thread owns its own event loop (earlier browser tests leave one running in this thread).
+    with concurrent.futures.ThreadPoolExecutor(1) as one:
+        alive, big, small, shut, counted = one.submit(asyncio.run, scenario()).result()
     assert alive == {small} and shut == 1 and counted == 1
 
 

@@ -15,7 +15,7 @@ from casebook.render import html, session_report
 from casebook.model import Evaluation, Group, GroupNote, Participant, Session
 
 CASEBOOK = Path(html.__file__).resolve().parent
-DRAWING_CODE = {"charts.py", "ecomap_svg.py"}   # SVG drawn in Python: the renderer's drawing code
+DRAWING_CODE = {"charts.py", "ecomap_svg.py", "qr.py"}   # SVG drawn in Python: the renderer's drawing code
 TAG = re.compile(r"<(?:!DOCTYPE|html|head|body|meta|link|title|style|script|header|footer|nav|main|section|"
                  r"article|aside|div|p|span|a|b|i|em|strong|small|br|hr|img|svg|figure|figcaption|caption|"
                  r"table|thead|tbody|tr|th|td|ul|ol|li|dl|dt|dd|h[1-6]|details|summary|form|label|input|"
