@@ -16,13 +16,13 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import psutil
 import pytest
 
 from casebook.apps.publish import (BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, PUBLISHED_ENV, SNAPSHOT_NAME,
                               publish, published_environ, serve_published)
 from casebook.store import Store
 from kernel_channel import KernelChannel
+from public_support import kernels
 from tests.publish_seed import APPROVED_TITLE, DRAFT_TITLE, seed
 
 pytestmark = pytest.mark.slow
@@ -34,21 +34,6 @@ def published(settings):
         seed(store)
     publish(settings, static=False)
     return settings
-
-
-def _kernels(server) -> list[psutil.Process]:
-    try:
-        children = psutil.Process(server.proc.pid).children(recursive=True)
-    except psutil.Error:
-        return []
-    out = []
-    for p in children:
-        try:
-            if p.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(p.cmdline()):
-                out.append(p)
-        except psutil.Error:
-            pass
-    return out
 
 
 def _store_rows(url: str) -> dict:
@@ -114,9 +99,9 @@ def test_scripted_messages_change_no_row_and_kernels_know_only_the_snapshot(publ
                 # After all that, the page still answers and still shows no unpublished case.
                 shown = " ".join(kc.text(m) for m in kc.find_all(model="HTMLModel"))
                 assert DRAFT_TITLE not in shown and APPROVED_TITLE not in shown
-        kernels = _kernels(server)
-        assert kernels
-        for kernel in kernels:
+        alive = kernels(server)
+        assert alive
+        for kernel in alive:
             env = kernel.environ()
             # Its own read-only copy of the snapshot, in the public server's folder.
             assert env[PUBLISHED_ENV] == str(server.public_root.snapshot)
@@ -172,14 +157,14 @@ def test_fifty_fetches_without_a_socket_stay_within_the_bound_and_never_see_a_50
     with serve_published(settings, pool_size=1, max_kernels=bound, max_kernels_per_client=bound,
                          cull_idle_timeout=3, cull_interval=1, unconnected_timeout=3) as server:
         deadline = time.monotonic() + 60
-        while len(_kernels(server)) < pool_total and time.monotonic() < deadline:
+        while len(kernels(server)) < pool_total and time.monotonic() < deadline:
             time.sleep(0.5)
         peak, stop = 0, threading.Event()
 
         def watch():
             nonlocal peak
             while not stop.is_set():
-                peak = max(peak, len(_kernels(server)))
+                peak = max(peak, len(kernels(server)))
                 time.sleep(0.05)
 
         def fetch(_):
@@ -199,12 +184,12 @@ def test_fifty_fetches_without_a_socket_stay_within_the_bound_and_never_see_a_50
         assert 1 <= sum(not static for _, static in results) < 50     # some live, the rest static
         # Unconnected kernels are shut down; the pool refills to its size and no further.
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(_kernels(server)) != pool_total:
+        while time.monotonic() < deadline and len(kernels(server)) != pool_total:
             time.sleep(0.5)
         time.sleep(3)
         stop.set()
         watcher.join()
         assert peak <= bound, f"{peak} kernels alive at once (bound {bound})"
-        assert len(_kernels(server)) == pool_total
+        assert len(kernels(server)) == pool_total
         # And a reader coming later still gets the live page.
         assert fetch(0) == (200, False)
