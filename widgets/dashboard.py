@@ -18,7 +18,7 @@ import ipywidgets as w
 
 from casebook import vocab
 from casebook.catalog import Catalog, year_label
-from casebook.render.dashboard import ranking_svg, trend_svg, ward_grid_html, ward_page_html
+from casebook.render.dashboard import ranking_html, trend_html, ward_grid_html, ward_page_html
 from widgets.common import GDropdown, Guarded, GToggleButtons, notice, tag
 
 VIEWS = (("24区の比較", "compare"), ("推移", "trend"), ("区のページ", "ward"))
@@ -115,14 +115,14 @@ class Dashboard:
             title = f"{year_label(year)} {fig.name}"
             self.grid.value = ward_grid_html(self.catalog.values(fig.name, year), title=f"24区の{title}",
                                              unit=fig.unit, selected=self.ward.value)
-            self.ranking.value = ranking_svg(self.catalog.ranked(fig.name, year), title=f"{title}（多い順）",
+            self.ranking.value = ranking_html(self.catalog.ranked(fig.name, year), title=f"{title}（多い順）",
                                              unit=fig.unit, selected=self.ward.value)
             years = self.catalog.figure_years()
             city = [v for _, v in self.catalog.city_trend(fig.name)]
             top = [w_ for w_, v in self.catalog.ranked(fig.name, year)[:3] if v is not None]
             self.trend.value = (
-                trend_svg(years, [("24区の合計", city)], title=f"{fig.name}の推移（24区の合計）", unit=fig.unit)
-                + trend_svg(years, [(w_, [v for _, v in self.catalog.ward_trend(w_, fig.name)]) for w_ in top],
+                trend_html(years, [("24区の合計", city)], title=f"{fig.name}の推移（24区の合計）", unit=fig.unit)
+                + trend_html(years, [(w_, [v for _, v in self.catalog.ward_trend(w_, fig.name)]) for w_ in top],
                             title=f"{fig.name}の推移（{year_label(year)}の上位3区）", unit=fig.unit))
         self.ward_page.value = (ward_page_html(self.catalog, self.ward.value, figure=fig.name if fig else None,
                                                case_link=case_href) if self.ward.value else

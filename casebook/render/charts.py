@@ -4,6 +4,9 @@ Two kinds, one font:
 - `bar_chart_svg(...)`: a horizontal bar chart drawn directly as SVG text (no matplotlib, about
   2 KB, sub-millisecond). The case pages use it: it keeps pages small and builds fast.
 - `trend_svg(years, series, ...)`: a line chart over fiscal years, the same way (the dashboard's).
+- `bar_chart_html(...)` / `trend_html(...)`: the same charts with their text alternative — the SVG
+  (role="img", named by its title) in a `<figure>` with a table of the same figures beside it
+  (templates/charts/chart.html.j2). Reader-facing pages use these.
 - `setup_matplotlib()` + `figure_svg(fig)` / `figure_png_data_uri(fig)` + `matplotlib_bar_chart(...)`:
   for dashboards and reports that want matplotlib. The font is Noto Sans CJK JP (what
   `fc-match 'sans-serif:lang=ja'` gives once fonts-noto-cjk is installed), so no glyph is missing.
@@ -77,6 +80,32 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], *, title: str 
                      f'{_e(format_value(float(value), unit))}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def chart_with_table(svg: str, *, caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An SVG chart in a `<figure>` with the same figures as a table beside it (its text alternative)."""
+    from casebook.render import html
+
+    return html.render("charts/chart.html.j2", svg=html.markup(svg), caption=caption, head=list(head),
+                       rows=[list(r) for r in rows])
+
+
+def bar_chart_html(labels: Sequence[str], values: Sequence[float], *, title: str, unit: str = "",
+                   label_head: str = "項目", value_head: str = "値", **options) -> str:
+    """`bar_chart_svg(...)` and a table of the same labels and values beside it."""
+    svg = bar_chart_svg(labels, values, title=title, unit=unit, **options)
+    rows = [(str(label), format_value(float(v), unit)) for label, v in zip(labels, values)]
+    return chart_with_table(svg, caption=title, head=(label_head, value_head), rows=rows)
+
+
+def trend_html(years: Sequence[int], series: Sequence[tuple[str, Sequence[float | None]]], *, title: str,
+               unit: str = "", **options) -> str:
+    """`trend_svg(...)` and a table beside it: one row per fiscal year, one column per line ("—": no value)."""
+    svg = trend_svg(years, series, title=title, unit=unit, **options)
+    rows = [(vocab.format_fiscal_year(y), *("—" if vals[i] is None else format_value(float(vals[i]), unit)
+                                            for _, vals in series))
+            for i, y in enumerate(years)]
+    return chart_with_table(svg, caption=title, head=("年度", *(label for label, _ in series)), rows=rows)
 
 
 # --- matplotlib ------------------------------------------------------------------------------

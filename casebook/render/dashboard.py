@@ -5,7 +5,10 @@ casebook.render.charts. The Voila dashboard (widgets/dashboard.py), the casebook
 fragments, so what a reader sees online and offline is one thing. No matplotlib: the charts are
 SVG text, which keeps a page's kernel light and its first paint fast.
 
-    ward_grid_html / ranking_svg / trend_svg / ward_page_html / case_list_html / session_list_html
+    ward_grid_html / ranking_html / trend_html / ward_page_html / case_list_html / session_list_html
+
+Every chart comes with its text alternative (render.charts: the SVG has role="img" and a name, a
+table of the same figures sits beside it); the tile map writes each ward's value on its tile.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from casebook import vocab
 from casebook.catalog import Catalog, year_label
 from casebook.model import SESSION_KINDS, Case, Session
 from casebook.render import html
-from casebook.render.charts import bar_chart_svg, format_value, trend_svg  # trend_svg: re-exported
+from casebook.render.charts import bar_chart_svg, chart_with_table, format_value
+from casebook.render.charts import trend_html, trend_svg  # noqa: F401 (re-exported: the dashboard's charts)
 
 # Where each ward sits on a 5 x 6 tile map, roughly as on the city map (north at the top).
 TILE_POSITIONS: dict[str, tuple[int, int]] = {
@@ -30,14 +34,38 @@ TILE_POSITIONS: dict[str, tuple[int, int]] = {
 
 # --- charts --------------------------------------------------------------------------------------
 
+def _luminance(rgb: tuple[int, ...]) -> float:
+    def channel(v: int) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """WCAG contrast ratio of two sRGB colours (1 to 21; level AA asks 4.5 for small text)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+INK_DARK, INK_LIGHT = (0x1A, 0x20, 0x2C), (0xFF, 0xFF, 0xFF)
+
+
 def _shade(value: float | None, vmax: float) -> tuple[str, str]:
-    """Tile colour (light to dark blue by value) and a text colour that stays readable on it."""
+    """Tile colour (light to dark blue by value) and the text colour that reads best on it.
+
+    The ramp skips the middle blues, on which neither dark nor white text reaches 4.5:1 (WCAG AA):
+    the lighter half runs up to a blue that still carries dark text, the darker half starts at one
+    that carries white text. The value is written on every tile too: colour is never the only cue.
+    """
     if value is None:
-        return "#edf2f7", "#718096"
-    t = (value / vmax) if vmax > 0 else 0.0
-    lo, hi = (235, 244, 255), (26, 54, 93)
-    rgb = tuple(round(a + (b - a) * t) for a, b in zip(lo, hi))
-    return "#%02x%02x%02x" % rgb, ("#ffffff" if t > 0.55 else "#1a202c")
+        return "#edf2f7", "#4a5568"
+    t = min(max((value / vmax) if vmax > 0 else 0.0, 0.0), 1.0)
+    lo, light_end, dark_start, hi = (235, 244, 255), (135, 154, 178), (96, 118, 148), (26, 54, 93)
+    a, b, u = (lo, light_end, t / 0.5) if t <= 0.5 else (dark_start, hi, (t - 0.5) / 0.5)
+    rgb = tuple(round(x + (y - x) * u) for x, y in zip(a, b))
+    ink = max((INK_DARK, INK_LIGHT), key=lambda c: contrast(rgb, c))
+    return "#{:02x}{:02x}{:02x}".format(*rgb), "#{:02x}{:02x}{:02x}".format(*ink)
 
 
 def ward_grid_html(values: dict[str, float | None], *, title: str, unit: str = "",
@@ -64,6 +92,18 @@ def ranking_svg(ranked: Sequence[tuple[str, float | None]], *, title: str, unit:
         return html.render("dashboard/empty.html.j2", text=f"{title}: 報告された値がありません")
     return bar_chart_svg(labels, [v for _, v in shown], title=title, unit=unit, highlight=highlight,
                          width=460, bar_height=14)
+
+
+def ranking_html(ranked: Sequence[tuple[str, float | None]], *, title: str, unit: str = "",
+                 selected: str | None = None) -> str:
+    """`ranking_svg` with the ranking as a table beside it (順位, 区, 値; wards that did not report last)."""
+    svg = ranking_svg(ranked, title=title, unit=unit, selected=selected)
+    if not any(v is not None for _, v in ranked):
+        return svg
+    shown = [(w, v) for w, v in ranked if v is not None]
+    rows = [(f"{i}位", w, format_value(v, unit)) for i, (w, v) in enumerate(shown, start=1)]
+    rows += [("—", w, "未報告") for w, v in ranked if v is None]
+    return chart_with_table(svg, caption=title, head=("順位", "区", "値"), rows=rows)
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -108,7 +148,7 @@ def ward_page_html(catalog: Catalog, ward: str, *, figure: str | None = None, ca
         n_reporting = [sum(v is not None for v in catalog.values(fig.name, y).values()) for y in years]
         avg = [(_average(t / n, fig.unit) if t is not None and n else None)
                for t, n in zip((catalog.city_total(fig.name, y) for y in years), n_reporting)]
-        trend = html.markup(trend_svg(years, [(w.name, [v for _, v in catalog.ward_trend(w.name, fig.name)]),
+        trend = html.markup(trend_html(years, [(w.name, [v for _, v in catalog.ward_trend(w.name, fig.name)]),
                                               ("24区の平均", avg)],
                                       title=f"{w.name}の{fig.name}の推移", unit=fig.unit))
     return html.render(

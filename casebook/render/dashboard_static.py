@@ -18,7 +18,7 @@ from __future__ import annotations
 from casebook import vocab
 from casebook.render import html
 from casebook.catalog import Catalog, year_label
-from casebook.render.dashboard import (case_list_html, ranking_svg, trend_svg, ward_grid_html,
+from casebook.render.dashboard import (case_list_html, ranking_html, trend_html, ward_grid_html,
                                        ward_page_html)
 
 
@@ -76,14 +76,14 @@ def _index(catalog: Catalog) -> str:
     latest = years[-1] if years else None
     panels = []
     for fig in figures:
-        trend = trend_svg(years, [("24区の合計", [v for _, v in catalog.city_trend(fig.name)])],
+        trend = trend_html(years, [("24区の合計", [v for _, v in catalog.city_trend(fig.name)])],
                           title=f"{fig.name}の推移（24区の合計）", unit=fig.unit)
         for y in years:
             panels.append({
                 "year": y, "figure": fig.name, "theme": fig.theme, "heading": f"{year_label(y)} {fig.name}",
                 "grid": html.markup(ward_grid_html(catalog.values(fig.name, y), title=f"24区の{fig.name}",
                                                    unit=fig.unit, link=_ward_href(0))),
-                "ranking": html.markup(ranking_svg(catalog.ranked(fig.name, y), title=f"{fig.name}の多い順",
+                "ranking": html.markup(ranking_html(catalog.ranked(fig.name, y), title=f"{fig.name}の多い順",
                                                    unit=fig.unit)),
                 "trend": html.markup(trend)})
     return _page("index.html.j2", "活動状況", live=DASHBOARD_LIVE,

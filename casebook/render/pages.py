@@ -152,7 +152,7 @@ def comments_html(case: Case) -> str:
 
 def figures_html(case: Case, figures: Sequence[WardActivity]) -> str:
     """Bar charts of the ward's yearly figures for the case's themes; '' when there are none."""
-    from casebook.render.charts import bar_chart_svg
+    from casebook.render.charts import bar_chart_html
 
     charts = []
     by_figure: dict[tuple[str, str, str], dict[int, float]] = {}
@@ -162,8 +162,9 @@ def figures_html(case: Case, figures: Sequence[WardActivity]) -> str:
         ordered = sorted(years)
         labels = [vocab.era_name(y).removesuffix("年度") for y in ordered]
         highlight = ordered.index(case.fiscal_year) if case.fiscal_year in ordered else None
-        svg = bar_chart_svg(labels, [years[y] for y in ordered], title=figure, unit=unit, highlight=highlight)
-        charts.append({"theme": theme, "svg": html.markup(svg)})
+        chart = bar_chart_html(labels, [years[y] for y in ordered], title=figure, unit=unit, highlight=highlight,
+                               label_head="年度", value_head=figure)
+        charts.append({"theme": theme, "svg": html.markup(chart)})
     if not charts:
         return ""
     return _render("figures.html.j2", charts=charts, ward=case.ward,

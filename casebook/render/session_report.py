@@ -42,8 +42,9 @@ def attendance_html(session: Session, joined: list[tuple[str, str]] | None = Non
     a = sessions.attendance(session, joined)
     if not a["total"]:
         return _render("attendance.html.j2", total=0, registered=a["registered"])
-    chart = charts.bar_chart_svg([w for w, _ in a["by_ward"]], [n for _, n in a["by_ward"]],
-                                 title="区社協別の参加者数", unit="人", width=420)
+    chart = charts.bar_chart_html([w for w, _ in a["by_ward"]], [n for _, n in a["by_ward"]],
+                                  title="区社協別の参加者数", unit="人", width=420, label_head="区社協",
+                                  value_head="参加者数")
     groups = [(g.name, len(g.members), "、".join(sorted({_ward_of(session, m) for m in g.members})))
               for g in session.groups]
     present = {w for w, _ in a["by_ward"]}
