@@ -201,6 +201,15 @@ def _legend(size: float, top: float, uid: str) -> str:
     return "".join(parts)
 
 
+def ecomap_name(ecomap: Ecomap) -> str:
+    """The drawing's accessible name (aria-label and <title>, which WeasyPrint writes as the PDF
+    figure's alternative text): what it shows, in counts; the ties themselves are listed beside it."""
+    if not ecomap.nodes:
+        return "エコマップ（未記入）"
+    where = "（関係線の一覧は図の下）" if ecomap.ties else ""
+    return f"エコマップ: 本人を中心に{len(ecomap.nodes) - 1}の人・機関・地域資源と{len(ecomap.ties)}本の関係線{where}"
+
+
 def ecomap_svg(ecomap: Ecomap, *, size: int = 480, legend: bool = True) -> str:
     """The ecomap as a self-contained `<svg>` string (no script, no external reference).
 
@@ -213,15 +222,16 @@ def ecomap_svg(ecomap: Ecomap, *, size: int = 480, legend: bool = True) -> str:
     uid = "em" + hashlib.sha1(ecomap.model_dump_json().encode()).hexdigest()[:8]
     legend_h = font * 6 if legend else 0
     height = size + legend_h
+    name = _e(ecomap_name(ecomap))
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="ecomap" viewBox="0 0 {size} {height:.0f}" '
-            f'width="{size}" height="{height:.0f}" role="img" aria-label="エコマップ" '
+            f'width="{size}" height="{height:.0f}" role="img" aria-label="{name}" '
             f'font-family="{_e(FONT)}" fill="#1a202c">')
     if not ecomap.nodes:
-        return (head + f'<title>エコマップ</title><text x="{size / 2:.0f}" y="{size / 2:.0f}" '
-                f'font-size="{font:.1f}" text-anchor="middle" fill="#718096">'
+        return (head + f'<title>{name}</title><text x="{size / 2:.0f}" y="{size / 2:.0f}" '
+                f'font-size="{font:.1f}" text-anchor="middle" fill="#4a5568">'
                 f'{_e("エコマップは未記入です")}</text></svg>')
     placed, ring = _layout(ecomap, size)
-    parts = [head, "<title>エコマップ</title>", _markers(uid)]
+    parts = [head, f"<title>{name}</title>", _markers(uid)]
     if ring:
         parts.append(f'<circle class="household" cx="{size / 2:.1f}" cy="{size / 2:.1f}" r="{ring:.1f}" '
                      f'fill="#f7fafc" stroke="#2b6cb0" stroke-width="1.5" stroke-dasharray="2 3"/>')

@@ -10,7 +10,7 @@ fonts are the system's (Noto Sans / Serif CJK JP), embedded and subsetted by Wea
     book_html(book, templates) -> str           the casebook (cover, はじめに, 目次, chapters, 奥付)
     layout(html, templates) -> Document         laid out once by WeasyPrint
     page_ranges(doc, anchors, end) -> {anchor: (first, last)}   where each case's pages are
-    write_pdf(doc, target, pages=None, title=None) -> int       the book, or one case's pages of it
+    write_pdf(doc, target, pages=None, title=None) -> int       the book, or one case's pages of it (tagged)
 
 A case's handout (for a case conference) is its own pages of the book, written as a PDF of their
 own: the same layout, running heads and page numbers as the printed copy the trainees hold.
@@ -33,6 +33,11 @@ PRINT_FILES = ("print/book.html.j2", "print/print.css")
 BODY_BEGIN = "<!-- case-body: what the printed casebook takes (casebook.render.pdf) -->"
 BODY_END = "<!-- /case-body -->"
 _local = threading.local()
+# A tagged PDF (WeasyPrint's pdf_tags): a structure tree (headings, paragraphs, lists, tables with their
+# header cells, links), /Lang from <html lang="ja">, /MarkInfo Marked, the title shown as the window's
+# title, and each SVG drawing (the ecomap, the charts) a /Figure whose alternative text is its <title>.
+# Not PDF/UA: see README's accessibility section for what WeasyPrint 70 does not tag.
+PDF_OPTIONS = {"pdf_tags": True}
 
 
 class PrintError(ValueError):
@@ -101,5 +106,5 @@ def write_pdf(doc, target: Path | str, pages: tuple[int, int] | None = None, tit
         if title:
             part.metadata.title = title
         doc = part
-    doc.write_pdf(str(target))
+    doc.write_pdf(str(target), **PDF_OPTIONS)
     return len(doc.pages)
