@@ -229,7 +229,7 @@ def test_the_pdf_is_tagged_in_japanese_with_alternative_text_for_the_ecomap(prin
         assert str(root.Lang) == "ja"
         assert bool(root.MarkInfo.Marked)
         assert "/StructTreeRoot" in root
-        kinds, alts = [], []
+        kinds, alts, cells = [], [], []
 
         def walk(element, depth=0):
             if depth > 60 or not isinstance(element, pikepdf.Dictionary):
@@ -238,6 +238,8 @@ def test_the_pdf_is_tagged_in_japanese_with_alternative_text_for_the_ecomap(prin
                 kinds.append(str(element.S))
                 if str(element.S) == "/Figure" and "/Alt" in element:
                     alts.append(str(element.Alt))
+                if str(element.S) == "/TD":      # a data cell names its header cells
+                    cells.append(len(element.get("/A", {}).get("/Headers", [])))
             kids = element.get("/K")
             for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
                 walk(kid, depth + 1)
@@ -245,6 +247,7 @@ def test_the_pdf_is_tagged_in_japanese_with_alternative_text_for_the_ecomap(prin
         walk(root.StructTreeRoot)
     for wanted in ("/H1", "/H2", "/P", "/Table", "/TH", "/TD", "/L", "/LI", "/Figure", "/Link"):
         assert wanted in kinds, f"no {wanted} in the structure tree"
+    assert cells and all(cells), "every table data cell points to its header cells"
     ecomaps = [a for a in alts if a.startswith("エコマップ")]
     assert len(ecomaps) == len(cases) and all("関係線" in a for a in ecomaps), alts
     assert any(a for a in alts if not a.startswith("エコマップ")), "the charts' names are their alternative text"
