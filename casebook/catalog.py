@@ -5,6 +5,11 @@ read-only; the HTML around it is casebook.render.dashboard.
     Catalog.load(store) -> Catalog          published cases, ward figures, sessions (read once)
     catalog.search(text, ward=, fiscal_year=, theme=) -> list[Case]
     catalog.values(figure, year) / ranked(...) / city_trend(figure) / ward_table(ward)
+    catalog.residents(year) / rates(figure, year)   per 10,000 residents (casebook.analysis.population)
+
+Population figures imported as ward activity (住民基本台帳人口 …, population.yaml's `imported_figures`)
+are the denominators of the rates, not activity: they are kept apart (`population_rows`) and never
+listed among the figures.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from casebook import vocab
 from casebook.model import Case, Session, WardActivity
 
 MAX_QUERY = 200          # a search longer than this is cut: nobody types more, a script gains nothing
-
+# Figures counted in these units can be divided by residents (a rate of a percentage would mean nothing).
+PER_RESIDENT_UNITS = ("件", "人", "回", "か所", "箇所", "団体", "世帯", "食", "")
 
 
 def fold(text: str) -> str:
@@ -57,6 +63,12 @@ class Catalog:
         return cls(cases, store.activity(), store.list_sessions())
 
     def __post_init__(self) -> None:
+        from casebook.analysis.population import shipped
+
+        names = set(shipped()["imported_figures"])
+        self.population_rows = [r for r in self.activity if r.figure in names]
+        self.activity = [r for r in self.activity if r.figure not in names]
+        self._residents: dict[int | None, dict] = {}
         self._values: dict[tuple[str, int], dict[str, WardActivity]] = {}
         for row in self.activity:
             self._values.setdefault((row.figure, row.fiscal_year), {})[row.ward] = row
@@ -105,6 +117,30 @@ class Catalog:
 
     def ward_trend(self, ward: str, figure: str) -> list[tuple[int, float | None]]:
         return [(y, self.values(figure, y)[ward]) for y in self.figure_years()]
+
+    def residents(self, year: int | None = None) -> dict:
+        """ward -> population.Residents for the fiscal year (imported figures preferred, else shipped)."""
+        if year not in self._residents:
+            from casebook.analysis.population import residents
+
+            self._residents[year] = residents(year, self.population_rows)
+        return self._residents[year]
+
+    def has_rates(self, figure: str) -> bool:
+        fig = self.figure(figure)
+        return fig is not None and fig.unit in PER_RESIDENT_UNITS
+
+    def rates(self, figure: str, year: int) -> dict[str, float | None]:
+        """ward -> value per 10,000 residents of that fiscal year (None: not reported), official order."""
+        from casebook.analysis.population import rate
+
+        people = self.residents(year)
+        return {w: (None if v is None else rate(v, people[w].count)) for w, v in self.values(figure, year).items()}
+
+    def population_sources(self, year: int | None = None) -> list[str]:
+        from casebook.analysis.population import sources
+
+        return sources(self.residents(year))
 
     def ward_table(self, ward: str) -> list[tuple[Figure, list[float | None]]]:
         """Every figure of the ward, one value per fiscal year (figure_years order)."""

@@ -18,8 +18,8 @@ from __future__ import annotations
 from casebook import vocab
 from casebook.render import html
 from casebook.catalog import Catalog, year_label
-from casebook.render.dashboard import (case_list_html, ranking_svg, trend_svg, ward_grid_html,
-                                       ward_page_html)
+from casebook.render.dashboard import (case_list_html, ranking_svg, rates_table_html, trend_svg,
+                                       ward_grid_html, ward_page_html)
 
 
 DASHBOARD_LIVE = "/voila/render/ward_dashboard.ipynb"
@@ -85,6 +85,7 @@ def _index(catalog: Catalog) -> str:
                                                    unit=fig.unit, link=_ward_href(0))),
                 "ranking": html.markup(ranking_svg(catalog.ranked(fig.name, y), title=f"{fig.name}の多い順",
                                                    unit=fig.unit)),
+                "rates": html.markup(rates_table_html(catalog, fig.name, y, title=f"{year_label(y)} {fig.name}")),
                 "trend": html.markup(trend)})
     return _page("index.html.j2", "活動状況", live=DASHBOARD_LIVE,
                  years=[{"value": y, "label": year_label(y), "selected": y == latest} for y in years],
