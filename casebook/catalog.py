@@ -55,12 +55,14 @@ class Catalog:
     cases: list[Case]
     activity: list[WardActivity]
     sessions: list[Session] = field(default_factory=list)
+    # case id -> its similar published cases with why, made when publishing (analysis.similar.published_neighbours)
+    similar: dict[str, list[dict]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store) -> "Catalog":
+    def load(cls, store, similar: dict[str, list[dict]] | None = None) -> "Catalog":
         # Only published cases, even from the snapshot (which holds nothing else): a second lock.
         cases = [r.case for r in store.list_cases(status="published")]
-        return cls(cases, store.activity(), store.list_sessions())
+        return cls(cases, store.activity(), store.list_sessions(), similar or {})
 
     def __post_init__(self) -> None:
         from casebook.analysis.population import shipped
@@ -161,6 +163,12 @@ class Catalog:
                 and (fiscal_year is None or c.fiscal_year == fiscal_year)
                 and (theme is None or theme in c.themes)
                 and all(w in self._haystacks[c.id] for w in words)]
+
+    def similar_to(self, case_id: str) -> list[dict]:
+        """The published cases most like this one (best first, each with `reasons`); only cases this
+        catalog holds, so a stale or altered list can never name an unpublished case."""
+        ids = {c.id for c in self.cases}
+        return [s for s in self.similar.get(case_id, []) if s.get("case_id") in ids and case_id in ids]
 
     def ward_cases(self, ward: str) -> list[Case]:
         return sorted((c for c in self.cases if c.ward == ward), key=lambda c: (-c.fiscal_year, c.id))

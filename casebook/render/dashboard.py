@@ -75,6 +75,13 @@ def case_list_html(cases: Iterable[Case], *, link=None, empty: str = "公開中�
     return html.render("dashboard/case_list.html.j2", items=items, empty=empty)
 
 
+def similar_list_html(catalog: Catalog, case_id: str, *, link) -> str:
+    """「似ている事例」: the published cases most like this one, with why; `link(case_id)` -> href."""
+    items = [{"case_id": s["case_id"], "title": s["title"], "ward": s["ward"], "year": year_label(s["fiscal_year"]),
+              "href": link(s["case_id"]), "reasons": s.get("reasons", [])} for s in catalog.similar_to(case_id)]
+    return html.render("dashboard/similar_list.html.j2", case_id=case_id, items=items)
+
+
 def session_list_html(sessions: Iterable[Session], *, ward: str | None = None) -> str:
     """Training sessions: title, date, kind, attendance (counts only) and the advisor's summary."""
     items = [{"title": s.title, "date": f"{s.date:%Y年%m月%d日}", "kind": SESSION_KINDS.get(s.kind, s.kind),

@@ -18,8 +18,8 @@ from __future__ import annotations
 from casebook import vocab
 from casebook.render import html
 from casebook.catalog import Catalog, year_label
-from casebook.render.dashboard import (case_list_html, ranking_svg, rates_table_html, trend_svg,
-                                       ward_grid_html, ward_page_html)
+from casebook.render.dashboard import (case_list_html, ranking_svg, rates_table_html, similar_list_html,
+                                       trend_svg, ward_grid_html, ward_page_html)
 
 
 DASHBOARD_LIVE = "/voila/render/ward_dashboard.ipynb"
@@ -98,7 +98,8 @@ def _case_page(catalog: Catalog, case) -> str:
 
     figures = ward_figures_from(catalog.activity, case)   # the same charts as the casebook's page
     return _page("case.html.j2", case.title, depth=1, live=_live(BROWSER_LIVE, case=case.id), ward=case.ward, ward_code=vocab.parse_ward(case.ward).code,
-                 case_html=html.markup(case_page_html(case, figures)))
+                 case_html=html.markup(case_page_html(case, figures)),
+                 similar=html.markup(similar_list_html(catalog, case.id, link=lambda i: f"{i}.html")))
 
 
 def render_site(catalog: Catalog) -> dict[str, str]:
