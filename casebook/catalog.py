@@ -15,6 +15,7 @@ listed among the figures.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -55,11 +56,12 @@ class Catalog:
     cases: list[Case]
     activity: list[WardActivity]
     sessions: list[Session] = field(default_factory=list)
-    # case id -> its similar published cases with why, made when publishing (analysis.similar.published_neighbours)
-    similar: dict[str, list[dict]] = field(default_factory=dict)
+    # case id -> its similar published cases [{case_id, reasons}], made when publishing
+    # (analysis.similar.published_neighbours); or a function that reads them, called at the first use
+    similar: dict[str, list[dict]] | Callable[[], dict] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store, similar: dict[str, list[dict]] | None = None) -> "Catalog":
+    def load(cls, store, similar: dict[str, list[dict]] | Callable[[], dict] | None = None) -> "Catalog":
         # Only published cases, even from the snapshot (which holds nothing else): a second lock.
         cases = [r.case for r in store.list_cases(status="published")]
         return cls(cases, store.activity(), store.list_sessions(), similar or {})
@@ -167,8 +169,11 @@ class Catalog:
     def similar_to(self, case_id: str) -> list[dict]:
         """The published cases most like this one (best first, each with `reasons`); only cases this
         catalog holds, so a stale or altered list can never name an unpublished case."""
+        if callable(self.similar):
+            self.similar = self.similar() or {}
         ids = {c.id for c in self.cases}
-        return [s for s in self.similar.get(case_id, []) if s.get("case_id") in ids and case_id in ids]
+        found = self.similar.get(case_id, []) if case_id in ids else []
+        return [s for s in found if isinstance(s, dict) and s.get("case_id") in ids]
 
     def ward_cases(self, ward: str) -> list[Case]:
         return sorted((c for c in self.cases if c.ward == ward), key=lambda c: (-c.fiscal_year, c.id))

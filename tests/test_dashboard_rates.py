@@ -65,14 +65,14 @@ def test_the_similar_list_names_only_cases_the_published_catalog_holds():
         return Case(id=f"2024-27116-0{i}", title=f"見守りの事例{i}", ward="生野区", fiscal_year=2024, status=status,
                     themes=[THEME], ethics=Ethics(consent=True, anonymised=True))
 
-    similar = {case(1).id: [{"case_id": case(2).id, "title": "公開中", "ward": "生野区", "fiscal_year": 2024,
-                             "reasons": ["同じテーマ: 見守り・訪問"]},
-                            {"case_id": "2024-27116-09", "title": "下書きの題<b>", "ward": "生野区", "fiscal_year": 2024,
-                             "reasons": []}]}
-    catalog = Catalog(cases=[case(1), case(2)], activity=[], similar=similar)
+    # A list naming a case the catalog does not hold (stale, or altered on disk) shows only the published one.
+    similar = {case(1).id: [{"case_id": case(2).id, "reasons": ["同じテーマ: 見守り・訪問", "共通する言葉: <b>"]},
+                            {"case_id": "2024-27116-09", "reasons": ["同じテーマ: 見守り・訪問"]}]}
+    catalog = Catalog(cases=[case(1), case(2)], activity=[], similar=lambda: similar)
     html = similar_list_html(catalog, case(1).id, link=lambda i: f"{i}.html")
-    assert 'href="2024-27116-02.html"' in html and "同じテーマ: 見守り・訪問" in html
-    assert "2024-27116-09" not in html and "下書きの題" not in html
+    assert 'href="2024-27116-02.html"' in html and "見守りの事例2" in html and "同じテーマ: 見守り・訪問" in html
+    assert "2024-27116-09" not in html and "&lt;b&gt;" in html and "<b>" not in html
+    assert similar_list_html(catalog, "2024-27116-09", link=str).count("wb-similar-item") == 0
 
 
 def test_published_neighbours_never_offer_an_unpublished_case():

@@ -263,7 +263,9 @@ def open_snapshot() -> "Store":
 def load_catalog() -> "Catalog":
     from casebook.catalog import Catalog
 
-    return Catalog.load(open_snapshot(), read_similar(os.environ[PUBLISHED_ENV]))
+    snapshot = open_snapshot()
+    path = os.environ[PUBLISHED_ENV]
+    return Catalog.load(snapshot, lambda: read_similar(path))   # read when a case is first shown
 
 
 # --- serving -----------------------------------------------------------------------------------------

@@ -77,8 +77,11 @@ def case_list_html(cases: Iterable[Case], *, link=None, empty: str = "公開中�
 
 def similar_list_html(catalog: Catalog, case_id: str, *, link) -> str:
     """「似ている事例」: the published cases most like this one, with why; `link(case_id)` -> href."""
-    items = [{"case_id": s["case_id"], "title": s["title"], "ward": s["ward"], "year": year_label(s["fiscal_year"]),
-              "href": link(s["case_id"]), "reasons": s.get("reasons", [])} for s in catalog.similar_to(case_id)]
+    items = []
+    for s in catalog.similar_to(case_id):
+        case = catalog.case(s["case_id"])
+        items.append({"case_id": case.id, "title": case.title, "ward": case.ward, "year": year_label(case.fiscal_year),
+                      "href": link(case.id), "reasons": [str(r) for r in s.get("reasons", [])]})
     return html.render("dashboard/similar_list.html.j2", case_id=case_id, items=items)
 
 
