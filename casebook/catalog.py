@@ -67,9 +67,9 @@ class Catalog:
         return cls(cases, store.activity(), store.list_sessions(), similar or {})
 
     def __post_init__(self) -> None:
-        from casebook.analysis.population import shipped
+        from casebook.analysis.population import population_figures
 
-        names = set(shipped()["imported_figures"])
+        names = population_figures()
         self.population_rows = [r for r in self.activity if r.figure in names]
         self.activity = [r for r in self.activity if r.figure not in names]
         self._residents: dict[int | None, dict] = {}

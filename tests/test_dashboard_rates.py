@@ -87,3 +87,11 @@ def test_published_neighbours_never_offer_an_unpublished_case():
     assert set(found) == {"2024-27116-01", "2024-27116-04"}
     assert [s["case_id"] for s in found["2024-27116-01"]] == ["2024-27116-04"]
     assert "同じテーマ: 見守り・訪問" in found["2024-27116-01"][0]["reasons"]
+
+
+def test_a_case_page_never_charts_an_imported_population():
+    from casebook.render.pages import ward_figures_from
+
+    case = Case(id="2025-27116-01", title="見守り", ward="生野区", fiscal_year=2025, status="published", themes=[THEME],
+                ethics=Ethics(consent=True, anonymised=True))
+    assert [(r.figure, r.fiscal_year) for r in ward_figures_from(rows(), case)] == [(FIG, 2024), (FIG, 2025)]
