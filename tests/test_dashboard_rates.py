@@ -95,3 +95,16 @@ def test_a_case_page_never_charts_an_imported_population():
     case = Case(id="2025-27116-01", title="見守り", ward="生野区", fiscal_year=2025, status="published", themes=[THEME],
                 ethics=Ethics(consent=True, anonymised=True))
     assert [(r.figure, r.fiscal_year) for r in ward_figures_from(rows(), case)] == [(FIG, 2024), (FIG, 2025)]
+
+
+def test_the_offline_pages_of_a_ward_show_its_rates_and_their_source():
+    from casebook.render.dashboard_static import render_site
+
+    files = render_site(Catalog(cases=[], activity=rows()))
+    year_page = files["wards/27116/2025.html"]        # 生野区, 2025
+    assert "630件" in year_page and "126,000人" in year_page and "50.00件" in year_page
+    assert "住民数の出典: 住民基本台帳人口（令和7年度）" in year_page
+    taisho = files["wards/27108.html"]                # 大正区: every year, its own residents
+    assert "64,937人" in taisho and "200.19件" in taisho
+    assert "住民数の出典: 大阪府の住民基本台帳人口（2020-01-01）" in taisho
+    assert "<option value=\"住民基本台帳人口\"" not in files["index.html"]

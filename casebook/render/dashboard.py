@@ -126,9 +126,9 @@ def rates_table_html(catalog: Catalog, figure: str, year: int, *, title: str, se
                        selected=selected, sources=sources, several=len(sources) > 1)
 
 
-def ward_rates_html(catalog: Catalog, ward: str) -> str:
-    """A ward's figures per 10,000 residents over the fiscal years, its residents on the first row."""
-    years = catalog.figure_years()
+def ward_rates_html(catalog: Catalog, ward: str, years: Sequence[int] | None = None) -> str:
+    """A ward's figures per 10,000 residents over the fiscal years (all, or `years`), residents first."""
+    years = list(catalog.figure_years() if years is None else years)
     rows = [{"theme": fig.theme, "name": fig.name,
              "cells": [None if v is None else format_rate(v, fig.unit)
                        for v in (catalog.rates(fig.name, y)[ward] for y in years)]}

@@ -19,7 +19,7 @@ from casebook import vocab
 from casebook.render import html
 from casebook.catalog import Catalog, year_label
 from casebook.render.dashboard import (case_list_html, ranking_svg, rates_table_html, similar_list_html,
-                                       trend_svg, ward_grid_html, ward_page_html)
+                                       trend_svg, ward_grid_html, ward_page_html, ward_rates_html)
 
 
 DASHBOARD_LIVE = "/voila/render/ward_dashboard.ipynb"
@@ -61,7 +61,7 @@ def _ward_year(catalog: Catalog, ward, year: int) -> str:
     return _page("ward_year.html.j2", f"{ward.name} {year_label(year)}", depth=2,
                  live=_live(DASHBOARD_LIVE, ward=ward.name, year=str(year)),
                  ward=ward.name, ward_code=ward.code, year=year, year_label=year_label(year),
-                 years=_years(catalog), rows=rows,
+                 years=_years(catalog), rows=rows, rates=html.markup(ward_rates_html(catalog, ward.name, [year])),
                  cases=html.markup(case_list_html(cases, link=lambda c: f"../../cases/{c.id}.html",
                                                   empty="この年度の公開中の事例はありません")))
 
