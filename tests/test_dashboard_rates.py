@@ -15,7 +15,11 @@ import re
 
 from casebook.catalog import Catalog
 from casebook.model import Case, Ethics, WardActivity
-from casebook.render.dashboard import rates_table_html, similar_list_html, ward_page_html
+from casebook.render.dashboard import (
+    rates_table_html,
+    similar_list_html,
+    ward_page_html,
+)
 
 FIG, THEME = "見守り訪問件数", "見守り・訪問"
 POP = "住民基本台帳人口"
@@ -31,8 +35,8 @@ def rows() -> list[WardActivity]:
 
 def cells(html: str, ward: str) -> list[str]:
     """The text of one ward's row in a rates table: rank, ward, count, residents, rate (, source)."""
-    row = re.search(rf'<tr class="wb-rate-row" data-ward="{ward}"[^>]*>(.*?)</tr>', html, re.S).group(1)
-    return [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+    row = re.search(rf'<tr class="wb-rate-row" data-ward="{ward}"[^>]*>(.*?)</tr>', html, re.DOTALL).group(1)
+    return [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)]
 
 
 def test_rates_equal_a_hand_computation_for_two_wards():

@@ -11,13 +11,18 @@ Hand computation (population.yaml, 大阪府の住民基本台帳人口 2020-01-
 from __future__ import annotations
 
 import pytest
+from browser_support import keep_local
 from typer.testing import CliRunner
 
-from browser_support import keep_local
-from casebook.apps.publish import BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, publish, serve_published
+from casebook.apps.publish import (
+    BROWSER_NOTEBOOK,
+    DASHBOARD_NOTEBOOK,
+    publish,
+    serve_published,
+)
 from casebook.settings import Settings
 from casebook.store import Store
-from tests.publish_seed import APPROVED_TITLE, DRAFT_TITLE, PUBLISHED_TITLE, _case, seed
+from tests.publish_seed import APPROVED_TITLE, DRAFT_TITLE, _case, seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
