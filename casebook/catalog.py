@@ -5,11 +5,17 @@ read-only; the HTML around it is casebook.render.dashboard.
     Catalog.load(store) -> Catalog          published cases, ward figures, sessions (read once)
     catalog.search(text, ward=, fiscal_year=, theme=) -> list[Case]
     catalog.values(figure, year) / ranked(...) / city_trend(figure) / ward_table(ward)
+    catalog.residents(year) / rates(figure, year)   per 10,000 residents (casebook.analysis.population)
+
+Population figures imported as ward activity (住民基本台帳人口 …, population.yaml's `imported_figures`)
+are the denominators of the rates, not activity: they are kept apart (`population_rows`) and never
+listed among the figures.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -17,7 +23,8 @@ from casebook import vocab
 from casebook.model import Case, Session, WardActivity
 
 MAX_QUERY = 200          # a search longer than this is cut: nobody types more, a script gains nothing
-
+# Figures counted in these units can be divided by residents (a rate of a percentage would mean nothing).
+PER_RESIDENT_UNITS = ("件", "人", "回", "か所", "箇所", "団体", "世帯", "食", "")
 
 
 def fold(text: str) -> str:
@@ -49,14 +56,23 @@ class Catalog:
     cases: list[Case]
     activity: list[WardActivity]
     sessions: list[Session] = field(default_factory=list)
+    # case id -> its similar published cases [{case_id, reasons}], made when publishing
+    # (analysis.similar.published_neighbours); or a function that reads them, called at the first use
+    similar: dict[str, list[dict]] | Callable[[], dict] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store) -> "Catalog":
+    def load(cls, store, similar: dict[str, list[dict]] | Callable[[], dict] | None = None) -> "Catalog":
         # Only published cases, even from the snapshot (which holds nothing else): a second lock.
         cases = [r.case for r in store.list_cases(status="published")]
-        return cls(cases, store.activity(), store.list_sessions())
+        return cls(cases, store.activity(), store.list_sessions(), similar or {})
 
     def __post_init__(self) -> None:
+        from casebook.analysis.population import population_figures
+
+        names = population_figures()
+        self.population_rows = [r for r in self.activity if r.figure in names]
+        self.activity = [r for r in self.activity if r.figure not in names]
+        self._residents: dict[int | None, dict] = {}
         self._values: dict[tuple[str, int], dict[str, WardActivity]] = {}
         for row in self.activity:
             self._values.setdefault((row.figure, row.fiscal_year), {})[row.ward] = row
@@ -106,6 +122,30 @@ class Catalog:
     def ward_trend(self, ward: str, figure: str) -> list[tuple[int, float | None]]:
         return [(y, self.values(figure, y)[ward]) for y in self.figure_years()]
 
+    def residents(self, year: int | None = None) -> dict:
+        """ward -> population.Residents for the fiscal year (imported figures preferred, else shipped)."""
+        if year not in self._residents:
+            from casebook.analysis.population import residents
+
+            self._residents[year] = residents(year, self.population_rows)
+        return self._residents[year]
+
+    def has_rates(self, figure: str) -> bool:
+        fig = self.figure(figure)
+        return fig is not None and fig.unit in PER_RESIDENT_UNITS
+
+    def rates(self, figure: str, year: int) -> dict[str, float | None]:
+        """ward -> value per 10,000 residents of that fiscal year (None: not reported), official order."""
+        from casebook.analysis.population import rate
+
+        people = self.residents(year)
+        return {w: (None if v is None else rate(v, people[w].count)) for w, v in self.values(figure, year).items()}
+
+    def population_sources(self, year: int | None = None) -> list[str]:
+        from casebook.analysis.population import sources
+
+        return sources(self.residents(year))
+
     def ward_table(self, ward: str) -> list[tuple[Figure, list[float | None]]]:
         """Every figure of the ward, one value per fiscal year (figure_years order)."""
         return [(f, [v for _, v in self.ward_trend(ward, f.name)]) for f in self.figures()
@@ -125,6 +165,15 @@ class Catalog:
                 and (fiscal_year is None or c.fiscal_year == fiscal_year)
                 and (theme is None or theme in c.themes)
                 and all(w in self._haystacks[c.id] for w in words)]
+
+    def similar_to(self, case_id: str) -> list[dict]:
+        """The published cases most like this one (best first, each with `reasons`); only cases this
+        catalog holds, so a stale or altered list can never name an unpublished case."""
+        if callable(self.similar):
+            self.similar = self.similar() or {}
+        ids = {c.id for c in self.cases}
+        found = self.similar.get(case_id, []) if case_id in ids else []
+        return [s for s in found if isinstance(s, dict) and s.get("case_id") in ids]
 
     def ward_cases(self, ward: str) -> list[Case]:
         return sorted((c for c in self.cases if c.ward == ward), key=lambda c: (-c.fiscal_year, c.id))

@@ -1,5 +1,6 @@
 """The published casebook browser (casebook_browser.ipynb): search published cases by words, filter
-by ward, fiscal year and theme, and read a case's page (casebook.render.pages, escaped HTML).
+by ward, fiscal year and theme, and read a case's page (casebook.render.pages, escaped HTML) with
+「似ている事例」: the published cases most like it and why (made when publishing, Catalog.similar_to).
 
 It reads a `casebook.render.dashboard.Catalog` loaded from the read-only snapshot and never writes. The
 search box takes any text (plain words, no patterns, cut at 200 characters); every other control
@@ -18,7 +19,7 @@ import ipywidgets as w
 from casebook import vocab
 from casebook.catalog import MAX_QUERY, Catalog, year_label
 from widgets.common import GDropdown, GText, _IndexGuard, notice, tag
-from widgets.dashboard import Display
+from widgets.dashboard import Display, case_href
 
 
 class GSelect(_IndexGuard, w.Select):
@@ -86,6 +87,7 @@ class CaseBrowser:
             self.page.value = ""
 
     def show(self, case_id: str | None) -> None:
+        from casebook.render.dashboard import similar_list_html
         from casebook.render.pages import case_page_html
 
         case = self.catalog.case(case_id) if case_id else None
@@ -94,7 +96,8 @@ class CaseBrowser:
             return
         figures = sorted((r for r in self.catalog.activity if r.ward == case.ward and r.theme in case.themes),
                          key=lambda r: (case.themes.index(r.theme), r.figure, r.fiscal_year))
-        self.page.value = f'<article class="wb-case-page">{case_page_html(case, figures)}</article>'
+        similar = similar_list_html(self.catalog, case.id, link=lambda i: case_href(self.catalog.case(i)))
+        self.page.value = f'<article class="wb-case-page">{case_page_html(case, figures)}{similar}</article>'
 
     def apply_query(self, query: Mapping[str, str]) -> None:
         """?case=<id> opens that case when it is published; ?q=words searches; anything else is ignored."""

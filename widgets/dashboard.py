@@ -18,7 +18,7 @@ import ipywidgets as w
 
 from casebook import vocab
 from casebook.catalog import Catalog, year_label
-from casebook.render.dashboard import ranking_html, trend_html, ward_grid_html, ward_page_html
+from casebook.render.dashboard import rates_table_html, ranking_html, trend_html, ward_grid_html, ward_page_html
 from widgets.common import GDropdown, Guarded, GToggleButtons, notice, tag
 
 VIEWS = (("24区の比較", "compare"), ("推移", "trend"), ("区のページ", "ward"))
@@ -58,11 +58,12 @@ class Dashboard:
         self.message = tag(Display(""), "wb-dash-message")
         self.grid = tag(Display(""), "wb-dash-grid")
         self.ranking = tag(Display(""), "wb-dash-ranking")
+        self.rates = tag(Display(""), "wb-dash-rates")      # counts beside rates per 10,000 residents
         self.trend = tag(Display(""), "wb-dash-trend")
         self.ward_page = tag(Display(""), "wb-dash-ward-page")
         self.boxes = {
-            "compare": tag(w.HBox([self.grid, self.ranking], layout=w.Layout(flex_flow="row wrap", gap="16px")),
-                           "wb-dash-compare"),
+            "compare": tag(w.HBox([self.grid, self.ranking, self.rates],
+                                  layout=w.Layout(flex_flow="row wrap", gap="16px")), "wb-dash-compare"),
             "trend": tag(w.VBox([self.trend]), "wb-dash-trends"),
             "ward": tag(w.VBox([self.ward_page]), "wb-dash-ward-box"),
         }
@@ -108,7 +109,7 @@ class Dashboard:
         fig = self.catalog.figure(self.figure.value) if self.figure.value else None
         year = self.year.value
         if fig is None or year is None:
-            self.grid.value = self.ranking.value = self.trend.value = ""
+            self.grid.value = self.ranking.value = self.rates.value = self.trend.value = ""
             self._say("活動状況のデータがありません", "warn")
         else:
             self._say("")
@@ -117,6 +118,7 @@ class Dashboard:
                                              unit=fig.unit, selected=self.ward.value)
             self.ranking.value = ranking_html(self.catalog.ranked(fig.name, year), title=f"{title}（多い順）",
                                              unit=fig.unit, selected=self.ward.value)
+            self.rates.value = rates_table_html(self.catalog, fig.name, year, title=title, selected=self.ward.value)
             years = self.catalog.figure_years()
             city = [v for _, v in self.catalog.city_trend(fig.name)]
             top = [w_ for w_, v in self.catalog.ranked(fig.name, year)[:3] if v is not None]

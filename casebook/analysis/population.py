@@ -48,6 +48,11 @@ def shipped() -> dict:
     return data
 
 
+def population_figures() -> frozenset[str]:
+    """The figure names that are residents, not activity (listed nowhere as an activity figure)."""
+    return frozenset(shipped()["imported_figures"])
+
+
 def shipped_residents() -> dict[str, Residents]:
     data = shipped()
     date = data["date"].isoformat() if isinstance(data["date"], dt.date) else str(data["date"])

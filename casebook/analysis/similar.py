@@ -185,6 +185,23 @@ def index_for(store: Store) -> SimilarityIndex:
     return index
 
 
+PUBLIC_READER_ROLE = "public"      # the published pages' anonymous reader: no role may_read knows
+
+
+def published_neighbours(cases: Sequence, sessions: Sequence = (), k: int = 5) -> dict[str, list[dict]]:
+    """For every published case, its k most similar published cases as {case_id, reasons}, as an anonymous
+    reader may see them (`visible`: published only); titles and wards come from the published catalog.
+    Made when publishing (casebook.apps.publish), so the readers' kernels never load SudachiPy and numpy
+    for it (about 170 MB each)."""
+    from casebook.identity import User
+
+    reader = User("公開ページの閲覧者", PUBLIC_READER_ROLE)
+    published = [c for c in cases if c.status == "published"]
+    index = SimilarityIndex(corpus(published, session_counts(sessions)))
+    return {c.id: [{"case_id": x.case_id, "reasons": x.reasons} for x in similar_in(index, c.id, reader, k)]
+            for c in published}
+
+
 def similar_cases(store_or_corpus, case_id: str, user: User, k: int = 5) -> list[Similar]:
     """The k cases most similar to `case_id` that `user` may read, best first, each with its reasons.
 

@@ -1,12 +1,13 @@
 """Each trainee's record: sessions attended (really, not the registration list), their role in each,
 their survey answers over time (理解度, 満足度, 有用性), and the cases they wrote with their status.
 
-Attendance. A Session's `participants` is the registration list (40 names when one came). Until the
-store records who joined (a join table, written when a participant opens the page), a person counts
-as attended when they submitted something in that session: a group note (GroupNote.author) or an
-evaluation (Evaluation.participant). `Attendance` is the seam: `SubmissionAttendance` is today's
-rule; a `JoinAttendance` over the store's joins replaces it by being passed instead (no caller
-changes). Each row says which evidence counted (出席の根拠).
+Attendance. A Session's `participants` is the registration list (40 names when one came). A person
+attended when they joined the session (store.session_joins, written when a participant enters the
+page): `join_attendance`, the default, which is `casebook.sessions.board.attended` — the same rule
+the session report counts with. Someone who joined and wrote nothing attended; a registered person
+who never joined did not. A session with no join recorded at all (held before joins were recorded)
+counts who submitted something instead, and says so. `submission_attendance` (submissions only)
+stays for comparison. Each row says which evidence counted (出席の根拠).
 
 Cases written: cases whose creator in the store (CaseRecord.created_by) or provider (事例提供者) is
 the person's name.
@@ -44,6 +45,13 @@ def submission_attendance(store: Store, session: Session) -> dict[str, str]:
         seen[e.participant].add("アンケート")
     order = ("グループの記録", "アンケート")
     return {name: "・".join(k for k in order if k in kinds) for name, kinds in seen.items()}
+
+
+def join_attendance(store: Store, session: Session) -> dict[str, str]:
+    """The default: who joined the session (the report's rule, casebook.sessions.board.attended)."""
+    from casebook.sessions.board import attended
+
+    return {name: evidence for name, (_ward, evidence) in attended(store, session).items()}
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ def _registration(session: Session) -> dict[str, Participant]:
     return {p.name: p for p in session.participants}
 
 
-def attended_rows(store: Store, *, attendance: Attendance = submission_attendance, ward: str | None = None,
+def attended_rows(store: Store, *, attendance: Attendance = join_attendance, ward: str | None = None,
                   fiscal_year: int | None = None) -> list[SessionRow]:
     """Every (person, session) with real attendance, in date order then registration order."""
     from casebook.model import SESSION_KINDS
@@ -100,16 +108,17 @@ def attended_rows(store: Store, *, attendance: Attendance = submission_attendanc
         present = attendance(store, s)
         registered = _registration(s)
         answers = {e.participant: e for e in store.evaluations(s.id)}
+        join_ward = {j.participant: j.ward for j in store.session_joins(s.id)}   # a walk-in's ward as typed
         names = [n for n in registered if n in present] + sorted(n for n in present if n not in registered)
         for name in names:
             p = registered.get(name)
-            p_ward = (p.ward if p and p.ward else "") or ""
+            p_ward = (p.ward if p and p.ward else "") or join_ward.get(name, "")
             if ward and p_ward != ward:
                 continue
             group = p.group if p else ""
             e = answers.get(name)
             rows.append(SessionRow(
-                name=name, ward=p_ward or ("市社協・その他" if p else "名簿外"), job=p.role if p else "",
+                name=name, ward=p_ward or ("市社協・その他" if p or name in join_ward else "名簿外"), job=p.role if p else "",
                 session_id=s.id, session_title=s.title, date=s.date.isoformat(), fiscal_year=s.fiscal_year,
                 kind=SESSION_KINDS.get(s.kind, s.kind), theme=s.theme or "",
                 role=f"参加者（{group}）" if group else "参加者", evidence=present[name],
@@ -118,12 +127,12 @@ def attended_rows(store: Store, *, attendance: Attendance = submission_attendanc
     return rows
 
 
-def attendance_count(store: Store, session: Session, attendance: Attendance = submission_attendance) -> int:
+def attendance_count(store: Store, session: Session, attendance: Attendance = join_attendance) -> int:
     """Real attendance of one session (what the session report should count, not the registration list)."""
     return len(attendance(store, session))
 
 
-def records(store: Store, *, attendance: Attendance = submission_attendance, ward: str | None = None,
+def records(store: Store, *, attendance: Attendance = join_attendance, ward: str | None = None,
             fiscal_year: int | None = None) -> list[TraineeRecord]:
     """Per person: sessions attended with role and answers, and the cases they wrote."""
     by_name: dict[str, TraineeRecord] = {}
@@ -181,7 +190,8 @@ def write_excel(recs: Iterable[TraineeRecord], path: Path | str) -> Path:
         sheet.column_dimensions[chr(ord("A") + i)].width = w
     sheet.freeze_panes = "B2"
     notes = book.create_sheet("注記")
-    for line in ("出席: 研修会でグループの記録かアンケートを送った人を出席としています（参加者名簿の登録だけでは数えません）。",
+    for line in ("出席: 研修会の当日ページで参加した（入室した）人を出席としています。参加者名簿の登録だけでは数えません。",
+                 "入室の記録がない回（記録を始める前の研修会）は、グループの記録かアンケートを送った人を出席としています（出席の根拠の列）。",
                  "理解度・満足度・有用性: 5 = とてもよかった … 1 = わるかった（アンケートに答えていない回は空欄）。",
                  "作成した事例: ワークベンチで事例を作成した人、または事例提供者がその人の名前の事例。"):
         notes.append([line])

@@ -80,6 +80,11 @@ def prepare_public_root(snapshot: Path, static_dir: Path, user: str | None) -> P
     try:
         shutil.copyfile(snapshot, root.snapshot)
         root.snapshot.chmod(0o444)
+        from casebook.apps.publish import similar_path
+
+        if similar_path(snapshot).is_file():    # the published cases' neighbours, made with the snapshot
+            shutil.copyfile(similar_path(snapshot), similar_path(root.snapshot))
+            similar_path(root.snapshot).chmod(0o444)
         if static_dir.is_dir():
             shutil.copytree(static_dir, root.static_dir)
         else:

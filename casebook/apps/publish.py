@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 PUBLISHED_ENV = "WORKBENCH_PUBLISHED"
 SNAPSHOT_NAME = "published.sqlite"
+SIMILAR_SUFFIX = ".similar.json"    # beside the snapshot: each published case's similar published cases
 STATIC_NAME = "dashboard"
 PUBLISHED_NOTEBOOKS_DIR = REPO_ROOT / "notebooks" / "published"
 DASHBOARD_NOTEBOOK = "ward_dashboard.ipynb"
@@ -167,6 +168,7 @@ def build_snapshot(store: "Store", settings: Settings) -> PublishReport:
     activity = store.activity()
 
     settings.publish_dir.mkdir(parents=True, exist_ok=True)
+    write_similar(similar_path(target), cases, sessions)
     tmp = settings.publish_dir / f".{SNAPSHOT_NAME}.{uuid.uuid4().hex[:8]}.tmp"
     try:
         counts, problems, stored = write_snapshot(tmp, cases=cases, activity=activity, sessions=sessions,
@@ -195,8 +197,44 @@ def publish(settings: Settings | None = None, *, static: bool = True) -> Publish
         with open_snapshot_at(report.snapshot) as snap:
             from casebook.catalog import Catalog
 
-            report.static_dir = export_static(Catalog.load(snap), settings.publish_dir / STATIC_NAME)
+            report.static_dir = export_static(Catalog.load(snap, read_similar(report.snapshot)),
+                                              settings.publish_dir / STATIC_NAME)
     return report
+
+
+def similar_path(snapshot: Path | str) -> Path:
+    """published.sqlite -> published.similar.json (copied with it into the public server's folder)."""
+    snapshot = Path(snapshot)
+    return snapshot.with_name(snapshot.stem + SIMILAR_SUFFIX)
+
+
+def write_similar(path: Path, cases: list, sessions: list) -> None:
+    """The published cases' neighbours (analysis.similar.published_neighbours), as JSON, read-only,
+    swapped into place; computed here so no reader's kernel loads SudachiPy for it."""
+    import json
+
+    from casebook.analysis.similar import published_neighbours
+
+    data = json.dumps(published_neighbours(cases, sessions), ensure_ascii=False).encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_similar(snapshot: Path | str) -> dict:
+    """The neighbours written beside `snapshot`; {} when there are none (an older snapshot)."""
+    import json
+
+    path = similar_path(snapshot)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 # --- reading the snapshot (inside a published page's kernel) ---------------------------------------
@@ -225,7 +263,9 @@ def open_snapshot() -> "Store":
 def load_catalog() -> "Catalog":
     from casebook.catalog import Catalog
 
-    return Catalog.load(open_snapshot())
+    snapshot = open_snapshot()
+    path = os.environ[PUBLISHED_ENV]
+    return Catalog.load(snapshot, lambda: read_similar(path))   # read when a case is first shown
 
 
 # --- serving -----------------------------------------------------------------------------------------
@@ -268,7 +308,7 @@ def serve_published(settings: Settings | None = None, *, port: int = 0, pool_siz
         with open_snapshot_at(snapshot) as snap:
             from casebook.catalog import Catalog
 
-            export_static(Catalog.load(snap), static_dir)
+            export_static(Catalog.load(snap, read_similar(snapshot)), static_dir)
     private_data_dir(settings.data_dir)
     user = ensure_public_user()
     public_root = prepare_public_root(snapshot, static_dir, user)

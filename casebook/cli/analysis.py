@@ -39,7 +39,7 @@ def trainees(
     year: str | None = typer.Option(None, "--year", help="年度（例: 2024, 令和6年度）"),
     excel: str | None = typer.Option(None, "--excel", help="研修受講記録を書き出す Excel ファイル（.xlsx）"),
 ) -> None:
-    """研修の受講記録: 人ごとの出席（実際の入力がある回）、役割、理解度・満足度、作成した事例。"""
+    """研修の受講記録: 人ごとの出席（当日ページで参加した回）、役割、理解度・満足度、作成した事例。"""
     from casebook import vocab
     from casebook.analysis import trainees as tr
 

@@ -6,6 +6,7 @@ fragments, so what a reader sees online and offline is one thing. No matplotlib:
 SVG text, which keeps a page's kernel light and its first paint fast.
 
     ward_grid_html / ranking_html / trend_html / ward_page_html / case_list_html / session_list_html
+    rates_table_html / ward_rates_html    counts beside rates per 10,000 residents, with the residents' source
 
 Every chart comes with its text alternative (render.charts: the SVG has role="img" and a name, a
 table of the same figures sits beside it); the tile map writes each ward's value on its tile.
@@ -114,6 +115,16 @@ def case_list_html(cases: Iterable[Case], *, link=None, empty: str = "公開中�
     return html.render("dashboard/case_list.html.j2", items=items, empty=empty)
 
 
+def similar_list_html(catalog: Catalog, case_id: str, *, link) -> str:
+    """「似ている事例」: the published cases most like this one, with why; `link(case_id)` -> href."""
+    items = []
+    for s in catalog.similar_to(case_id):
+        case = catalog.case(s["case_id"])
+        items.append({"case_id": case.id, "title": case.title, "ward": case.ward, "year": year_label(case.fiscal_year),
+                      "href": link(case.id), "reasons": [str(r) for r in s.get("reasons", [])]})
+    return html.render("dashboard/similar_list.html.j2", case_id=case_id, items=items)
+
+
 def session_list_html(sessions: Iterable[Session], *, ward: str | None = None) -> str:
     """Training sessions: title, date, kind, attendance (counts only) and the advisor's summary."""
     items = [{"title": s.title, "date": f"{s.date:%Y年%m月%d日}", "kind": SESSION_KINDS.get(s.kind, s.kind),
@@ -128,6 +139,43 @@ def figures_table_html(catalog: Catalog, ward: str) -> str:
              "cells": [None if v is None else format_value(v, fig.unit) for v in vals]}
             for fig, vals in catalog.ward_table(ward)]
     return html.render("dashboard/figures_table.html.j2", years=catalog.figure_years(), rows=rows)
+
+
+def format_rate(value: float, unit: str = "") -> str:
+    """Per 10,000 residents, two decimals (small figures such as か所 stay readable): 96.82件."""
+    return f"{value:,.2f}{unit}"
+
+
+def rates_table_html(catalog: Catalog, figure: str, year: int, *, title: str, selected: str | None = None) -> str:
+    """The 24 wards: the count, the residents and the count per 10,000 residents, ranked by the rate."""
+    fig = catalog.figure(figure)
+    if fig is None or not catalog.has_rates(figure):
+        return ""
+    values, rates, people = catalog.values(figure, year), catalog.rates(figure, year), catalog.residents(year)
+    order = sorted(vocab.ward_names(), key=lambda w: (rates[w] is None, -(rates[w] or 0)))
+    rows, rank = [], 0
+    for w in order:
+        rank += rates[w] is not None
+        rows.append({"ward": w, "rank": rank if rates[w] is not None else "—",
+                     "value": "未報告" if values[w] is None else format_value(values[w], fig.unit),
+                     "residents": format_value(people[w].count, "人"),
+                     "rate": "—" if rates[w] is None else format_rate(rates[w], fig.unit),
+                     "source": people[w].label})
+    sources = catalog.population_sources(year)
+    return html.render("dashboard/rates_table.html.j2", title=title, figure=fig.name, year=year, rows=rows,
+                       selected=selected, sources=sources, several=len(sources) > 1)
+
+
+def ward_rates_html(catalog: Catalog, ward: str, years: Sequence[int] | None = None) -> str:
+    """A ward's figures per 10,000 residents over the fiscal years (all, or `years`), residents first."""
+    years = list(catalog.figure_years() if years is None else years)
+    rows = [{"theme": fig.theme, "name": fig.name,
+             "cells": [None if v is None else format_rate(v, fig.unit)
+                       for v in (catalog.rates(fig.name, y)[ward] for y in years)]}
+            for fig, _vals in catalog.ward_table(ward) if catalog.has_rates(fig.name)]
+    sources = list(dict.fromkeys(catalog.residents(y)[ward].label for y in years))
+    return html.render("dashboard/ward_rates.html.j2", ward=ward, years=years, rows=rows, sources=sources,
+                       residents=[format_value(catalog.residents(y)[ward].count, "人") for y in years])
 
 
 COUNT_UNITS = ("件", "人", "回", "か所", "箇所", "団体", "世帯")
@@ -154,5 +202,6 @@ def ward_page_html(catalog: Catalog, ward: str, *, figure: str | None = None, ca
     return html.render(
         "dashboard/ward_page.html.j2", ward=w.name, trend=trend,
         figures_table=html.markup(figures_table_html(catalog, w.name)),
+        rates=html.markup(ward_rates_html(catalog, w.name)),
         cases=html.markup(case_list_html(catalog.ward_cases(w.name), link=case_link)),
         sessions=html.markup(session_list_html(catalog.ward_sessions(w.name), ward=w.name)))

@@ -18,8 +18,8 @@ from __future__ import annotations
 from casebook import vocab
 from casebook.render import html
 from casebook.catalog import Catalog, year_label
-from casebook.render.dashboard import (case_list_html, ranking_html, trend_html, ward_grid_html,
-                                       ward_page_html)
+from casebook.render.dashboard import (case_list_html, ranking_html, rates_table_html, similar_list_html,
+                                       trend_html, ward_grid_html, ward_page_html, ward_rates_html)
 
 
 DASHBOARD_LIVE = "/voila/render/ward_dashboard.ipynb"
@@ -61,7 +61,7 @@ def _ward_year(catalog: Catalog, ward, year: int) -> str:
     return _page("ward_year.html.j2", f"{ward.name} {year_label(year)}", depth=2,
                  live=_live(DASHBOARD_LIVE, ward=ward.name, year=str(year)),
                  ward=ward.name, ward_code=ward.code, year=year, year_label=year_label(year),
-                 years=_years(catalog), rows=rows,
+                 years=_years(catalog), rows=rows, rates=html.markup(ward_rates_html(catalog, ward.name, [year])),
                  cases=html.markup(case_list_html(cases, link=lambda c: f"../../cases/{c.id}.html",
                                                   empty="この年度の公開中の事例はありません")))
 
@@ -85,6 +85,7 @@ def _index(catalog: Catalog) -> str:
                                                    unit=fig.unit, link=_ward_href(0))),
                 "ranking": html.markup(ranking_html(catalog.ranked(fig.name, y), title=f"{fig.name}の多い順",
                                                    unit=fig.unit)),
+                "rates": html.markup(rates_table_html(catalog, fig.name, y, title=f"{year_label(y)} {fig.name}")),
                 "trend": html.markup(trend)})
     return _page("index.html.j2", "活動状況", live=DASHBOARD_LIVE,
                  years=[{"value": y, "label": year_label(y), "selected": y == latest} for y in years],
@@ -97,7 +98,8 @@ def _case_page(catalog: Catalog, case) -> str:
 
     figures = ward_figures_from(catalog.activity, case)   # the same charts as the casebook's page
     return _page("case.html.j2", case.title, depth=1, live=_live(BROWSER_LIVE, case=case.id), ward=case.ward, ward_code=vocab.parse_ward(case.ward).code,
-                 case_html=html.markup(case_page_html(case, figures)))
+                 case_html=html.markup(case_page_html(case, figures)),
+                 similar=html.markup(similar_list_html(catalog, case.id, link=lambda i: f"{i}.html")))
 
 
 def render_site(catalog: Catalog) -> dict[str, str]:

@@ -233,8 +233,12 @@ def ward_figures(store, case: Case) -> list[WardActivity]:
 
 
 def ward_figures_from(rows: Iterable[WardActivity], case: Case) -> list[WardActivity]:
-    """`ward_figures` over rows already read (the build reads all figures once for many cases)."""
-    mine = [r for r in rows if r.ward == case.ward and r.theme in case.themes]
+    """`ward_figures` over rows already read (the build reads all figures once for many cases); an
+    imported population (住民基本台帳人口 …) is a denominator for rates, not an activity figure."""
+    from casebook.analysis.population import population_figures
+
+    residents = population_figures()
+    mine = [r for r in rows if r.ward == case.ward and r.theme in case.themes and r.figure not in residents]
     return sorted(mine, key=lambda r: (case.themes.index(r.theme), r.figure, r.fiscal_year))
 
 

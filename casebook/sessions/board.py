@@ -130,18 +130,39 @@ def survey_summary(evaluations: list[Evaluation]) -> dict[str, Any]:
     return out
 
 
-def joined_participants(store, session: Session, notes: list | None = None,
-                        evaluations: list[Evaluation] | None = None) -> list[tuple[str, str]]:
-    """Everyone who joined (store.session_joins), and anyone who sent a point or the survey without a
-    recorded join (sessions held before joins were recorded); the ward from the join or the list."""
+JOINED = "参加（入室の記録）"
+SENT = {"note": "グループの記録", "survey": "アンケート"}
+NO_JOINS = "入室の記録がない回"
+
+
+def attended(store, session: Session, notes: list | None = None,
+             evaluations: list[Evaluation] | None = None) -> dict[str, tuple[str, str]]:
+    """Who attended `session`: name -> (ward, evidence in Japanese), in the order they joined.
+
+    The one rule (the report, `workbench trainees`, its Excel): attendance is the store's joins
+    (store.session_joins, written when a participant enters the page). A person who joined and wrote
+    nothing attended; a registered person who never joined did not. A session with no join recorded
+    at all was held before joins were recorded (or imported): then whoever sent a point or the survey
+    counts, and the evidence says so. The ward is the join's, else the registration list's."""
+    listed = {p.name: p.ward or "" for p in session.participants}
+    joins = store.session_joins(session.id)
+    if joins:
+        return {j.participant: (j.ward or listed.get(j.participant, ""), JOINED) for j in joins}
     notes = store.group_notes(session.id) if notes is None else notes
     evaluations = store.evaluations(session.id) if evaluations is None else evaluations
-    listed = {p.name: p.ward or "" for p in session.participants}
-    people = {j.participant: j.ward or listed.get(j.participant, "") for j in store.session_joins(session.id)}
-    for name in [n.author for _, n in notes] + [e.participant for e in evaluations]:
-        if name and name not in people:
-            people[name] = listed.get(name, "")
-    return sorted(people.items())
+    kinds: dict[str, list[str]] = {}
+    for name, kind in [(n.author, SENT["note"]) for _, n in notes] + [(e.participant, SENT["survey"])
+                                                                       for e in evaluations]:
+        if name and kind not in kinds.setdefault(name, []):
+            kinds[name].append(kind)
+    return {name: (listed.get(name, ""), f"{NO_JOINS}: " + "・".join(k for k in SENT.values() if k in ks))
+            for name, ks in kinds.items()}
+
+
+def joined_participants(store, session: Session, notes: list | None = None,
+                        evaluations: list[Evaluation] | None = None) -> list[tuple[str, str]]:
+    """(name, ward) of everyone who attended (`attended`), by name."""
+    return sorted((name, ward) for name, (ward, _) in attended(store, session, notes, evaluations).items())
 
 
 def comparison(store: "Store", session: Session) -> list[dict[str, Any]]:
