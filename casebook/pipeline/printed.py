@@ -161,7 +161,6 @@ def _print_book(book: dict, target: Path, parts: int, templates: Path, info: dic
         runs = split(book["chapters"], parts)
         todo = [({**book, "mode": "part", "chapters": run}, Path(work) / f"part-{n}.pdf", templates)
                 for n, run in enumerate(runs)]
-        t = time.perf_counter()
         laid = _lay_out_parts(todo)
         info["parts"] = [{"chapters": len(run), "cases": sum(len(c["cases"]) for c in run), "pages": count,
                           "seconds": round(s, 2)} for run, (count, _, s) in zip(runs, laid)]
@@ -182,6 +181,9 @@ def _print_book(book: dict, target: Path, parts: int, templates: Path, info: dic
         for (_, part_file, _), (count, _, _) in zip(todo, laid):
             placed.append((part_file, offset))
             offset += count
+        if offset != first["colophon"]:
+            blank, laid_pages = first["colophon"] - placed[0][1], offset - placed[0][1]
+            raise pdf.PrintError(f"the skeleton has {blank} pages for parts of {laid_pages}")
         info["skeleton_seconds"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         _write(target, partial(pdf.merge, Path(work) / "skeleton.pdf", placed))
