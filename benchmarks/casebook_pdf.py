@@ -105,7 +105,8 @@ def measure(name: str, work: Path, n: int | None, jobs: int, baseline: Path | No
                "pdf_s": report["times"]["pdf"], "handouts_s": pdf["handout_seconds"], "wall_s": wall, "cpu_s": cpu,
                "peak_mb": peak, "pages": pdf["pages"], "kb": pdf["kb"], "kb_per_case": pdf["kb_per_case"],
                "handout_kb": pdf.get("handouts", {}).get("kb_mean", 0.0), "parts": pdf.get("parts", [])}
-        parts = " + ".join(f"{p['cases']} cases {p['seconds']:.1f} s" for p in row["parts"]) or "one layout"
+        parts = " + ".join(f"{p['cases']} cases {p['seconds']:.1f} s, CPU {p.get('cpu_seconds', 0):.1f} s"
+                           for p in row["parts"]) or "one layout"
         print(f"{name:>14} {row['code']:>7}: {row['cases']} cases, {row['pages']} pages "
               f"({row['pages'] / row['cases']:.1f}/case) · PDF {row['pdf_s']:.1f} s ({parts}; handouts "
               f"{row['handouts_s']:.1f} s) · build --pdf wall {wall:.1f} s, CPU {cpu:.1f} s, peak {peak:.0f} MB · "
