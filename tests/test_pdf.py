@@ -191,6 +191,27 @@ def test_the_bookmarks_are_the_contents(printed):
             assert toc[squeeze(title)] == page, f"bookmark {title} → {page}, contents say {toc[squeeze(title)]}"
 
 
+def test_a_book_laid_out_in_parts_numbers_its_pages_straight_on_across_the_parts(printed):
+    """The book is laid out in parts at once (one process each) and merged: the page numbers in the
+    foot run on without a gap or a repeat across the parts, and the contents and the bookmarks send
+    the reader to the right page for the first case of the second part (where a wrong offset would
+    show first)."""
+    parts = printed["report"]["pdf"]["parts"]
+    assert len(parts) >= 2 and all(p["cases"] for p in parts), parts
+    assert sum(p["cases"] for p in parts) == len(printed["titles"])
+    feet = [[line.strip() for line in page.splitlines() if line.strip()][-1]
+            for page in pdf_pages(printed["book"], layout=True)]
+    assert feet[1:] == [str(n) for n in range(2, len(feet) + 1)], "every page but the cover shows its number"
+    toc, marks = contents(printed["pages"]), outline(printed["book"])
+    in_book = [title for title, _ in marks if title in set(printed["titles"].values())]
+    first_of_part_2, last_of_part_1 = in_book[parts[0]["cases"]], in_book[parts[0]["cases"] - 1]
+    page = toc[squeeze(first_of_part_2)]
+    assert page == dict(marks)[first_of_part_2] == toc[squeeze(in_book[0])] + parts[0]["pages"], \
+        "part 2 begins where part 1 (from the first case's page) ends"
+    assert squeeze(first_of_part_2) in squeeze(printed["pages"][page - 1])
+    assert squeeze(last_of_part_1) in squeeze(printed["pages"][page - 2]), "part 1 ends on the page before"
+
+
 def test_each_case_has_a_handout_of_its_own_pages_linked_from_its_page(printed):
     out = printed["settings"].casebook_dir
     toc = contents(printed["pages"])

@@ -439,7 +439,7 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
                 from casebook.pipeline.printed import write_printed
 
                 t_pdf = time.perf_counter()
-                report.pdf = write_printed(tmp, ok, params, cache_root, templates)
+                report.pdf = write_printed(tmp, ok, params, cache_root, templates, jobs=params.options.jobs)
                 report.times["pdf"] = time.perf_counter() - t_pdf
             sizes = [(tmp / "cases" / f"{it.id}.html").stat().st_size / 1024 for it in ok]
             if sizes:
