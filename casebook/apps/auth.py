@@ -86,6 +86,7 @@ def render_page(handler, template: str, status: int = 200, **context) -> None:
     handler.set_header("X-Frame-Options", "DENY")
     base = handler.base_url.rstrip("/")
     context.setdefault("user", getattr(handler, "_workbench_login", None))
+    context.setdefault("hub", getattr(handler.settings.get("identity_provider"), "is_hub", False))
     handler.finish(render(f"auth/{template}", base=base, xsrf=handler.xsrf_token.decode("ascii"), **context))
 
 
