@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from casebook.apps.hub_config import load_hub_settings, prepare, start_hub
 from casebook.apps.serving import free_port
 from casebook.model import Case
-from casebook.settings import Settings
+from casebook.settings import REPO_ROOT, Settings
 from casebook.store import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -34,6 +34,12 @@ USERS = {"yamada": ["ward-27116"], "suzuki": ["workbench-editors"], "takahashi":
          "guest": []}
 IKUNO_CASE = "2024-27116-01"
 KITA_DRAFT = "2024-27127-01"
+SCREENSHOTS = REPO_ROOT / "build" / "screenshots" / "hub"
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +70,8 @@ def signed_in(browser, hub, name: str):
     page.goto(process.url + PREFIX + "/", timeout=TIMEOUT)
     expect(page.locator("#username_input")).to_be_visible(timeout=TIMEOUT)   # the hub's sign-in page
     page.fill("#username_input", name)
+    if name == "yamada":
+        shot(page, "hub_signin")
     page.fill("#password_input", password)
     page.click("#login_submit")
     return context, page
@@ -81,6 +89,7 @@ def test_staff_reach_their_wards_cases_with_their_role_and_edit(browser, hub):
     expect(page.locator(".wb-home-cases")).to_contain_text(IKUNO_CASE)
     expect(page.locator(".wb-home-cases")).not_to_contain_text(KITA_DRAFT)
     expect(page.get_by_text("パスワードを変更する")).to_have_count(0)       # the hub keeps passwords
+    shot(page, "staff_home")
     page.click("a.wb-new-case")
     expect(page.locator(".wb-title")).to_contain_text("yamada（区社協職員）", timeout=TIMEOUT)
     expect(page.locator(".wb-f-ward select")).to_be_disabled()
@@ -88,6 +97,7 @@ def test_staff_reach_their_wards_cases_with_their_role_and_edit(browser, hub):
     page.locator(".wb-f-fiscal_year select").select_option(label="2024年度（令和6年度）")
     page.locator("button.wb-save").click()
     expect(page.locator(".wb-save-status")).to_contain_text("版 1", timeout=TIMEOUT)
+    shot(page, "staff_case_form")
 
     refused = page.goto(process.url + FORM + f"?case_id={KITA_DRAFT}", timeout=TIMEOUT)
     assert refused.status == 403
@@ -111,6 +121,12 @@ def test_an_editor_from_the_editors_group_sees_the_approve_control(browser, hub)
     expect(page.locator(".wb-tabs")).to_be_visible(timeout=TIMEOUT)
     page.locator(".wb-tabs .lm-TabBar-tab", has_text="助言・承認").click()
     expect(page.locator("button.wb-move-approved")).to_be_visible()
+    shot(page, "editor_approve_tab")
+    page.goto(process.url + PREFIX + "/", timeout=TIMEOUT)
+    page.click(".wb-signout button")                          # the workbench's own サインアウト
+    expect(page.locator("#username_input")).to_be_visible(timeout=TIMEOUT)   # signed out at the hub too
+    page.goto(process.url + PREFIX + "/", timeout=TIMEOUT)
+    expect(page.locator("#username_input")).to_be_visible(timeout=TIMEOUT)
     context.close()
 
 
@@ -119,6 +135,7 @@ def test_a_hub_user_in_no_mapped_group_is_refused_in_japanese(browser, hub):
     context, page = signed_in(browser, hub, "guest")
     expect(page.locator("h1")).to_have_text("このワークベンチは使えません", timeout=TIMEOUT)
     expect(page.locator(".wb-refusal")).to_contain_text("ワークベンチの役割を決めるグループがありません")
+    shot(page, "unmapped_refused")
     response = page.goto(process.url + FORM, timeout=TIMEOUT)
     assert response.status == 403 and "kernelId" not in page.content()
     context.close()
@@ -134,6 +151,7 @@ def test_staff_cannot_start_jupyterlab_but_the_lab_group_can(browser, hub):
     response = page.goto(process.url + "/hub/spawn", timeout=TIMEOUT)
     assert response.status == 403
     expect(page.locator(".wb-hub-error h1")).to_have_text("この操作は許可されていません")
+    shot(page, "staff_spawn_refused")
     api = page.request.post(process.url + "/hub/api/users/yamada/server", headers={"X-XSRFToken": hub_xsrf(context)})
     assert api.status == 403 and "start:servers" in api.text()     # refused for its scopes
     context.close()

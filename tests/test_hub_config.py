@@ -71,6 +71,7 @@ def _hub_yaml(tmp_path, **changes) -> str:
     ({"service": {"url": "http://127.0.0.1:8870", "managed": "yes"}}, "service.managed は true か false"),
     ({"demo": {"users": {"yamada": ["ward-99999"]}}}, "demo.users.yamada: グループ「ward-99999」は groups.yaml にありません"),
     ({"authenticator": {"class": "LDAPAuthenticator"}}, "authenticator.class「LDAPAuthenticator」はモジュール名つき"),
+    ({"extra_config": "nowhere.py"}, "nowhere.py がありません"),
 ])
 def test_bad_hub_settings_are_refused_naming_the_field(tmp_path, changes, expected):
     with pytest.raises(HubConfigError) as refused:
@@ -82,7 +83,9 @@ def test_workbench_hub_writes_a_config_jupyterhub_reads_with_secrets_kept_0600(s
     from traitlets.config.loader import PyFileConfigLoader
 
     ldap = {"LDAPAuthenticator": {"server_address": "ad.example.local", "manage_groups": True}}
-    path = _hub_yaml(tmp_path, authenticator={"class": "ldapauthenticator.LDAPAuthenticator", "config": ldap})
+    (tmp_path / "extra.py").write_text("c.JupyterHub.shutdown_on_logout = True\n", encoding="utf-8")
+    path = _hub_yaml(tmp_path, authenticator={"class": "ldapauthenticator.LDAPAuthenticator", "config": ldap},
+                     extra_config="extra.py")
     result = CliRunner().invoke(app, ["hub", "--config", path, "--write-only", "--service-url", "http://127.0.0.1:9100"])
     assert result.exit_code == 0, result.output
     files = hub_files(settings)
@@ -103,6 +106,7 @@ def test_workbench_hub_writes_a_config_jupyterhub_reads_with_secrets_kept_0600(s
                                       "scopes": ["self"], "groups": ["workbench-lab"]}
     assert c.JupyterHub.load_groups["ward-27116"] == {"users": ["yamada"]}
     assert c.JupyterHub.default_url == "/services/workbench/"
+    assert c.JupyterHub.shutdown_on_logout is True                             # the extra file ran last
 
 
 def test_a_bad_setting_stops_workbench_hub_with_its_message_and_writes_nothing(settings, tmp_path):

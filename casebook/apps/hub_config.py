@@ -54,6 +54,7 @@ class HubSettings:
     demo_users: dict = field(default_factory=dict)             # {"yamada": ["ward-27116"]}
     admin_users: tuple[str, ...] = ()
     lab_spawner: str = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    extra_config: Path | None = None       # a Python file run at the end of the config (e.g. an AD group mapping)
 
     @property
     def public_url(self) -> str:
@@ -70,7 +71,8 @@ class HubConfigError(HubGroupsError):
 
 
 _KEYS = {"hub": {"ip", "port", "hub_port", "proxy_api_port", "https", "admin_users"},
-         "service": {"url", "managed", "pool"}, "groups_file": None, "authenticator": {"class", "config"},
+         "service": {"url", "managed", "pool"}, "groups_file": None, "extra_config": None,
+         "authenticator": {"class", "config"},
          "demo": {"users"}}
 
 
@@ -127,6 +129,11 @@ def load_hub_settings(path: Path | str | None = None, **overrides) -> HubSetting
             values["pool"] = service["pool"]
     if "groups_file" in data:
         values["groups_file"] = (path.parent / str(data["groups_file"])).resolve()
+    if data.get("extra_config"):
+        extra = (path.parent / str(data["extra_config"])).resolve()
+        if not extra.is_file():
+            problems.append(f"extra_config: {extra} がありません")
+        values["extra_config"] = extra
     if "class" in auth:
         values["authenticator_class"] = str(auth["class"])
     if "config" in auth:
@@ -295,6 +302,9 @@ def render_config(settings: Settings, hub: HubSettings, files: HubFiles) -> str:
         f"c.JupyterHub.services = [{{**{service!r}, 'api_token': open({str(files.api_token)!r}).read().strip()}}]",
         "",
     ]
+    if hub.extra_config:
+        lines += ["# More settings of the council's own (hub.yaml: extra_config), e.g. AD groups as hub groups.",
+                  f"exec(compile(open({str(hub.extra_config)!r}).read(), {str(hub.extra_config)!r}, 'exec'))", ""]
     return "\n".join(lines)
 
 
