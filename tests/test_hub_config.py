@@ -5,7 +5,11 @@ server; and the store learns a hub user on first visit (SQLite and PostgreSQL).
 (The real hub, proxy and browser: tests/test_hub_browser.py.)"""
 from __future__ import annotations
 
+import json
+import os
 import stat
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -19,7 +23,12 @@ from casebook.apps.hub_config import (
     load_hub_settings,
     render_config,
 )
-from casebook.apps.hub_groups import DEFAULT_PATH, HubGroupsError, load_group_map, parse_group_map
+from casebook.apps.hub_groups import (
+    DEFAULT_PATH,
+    HubGroupsError,
+    load_group_map,
+    parse_group_map,
+)
 from casebook.cli import app
 from casebook.store import Store
 
@@ -146,3 +155,24 @@ def test_the_store_learns_a_hub_user_on_first_visit_and_follows_their_groups(sto
         accounts.hub_login(store, "tok-2", name="yamada", role="editor", ward="")
     with pytest.raises(accounts.SignInRefused, match="このワークベンチでは使えません"):
         accounts.hub_login(store, "tok-3", name="a/b", role="staff", ward="生野区")
+
+
+def test_an_app_server_started_apart_gets_the_environment_hub_oauth_reads(settings, tmp_path):
+    """Behind a balancer the hub starts no app server: `service_environment` is what each needs."""
+    from casebook.apps.hub_config import prepare, service_environment
+
+    hub = load_hub_settings(_hub_yaml(tmp_path, service={"url": "http://127.0.0.1:9200", "managed": False}))
+    files = prepare(settings, hub)
+    c_text = files.config.read_text()
+    assert "'command'" not in c_text and "'url': 'http://127.0.0.1:9200'" in c_text
+    # HubOAuth reads some of its environment when it is imported: ask a fresh process, as an app server is.
+    probe = ("import json; from jupyterhub.services.auth import HubOAuth; a = HubOAuth(); print(json.dumps("
+             "[a.api_token, a.api_url, a.oauth_client_id, a.base_url, a.oauth_redirect_uri, sorted(a.access_scopes)]))")
+    given = service_environment(hub, files, settings)
+    assert given["WORKBENCH_DATA"] == str(settings.data_dir) and given["WORKBENCH_HUB_GROUPS"].endswith("groups.yaml")
+    env = {**os.environ, **given}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [files.api_token.read_text().strip(), f"http://127.0.0.1:{hub.hub_port}/hub/api",
+                                       "service-workbench", "/services/workbench/", "/services/workbench/oauth_callback",
+                                       ["access:services!service=workbench"]]

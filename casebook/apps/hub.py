@@ -32,6 +32,7 @@ from casebook.apps.auth import BACKEND, WorkbenchUser, origin_of, page_path, ren
 from casebook.apps.auth_pages import HomeHandler, WorkbenchHandler
 
 GROUPS_ENV = "WORKBENCH_HUB_GROUPS"      # the group file the service reads (parameters/hub/groups.yaml)
+PIDFILE_ENV = "WORKBENCH_HUB_PIDFILE"    # where a managed service notes its pid (`workbench hub` stops what is left)
 HUB_TOKENS: dict[str, str] = {}          # login id -> hub OAuth token, for the sign-out check (this process only)
 
 
@@ -226,6 +227,10 @@ def main() -> None:
     env.setdefault("MPLCONFIGDIR", str(settings.build_dir / "mplconfig"))
     env.setdefault("PYTHONUNBUFFERED", "1")
     os.chdir(root)
+    if os.environ.get(PIDFILE_ENV):
+        from pathlib import Path
+
+        Path(os.environ[PIDFILE_ENV]).write_text(str(os.getpid()))   # the same pid after exec
     argv = hub_argv(opts, prefix)
     os.execve(sys.executable, argv, env)
 

@@ -4,7 +4,7 @@
     prepare(settings, hub) -> HubFiles      <data>/hub/ (0700): jupyterhub_config.py, cookie secret, the
                                             service's API token, the demo password: all 0600
     render_config(settings, hub, files) -> str       the config's text (values written with repr)
-    service_environment(hub, files) -> dict          JUPYTERHUB_* for an app server started by hand
+    service_environment(hub, files, settings) -> dict   JUPYTERHUB_* (+ WORKBENCH_*) for an app server started by hand
                                                      (several behind a balancer: hub.service.managed false)
     start_hub(settings, hub, log_path) -> HubProcess JupyterHub + configurable-http-proxy, ready
 
@@ -222,10 +222,14 @@ def roles(groups: GroupMap) -> list[dict]:
     return found
 
 
-def service_environment(hub: HubSettings, files: HubFiles) -> dict[str, str]:
-    """The JUPYTERHUB_* variables HubOAuth reads, for app servers started outside the hub."""
+def service_environment(hub: HubSettings, files: HubFiles, settings: Settings | None = None) -> dict[str, str]:
+    """The JUPYTERHUB_* variables HubOAuth reads, for app servers started outside the hub (set
+    JUPYTERHUB_SERVICE_URL per server to where it listens); with `settings`, the workbench's too."""
+    from casebook.apps.hub import PIDFILE_ENV
+
     api = f"http://127.0.0.1:{hub.hub_port}/hub/api"
-    return {"JUPYTERHUB_API_TOKEN": files.api_token.read_text().strip(), "JUPYTERHUB_API_URL": api,
+    own = {} if settings is None else {k: v for k, v in _app_environment(settings, hub).items() if k != PIDFILE_ENV}
+    return {**own, "JUPYTERHUB_API_TOKEN": files.api_token.read_text().strip(), "JUPYTERHUB_API_URL": api,
             "JUPYTERHUB_BASE_URL": "/", "JUPYTERHUB_SERVICE_NAME": SERVICE,
             "JUPYTERHUB_SERVICE_PREFIX": hub.service_prefix, "JUPYTERHUB_SERVICE_URL": hub.service_url,
             "JUPYTERHUB_CLIENT_ID": f"service-{SERVICE}", "JUPYTERHUB_HOST": "",
@@ -234,10 +238,10 @@ def service_environment(hub: HubSettings, files: HubFiles) -> dict[str, str]:
 
 
 def _app_environment(settings: Settings, hub: HubSettings) -> dict[str, str]:
-    from casebook.apps.hub import GROUPS_ENV
+    from casebook.apps.hub import GROUPS_ENV, PIDFILE_ENV
 
     env = {**settings.environ(), GROUPS_ENV: str(hub.groups_file), "WORKBENCH_POOL": str(hub.pool),
-           "WORKBENCH_HUB_HTTPS": "1" if hub.https else "0"}
+           "WORKBENCH_HUB_HTTPS": "1" if hub.https else "0", PIDFILE_ENV: str(hub_files(settings).folder / "service.pid")}
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
@@ -308,9 +312,36 @@ def render_config(settings: Settings, hub: HubSettings, files: HubFiles) -> str:
     return "\n".join(lines)
 
 
+# What the hub starts, and a hub that dies (or is killed) leaves behind: each in a session of its own.
+_LEFT_BEHIND = (("proxy.pid", "configurable-http-proxy"), ("service.pid", "casebook.apps.voila_main"))
+
+
+def _end_left_behind(folder: Path, timeout: float = 10.0) -> None:
+    """Stop the proxy and the managed app server (with its kernels) if the hub did not: only a live
+    process whose command line is the expected one (a pid file may be stale, its pid reused)."""
+    for name, expected in _LEFT_BEHIND:
+        try:
+            pid = int((folder / name).read_text().strip())
+            alive = expected in Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            continue
+        if not alive:
+            continue
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+                time.sleep(0.2)
+            if not Path(f"/proc/{pid}").exists():
+                break
+
+
 class HubProcess:
-    def __init__(self, proc: subprocess.Popen, hub: HubSettings, log_path: Path):
-        self.proc, self.hub, self.log_path = proc, hub, log_path
+    def __init__(self, proc: subprocess.Popen, hub: HubSettings, log_path: Path, folder: Path | None = None):
+        self.proc, self.hub, self.log_path, self.folder = proc, hub, log_path, folder
         self.url = hub.public_url
 
     def log_tail(self, lines: int = 40) -> str:
@@ -320,7 +351,7 @@ class HubProcess:
             return ""
 
     def wait_ready(self, timeout: float = 90.0) -> HubProcess:
-        """Until the proxy answers for the hub and the workbench service is up behind it."""
+        """Until the proxy answers for the hub and (a managed one) the workbench service behind it."""
         deadline = time.monotonic() + timeout
         probe = self.url + self.hub.service_prefix + "voila/static/"
         while time.monotonic() < deadline:
@@ -328,6 +359,8 @@ class HubProcess:
                 raise RuntimeError(f"JupyterHub exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
                 urllib.request.urlopen(self.url + "/hub/api/", timeout=2)
+                if not self.hub.managed:   # app servers started apart (behind a balancer) come when they come
+                    return self
                 urllib.request.urlopen(probe, timeout=2)
                 return self
             except urllib.error.HTTPError as exc:
@@ -346,6 +379,8 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout)
+        if self.folder is not None:
+            _end_left_behind(self.folder)
 
     def __enter__(self) -> HubProcess:
         return self
@@ -362,7 +397,7 @@ def start_hub(settings: Settings, hub: HubSettings, *, log_path: Path, wait: boo
     with open(log_path, "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(files.config)], cwd=str(files.folder),
                                 stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    process = HubProcess(proc, hub, log_path)
+    process = HubProcess(proc, hub, log_path, files.folder)
     if wait:
         try:
             process.wait_ready()

@@ -1,8 +1,6 @@
 """`workbench hub`: the workbench behind JupyterHub (casebook.apps.hub_config writes the config)."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from casebook.cli.app import app
@@ -11,15 +9,21 @@ from casebook.cli.common import _serve_until_stopped, _stop_on_sigterm, fail
 
 @app.command()
 def hub(
-    config: Optional[str] = typer.Option(None, "--config", help="ハブの設定（既定: parameters/hub/hub.yaml）"),
-    port: Optional[int] = typer.Option(None, "--port", help="利用者が開くポート（設定の hub.port より優先）"),
-    service_url: Optional[str] = typer.Option(None, "--service-url",
+    config: str | None = typer.Option(None, "--config", help="ハブの設定（既定: parameters/hub/hub.yaml）"),
+    port: int | None = typer.Option(None, "--port", help="利用者が開くポート（設定の hub.port より優先）"),
+    service_url: str | None = typer.Option(None, "--service-url",
                                               help="ワークベンチのアプリサーバー（またはロードバランサー）の URL"),
     write_only: bool = typer.Option(False, "--write-only", help="jupyterhub_config.py を書くだけで、ハブは起動しない"),
 ) -> None:
     """JupyterHub（configurable-http-proxy）の後ろでワークベンチを開く。サインインはハブで行い、
     役割と区はハブのグループ（parameters/hub/groups.yaml）で決まる。Ctrl+C で止まる。"""
-    from casebook.apps.hub_config import HubConfigError, hub_files, load_hub_settings, prepare, start_hub
+    from casebook.apps.hub_config import (
+        HubConfigError,
+        hub_files,
+        load_hub_settings,
+        prepare,
+        start_hub,
+    )
     from casebook.apps.hub_groups import HubGroupsError
     from casebook.settings import Settings
 
