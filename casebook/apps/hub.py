@@ -28,7 +28,7 @@ from tornado.web import Finish
 from traitlets import Unicode, default
 
 from casebook import accounts, identity
-from casebook.apps.auth import BACKEND, WorkbenchUser, origin_of, page_path, render_page
+from casebook.apps.auth import BACKEND, WorkbenchUser, gate_page, origin_of, page_path, render_page
 from casebook.apps.auth_pages import HomeHandler, WorkbenchHandler
 
 GROUPS_ENV = "WORKBENCH_HUB_GROUPS"      # the group file the service reads (parameters/hub/groups.yaml)
@@ -98,9 +98,7 @@ class HubIdentityProvider(JupyterHubIdentityProvider):
                              login_id=login.id, role=login.role, ward=login.ward, session_ref=login.session_ref)
         page = page_path(handler)
         if page is not None and handler.request.method == "GET":
-            from casebook.apps.auth import WorkbenchIdentityProvider
-
-            WorkbenchIdentityProvider._gate(self, handler, login, page)
+            gate_page(handler, login, page)
             headers[identity.TICKET_HEADER] = accounts.issue_ticket(BACKEND.store, login)
         handler._workbench_user = user
         return user
