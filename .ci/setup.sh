@@ -13,7 +13,7 @@ command -v setfacl >/dev/null || need+=(acl)
 # workbench backup / restore-backup on PostgreSQL: pg_dump and pg_restore (postgresql-client-<ver>,
 # which the postgresql package pulls in too; checked apart for a machine with only a remote server).
 ls /usr/lib/postgresql/*/bin/pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
-# The accessibility tests run axe-core (npm) in the pages: node and npm.
+# The accessibility tests run axe-core (npm) in the pages, `workbench hub` runs configurable-http-proxy: node and npm.
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 # The printed casebook: WeasyPrint lays out text with Pango; the PDF tests read it with poppler-utils.
 ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || need+=(libpango-1.0-0)
@@ -34,4 +34,8 @@ fi
 # axe-core for the accessibility tests, at the version package-lock.json pins (tests/a11y/node_modules).
 if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
   npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+fi
+# configurable-http-proxy for `workbench hub` and its tests, at the version hub/package-lock.json pins.
+if [ ! -x hub/node_modules/.bin/configurable-http-proxy ]; then
+  npm ci --prefix hub --no-audit --no-fund --loglevel=error
 fi

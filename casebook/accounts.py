@@ -7,6 +7,7 @@ audit log. No HTTP here (casebook.apps.auth serves it) and no SQL (casebook.stor
     sign_in(store, name, password, *, origin) -> SignIn(token, login)           or SignInRefused
     current_login(store, token) -> LoginRecord | None                           expiry checked
     sign_out(store, token, *, origin)
+    hub_login(store, hub_token, *, name, role, ward, origin) -> LoginRecord | None   a JupyterHub user
     join_session(store, secret, code, *, name, ward, origin) -> SignIn         a participant, no account
     closed_session_of(store, token= | login_id=) -> Session | None             a participant's, once closed
     issue_ticket(store, login) -> str / redeem_ticket(store, ticket, kernel_id) -> User | None
@@ -315,6 +316,42 @@ def sign_out(store: "Store", token: str | None, *, origin: str = "") -> "LoginRe
     if login is not None:
         store.end_login(login.id, audit=_audit(login.user_name, "user.sign_out", origin))
     return login
+
+
+# --- JupyterHub: the hub signs in, the store learns who came ------------------------------------------
+
+def hub_login(store: "Store", token: str, *, name: str, role: str, ward: str = "", origin: str = "",
+              policy: Policy = POLICY) -> "LoginRecord | None":
+    """The login that a hub OAuth token stands for, with the role and ward the user's hub groups give
+    (casebook.apps.hub_groups). On a user's first visit the store learns them (an account with no
+    password: signing in is the hub's); a change of groups changes the account and starts another login.
+    None when that login has ended or expired (the caller sends the browser back to the hub)."""
+    text = str(name or "").strip()
+    if not _NAME.fullmatch(text):
+        raise SignInRefused(f"ハブの利用者名「{name}」はこのワークベンチでは使えません（空白・記号 / \\ : を含まない64文字以内）")
+    user = store.get_user(text)
+    if user is None:
+        from casebook.errors import DuplicateError
+
+        try:
+            store.add_user(name=text, role=role, ward=ward, password_hash="", must_change=False,
+                           audit=_audit(text, "user.hub_add", origin, role=role, ward=ward))
+        except DuplicateError:   # a second page of the same user got there first
+            pass
+    elif user.disabled:
+        store.append_audit(actor=text, action="user.sign_in_refused", record=text, origin=origin,
+                           detail={"why": "disabled", "via": "hub"})
+        raise SignInRefused("このアカウントは使えなくなっています。管理者に連絡してください。")
+    elif (user.role, user.ward) != (role, ward):
+        store.update_user(text, role=role, ward=ward,
+                          audit=_audit(text, "user.hub_groups", origin, role=role, ward=ward, was=[user.role, user.ward]))
+    login_id = _hash_token(f"hub:{role}:{ward}:{token}")
+    login = store.get_login(login_id)
+    if login is None:
+        store.create_login(login_id=login_id, user_name=text, role=role, ward=ward, origin=origin,
+                           audit=_audit(text, "user.sign_in", origin, via="hub"))
+        return store.get_login(login_id)
+    return login if _alive(store, login, policy, touch=True) else None
 
 
 # --- training participants: a join code, no account ---------------------------------------------------

@@ -86,6 +86,7 @@ def render_page(handler, template: str, status: int = 200, **context) -> None:
     handler.set_header("X-Frame-Options", "DENY")
     base = handler.base_url.rstrip("/")
     context.setdefault("user", getattr(handler, "_workbench_login", None))
+    context.setdefault("hub", getattr(handler.settings.get("identity_provider"), "is_hub", False))
     handler.finish(render(f"auth/{template}", base=base, xsrf=handler.xsrf_token.decode("ascii"), **context))
 
 
@@ -123,17 +124,22 @@ class WorkbenchIdentityProvider(IdentityProvider):
         return user
 
     def _gate(self, handler, login, page: str) -> None:
-        """Refuse a page this user may not open, before a kernel starts: 403 (or 404) with the reason."""
-        from casebook.apps.pages import page_decision
+        gate_page(handler, login, page)
 
-        status, reason = page_decision(BACKEND.store, accounts.user_of(login), page,
-                                       {k: handler.get_query_argument(k) for k in handler.request.query_arguments})
-        if status != 200:
-            BACKEND.store.append_audit(actor=login.user_name, action="page.refused", record=page,
-                                       origin=origin_of(handler), detail={"status": status, "reason": reason})
-            handler._workbench_login = login
-            render_page(handler, "message.html.j2", status=status, title="このページは開けません", message=reason)
-            raise Finish()
+
+def gate_page(handler, login, page: str) -> None:
+    """Refuse a page this user may not open, before a kernel starts: 403 (or 404) with the reason
+    (the built-in sign-in's and the hub's identity providers both ask here)."""
+    from casebook.apps.pages import page_decision
+
+    status, reason = page_decision(BACKEND.store, accounts.user_of(login), page,
+                                   {k: handler.get_query_argument(k) for k in handler.request.query_arguments})
+    if status != 200:
+        BACKEND.store.append_audit(actor=login.user_name, action="page.refused", record=page,
+                                   origin=origin_of(handler), detail={"status": status, "reason": reason})
+        handler._workbench_login = login
+        render_page(handler, "message.html.j2", status=status, title="このページは開けません", message=reason)
+        raise Finish()
 
 
 def _refuse_closed_session(handler) -> None:

@@ -6,6 +6,8 @@
   https (Secure cookies) come from the proxy's X-Forwarded-* headers; Voila listens without them.
 - The kernels of participants whose training session has closed are shut down 5–10 s later
   (casebook.apps.auth.end_closed_sessions_kernels): a socket is checked only when it opens.
+- As a JupyterHub service (casebook.apps.hub), the kernels of users who signed out at the hub are
+  shut down within a few seconds, for the same reason.
 """
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ class WorkbenchVoila(Voila):
         self.ioloop = tornado.ioloop.IOLoop.current()
         self._noticed: set[str] = set()
         tornado.ioloop.PeriodicCallback(self._end_closed_sessions, 5_000).start()
+        if getattr(self.identity_provider, "is_hub", False):   # casebook.apps.hub: signed out at the hub?
+            tornado.ioloop.PeriodicCallback(self._end_signed_out, 5_000).start()
         try:
             self.ioloop.start()
         except KeyboardInterrupt:
@@ -42,6 +46,13 @@ class WorkbenchVoila(Voila):
         finally:
             self.stop()
 
+    async def _end_signed_out(self) -> None:
+        from casebook.apps.hub import end_signed_out_kernels
+
+        try:
+            await end_signed_out_kernels(self.kernel_manager, self.identity_provider.hub_auth, self.log)
+        except Exception:  # noqa: BLE001 - the hub or the store did not answer: try again at the next tick
+            self.log.exception("Could not check hub sign-outs")
 
     async def _end_closed_sessions(self) -> None:
         from casebook.apps.auth import end_closed_sessions_kernels

@@ -11,13 +11,13 @@ Errors meant for the user are printed in Japanese on stderr with exit code 1 (2 
 
 Modules: `app` (the command tree and global options), `common` (shared helpers), `show` (a case as
 text), one module per command group: `data` (init, cases, import/export, history, restore, check),
-`build`, `analysis` (analyse, trainees), `sessions`, `servers` (serve, publish), `admin` (backup, restore-backup, purge, audit),
+`build`, `analysis` (analyse, trainees), `sessions`, `servers` (serve, publish), `hub` (JupyterHub in front), `admin` (backup, restore-backup, purge, audit),
 `users` (accounts for sign-in).
 """
 from __future__ import annotations
 
 # Each module registers its commands; this order is the order `--help` lists them in.
-from casebook.cli import data, build, analysis, sessions, servers, admin, users  # noqa: F401, I001
+from casebook.cli import data, build, analysis, sessions, servers, hub, admin, users  # noqa: F401, I001
 from casebook.cli.app import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,50 @@
+"""`workbench hub`: the workbench behind JupyterHub (casebook.apps.hub_config writes the config)."""
+from __future__ import annotations
+
+import typer
+
+from casebook.cli.app import app
+from casebook.cli.common import _serve_until_stopped, _stop_on_sigterm, fail
+
+
+@app.command()
+def hub(
+    config: str | None = typer.Option(None, "--config", help="ハブの設定（既定: parameters/hub/hub.yaml）"),
+    port: int | None = typer.Option(None, "--port", help="利用者が開くポート（設定の hub.port より優先）"),
+    service_url: str | None = typer.Option(None, "--service-url",
+                                              help="ワークベンチのアプリサーバー（またはロードバランサー）の URL"),
+    write_only: bool = typer.Option(False, "--write-only", help="jupyterhub_config.py を書くだけで、ハブは起動しない"),
+) -> None:
+    """JupyterHub（configurable-http-proxy）の後ろでワークベンチを開く。サインインはハブで行い、
+    役割と区はハブのグループ（parameters/hub/groups.yaml）で決まる。Ctrl+C で止まる。"""
+    from casebook.apps.hub_config import (
+        HubConfigError,
+        hub_files,
+        load_hub_settings,
+        prepare,
+        start_hub,
+    )
+    from casebook.apps.hub_groups import HubGroupsError
+    from casebook.settings import Settings
+
+    overrides = {k: v for k, v in (("port", port), ("service_url", service_url)) if v is not None}
+    if port is not None and not 1 <= port <= 65535:
+        raise fail("--port は 1〜65535 で指定してください", 2)
+    settings = Settings.from_env()
+    try:
+        hub_settings = load_hub_settings(config, **overrides)
+        files = prepare(settings, hub_settings)
+    except (HubConfigError, HubGroupsError) as exc:
+        raise fail(str(exc))
+    typer.echo(f"設定を書きました: {files.config}")
+    if write_only:
+        return
+    _stop_on_sigterm()
+    try:
+        process = start_hub(settings, hub_settings, log_path=settings.build_dir / "logs" / "hub.log")
+    except (RuntimeError, TimeoutError) as exc:
+        raise fail(f"JupyterHub を起動できませんでした:\n{exc}")
+    lines = [f"ワークベンチ（ハブでサインイン）: {process.url}{hub_settings.service_prefix}"]
+    if hub_settings.authenticator_class.endswith("SharedPasswordAuthenticator"):
+        lines.append(f"デモ用の共通パスワード: {hub_files(settings).demo_password}（0600）")
+    _serve_until_stopped(process, lines)
