@@ -15,6 +15,7 @@ from casebook.privacy.words import (
     _KANJI_NUM,
     _NOT_TOWN,
     HONORIFICS,
+    KIN_WORDS,
     ROLE_WORDS,
     _is_placeholder,
     _is_role,
@@ -32,19 +33,24 @@ FACILITY_SUFFIXES = (
     # kinds that end a business's or a service's name: あさひ内科クリニック, ミナミ介護サービス, ライフ不動産
     "訪問看護", "介護サービス", "福祉サービス", "ケアサービス", "不動産", "工務店", "住建", "商事", "商会", "建設",
     "こどもの家", "子どもの家", "デイ",
+    # offices and workshops: すみれ訪問介護事業所, つばさ工房 (就労支援)
+    "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所", "事業所", "工房",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
-_FACILITY_MID = r"(?:中央|記念|総合|市民|協立|共立|医療|メディカル|ファミリー|リハビリテーション|第[一二三四五]|東|西|南|北|" \
+_FACILITY_MID = r"(?:中央|記念|総合|在宅|地域|通り|駅前|市民|協立|共立|医療|メディカル|ファミリー|リハビリテーション|第[一二三四五]|東|西|南|北|" \
                 r"心療内科|内科|整形外科|外科|歯科|小児科|眼科|皮膚科|耳鼻咽喉科|耳鼻科|精神科|泌尿器科|婦人科|産婦人科)"
-_FACILITY_AFTER_NAME = re.compile(rf"{_FACILITY_MID}{{0,2}}" + _FACILITY_RE.pattern)
+# 松風原記念病院: one place kanji may end the name before the middle words.
+_FACILITY_AFTER_NAME = re.compile(rf"(?:[原台野丘森谷浜里](?={_FACILITY_MID}))?{_FACILITY_MID}{{0,2}}" + _FACILITY_RE.pattern)
 # Suffixes of homes and buildings: any short noun before them is a name (緑風荘, 光栄荘, 寿楽園).
 _BUILDING_SUFFIX = {"荘", "苑", "園", "寮", "ハイツ", "コーポ", "ハイム", "学園"}
 # Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
 _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コーポ", "ホーム", "会館", "保育園", "保育所", "幼稚園",
                   "クリニック", "医院", "作業所", "デイサービス", "園", "学園", "診療所", "食堂", "訪問看護", "介護サービス",
                   "福祉サービス", "ケアサービス", "不動産", "工務店", "住建", "商事", "商会", "こどもの家", "子どもの家",
-                  "デイ", "内科", "歯科", "薬局", "病院"}
+                  "デイ", "内科", "歯科", "薬局", "病院", "デイサービスセンター", "デイケア", "グループホーム", "ケアハウス",
+                  "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所",
+                  "事業所", "工房"}
 # A kana name with one kanji of a place after it: ひかり台, さくら野, みどり丘 (…小学校, …こどもの家).
 _PLACE_KANJI = "台野丘原坂里谷森浜町"
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
@@ -110,14 +116,22 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
                     and not toks[p].surface.endswith(("区", "市", "府", "町", "村")):
                 kana_first = p   # 巽みなみ病院, 大阪あゆみクリニック: a place name, then a kana name, then the kind
                 mid = True
+        compound = _no_compound_start(toks, kana_first)
+        if compound is not None:
+            kana_first = compound   # 鶴ノ森内科クリニック, 桜ヶ丘会館: a place name joined with ノ/ヶ
         name = s[toks[kana_first].start:t.end]
-        ok = t.proper and t.noun or place_kanji and suffix in _KANA_FACILITY
+        ok = t.proper and t.noun or place_kanji and suffix in _KANA_FACILITY or compound is not None
         if not ok and (_KANA_RUN.match(name) or mid and _KANA.match(t.surface)) and len(name) >= 2 \
                 and name not in _GENERIC_KANA and (mid or t.surface not in _GENERIC_KANA) and (suffix in _KANA_FACILITY or mid):
-            ok = kana_first < k or t.noun or t.pos[0] in ("形状詞", "副詞")
+            ok = kana_first < k or t.noun or t.pos[0] in ("形状詞", "副詞") or (
+                t.pos[0] == "動詞" and len(t.surface) >= 3 and re.fullmatch(r"[\u3041-\u3096ー]+", t.surface) is not None)
+            # ほほえみ苑, やすらぎ荘: a verb's noun form in hiragana is a common name for a home
         if not ok and suffix in _BUILDING_SUFFIX and t.noun and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
                 and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
             ok = True   # 緑風荘, 寿楽園: any short noun before a home's suffix is its name
+        if not ok and t.noun and "記念" in fac.group() and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
+                and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
+            ok = True   # 松風原記念病院: a noun before 記念病院 is the name it commemorates
         if ok:
             start = toks[kana_first].start + (len(name) - len(_strip_city(name)))
             if num := re.search(rf"第[{_KANJI_NUM}\d]{{1,3}}$", s[max(0, start - 4):start]):
@@ -128,6 +142,41 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
             out += [(m.start(), m.end(), "facility") for m in rx.finditer(s)]
     out += _facilities_after_kind(s, toks)
     out += _schools(s, toks)
+    out += _quoted_facilities(s)
+    return [(a, b, k) for a, b, k in out if not _famous_place(s[a:b])]
+
+
+def _no_compound_start(toks: list[_Tok], k: int) -> int | None:
+    """Where a place name joined with ノ or ヶ ends at toks[k] starts (鶴ノ森, 桜ヶ丘), else None."""
+    if k >= 2 and toks[k - 1].surface in ("ノ", "ヶ", "ケ", "之") and toks[k - 2].end == toks[k - 1].start \
+            and toks[k - 1].end == toks[k].start and re.fullmatch(rf"[{_CJK}]{{1,3}}", toks[k - 2].surface) \
+            and re.fullmatch(rf"[{_CJK}]{{1,3}}", toks[k].surface):
+        return k - 2
+    return None
+
+
+def _famous_place(text: str) -> bool:
+    """甲子園, 後楽園: a landmark the dictionary knows as one place name, not a home ending in 園/苑/荘."""
+    return text.endswith(("園", "苑", "荘")) and any(e[:3] == ("名詞", "固有名詞", "地名") for e in _entries(text))
+
+
+# A name in quotes ending like a place people gather: 「やすらぎの家」, 「もぐもぐキッチン」, 『ひだまり工房』.
+_QUOTED = re.compile(rf"[「『]([{_CJK}\u3041-\u3096\u30a1-\u30faー]"
+                     rf"[{_CJK}\u3041-\u3096\u30a1-\u30faー]{{1,8}}?(?:の家|の里|の郷|キッチン|食堂|カフェ|サロン|ハウス|"
+                     rf"ひろば|広場|工房|苑|荘))[」』]")
+
+
+def _quoted_facilities(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    if "「" not in s and "『" not in s:
+        return out
+    for m in _QUOTED.finditer(s):
+        name = m.group(1)
+        head = re.sub(r"(?:の家|の里|の郷|キッチン|食堂|カフェ|サロン|ハウス|ひろば|広場|工房|苑|荘)$", "", name)
+        if name in FACILITY_KIND_PREFIXES or head in _GENERIC_KANA or head in ROLE_WORDS or head in KIN_WORDS \
+                or head in ("子ども", "子供", "地域", "みんな", "自分", "実", "本人"):
+            continue   # 「こども食堂」, 「母の家」: a kind or someone's home, not a name
+        out.append((m.start(1), m.end(1), "facility"))
     return out
 
 
@@ -135,7 +184,8 @@ def _kana_start(toks: list[_Tok], k: int) -> int:
     """The first of the kana words glued before toks[k] (はく|よう病院: the whole kana run is the name)."""
     first = k
     while (first > 0 and toks[first - 1].end == toks[first].start and _KANA.match(toks[first - 1].surface)
-           and toks[first - 1].pos[0] not in ("助詞", "助動詞") and toks[k].end - toks[first - 1].start <= 8):
+           and toks[first - 1].pos[0] not in ("助詞", "助動詞") and toks[k].end - toks[first - 1].start <= 8
+           and toks[first - 1].surface not in _GENERIC_KANA):   # グループ|ホーム|すずらん苑: the kind is not the name
         first -= 1
     return first
 
@@ -211,6 +261,8 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
             continue
         if t.surface in _ward_names():
             continue
+        if _honorific_or_title(s, t.end):
+            continue   # クリニック 平塚医師: the doctor, not a clinic called 平塚
         if _FACILITY_RE.match(s, t.end):
             continue   # 特別養護老人ホームさくら苑: the name with its own suffix is found as such
         end = t.end
@@ -223,6 +275,10 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
             end = tail.end()
         out.append((m.start(), end, "facility"))
     return out
+
+
+def _honorific_or_title(s: str, pos: int) -> bool:
+    return s.startswith(HONORIFICS + ("医師", "Dr", "教諭", "看護師", "院長", "所長", "管理者"), pos)
 
 
 _SCHOOL_RE = re.compile(r"(小学校区|中学校区|小学校|中学校|高等学校|高校|支援学校|養護学校|義務教育学校|中学|小学)")

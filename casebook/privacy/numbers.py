@@ -19,7 +19,7 @@ from casebook.privacy.words import (
 _GAP = r"[\s:：はがの、,=（(「『?？]*?(?:(?:は|が)?(?:な|ね|ねえ|なあ|ですね|やけど)?[、,\s]+)?(?:第\s*)?(?:No\.?\s*|№\s*)?"
 
 _INSURANCE_INTRO = re.compile(
-    r"(被保険者証?番号|被保険者証|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
+    r"(被保険者証?番号|被保険者証|(?:ほけんしょう|ホケンショウ|ひほけんしゃ)(?:の)?(?:番号|ばんごう)?|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
     r"被保番|被保険者No\.?|保険証No\.?|手帳No\.?|ケース番号|ケースNo\.?|保護番号|"
     r"障がい者手帳|障害者手帳|身体障がい者手帳|身体障害者手帳|療育手帳|精神障害者保健福祉手帳|精神保健福祉手帳|"
     r"愛の手帳|手帳(?:の)?番号|"
@@ -57,7 +57,7 @@ _CHAT_ID = re.compile(
     r"[\s:=はがの、,（(「『→⇒>?]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 # The handle a few words after the service or "ID" (LINE交換（kaze_01）, ID言うとくわ、hana1949, インスタ見てな @x):
 # taken only when it looks like a handle (an @, or letters with a digit, a dot or an underscore).
-_CHAT_LATER = re.compile(rf"(?:{_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,10}}?"
+_CHAT_LATER = re.compile(rf"(?:{_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,16}}?"
                          r"(@?[A-Za-z][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 
 _BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、(（「『]*$")
@@ -102,7 +102,7 @@ def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
 
 
 # Telephone numbers read aloud in kana (ゼロキューゼロ、にいななよんいち、…): the digit words, in groups.
-_KANA_DIGITS = {"ぜろ": "0", "れい": "0", "まる": "0", "いち": "1", "にい": "2", "に": "2", "さん": "3", "よん": "4",
+_KANA_DIGITS = {"ぜろ": "0", "れい": "0", "まる": "0", "いち": "1", "にい": "2", "にー": "2", "に": "2", "さん": "3", "よん": "4",
                 "し": "4", "ごー": "5", "ご": "5", "ろく": "6", "なな": "7", "しち": "7", "はち": "8", "きゅう": "9",
                 "きゅー": "9", "く": "9"}
 _KANA_DIGIT = "(?:" + "|".join(sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"

@@ -135,9 +135,14 @@ def _could_be_name(item: str) -> bool:
 
 
 # What follows a name that is cited, not someone in the case: 宮沢賢治の「…」, 大谷翔平みたいに, …の伝記.
-_CITED = re.compile(r"(?:みたい|のよう|のごと|の言う|の言葉|の名言|の伝記|の著書|の本|の作品|の詩|の理論|の「|の『|的)")
+_CITED = re.compile(r"(?:みたい|のよう|のごと|の言う|のいう|の言葉|の名言|の伝記|の著書|の本|の作品|の詩|の理論|の「|の『|的|"
+                    # a theorist's work, as training notes cite it: …の7原則, …の欲求5段階, …の考え方に学ぶ
+                    r"の[0-9一二三四五六七八九十]*(?:原則|欲求|理論|学説|モデル|段階|発達段階|定義|提唱|思想|実践|考え方|枠組み))")
+# Cited people listed with や: 石井十次や留岡幸助の実践 (the one before や is cited too).
+_CITED_LIST = re.compile(rf"や[{_CJK}\u30a1-\u30faー・]{{2,8}}?" + _CITED.pattern)
 # What follows a town the analyser took for a surname: 鶴橋の市場, 石橋のあたり (のほう only for a known place).
-_PLACE_AFTER = re.compile(r"(?:の(?:市場|商店街|駅|あたり|辺り|辺|近く|周辺|方面|界隈|まち|町)|方面|周辺|界隈|付近)")
+_PLACE_AFTER = re.compile(r"(?:の(?:市場|商店街|駅|あたり|辺り|辺|近く|周辺|方面|界隈|まち|町|河川敷|土手|堤防)|方面|周辺|界隈|付近|"
+                          r"沿い|沿線|流域|水系)")
 
 
 def _drop_not_people(s: str, toks: list[_Tok], cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -152,9 +157,11 @@ def _drop_not_people(s: str, toks: list[_Tok], cands: list[tuple[int, int, str]]
 
 
 def _not_a_person(s: str, a: int, b: int, tok: _Tok | None) -> bool:
-    if _CITED.match(s, b):
+    if _CITED.match(s, b) or _CITED_LIST.match(s, b):
         return True
     word = s[a:b]
+    if re.fullmatch(r"[一二三四五六七八九十百]+", word):
+        return True   # 八十八やで: an age or a count in kanji numerals, read as a given name
     if _PLACE_AFTER.match(s, b) or re.match(r"の(?:ほう|方)", s[b:]) and any(e[2] == "地名" for e in _entries(word)):
         return a == 0 or not _is_role(s[max(0, a - 6):a].rstrip("の・"))
     # 有無：有, 確認：済: one kanji tagged as a given name, standing alone without an honorific
