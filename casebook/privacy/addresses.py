@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from casebook.privacy.dictionary import _Tok
+from casebook.privacy.dictionary import _entries, _Tok
 from casebook.privacy.normalize import _Normalised
 from casebook.privacy.words import (
     _CJK,
@@ -86,6 +86,7 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
                 end = toks[j].end
             if _has_letter_or_kanji(rest):
                 out.append((start, end, "address"))
+    out += _machi_towns(s, toks, by_end)
     # 桜川北のあたり, 松虫付近: a town (not a ward or city) spoken of as where someone lives.
     for i, t in enumerate(toks):
         if not t.place or t.surface in _ward_names() or _strip_city(t.surface) != t.surface:
@@ -96,6 +97,42 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
             end = toks[j].end
         if _NEAR_PLACE.match(s, end):
             out.append((t.start, end, "address"))
+    return out
+
+
+_KIND_OF_TOWN = frozenset("門前 宿場 城下 港 寺内 商人 職人 下 漁師 田舎 温泉 学生 住宅 工場 繁華 商店 団地 坂 川".split())
+# What follows a town's name used on its own: a particle, a mark, where someone lives or comes from.
+_AFTER_TOWN = re.compile(r"(?:の|で|に|から|へ|まで|在住|出身|付近|界隈|周辺|辺り|あたり|方面|[、。」』)）\s]|$)")
+
+
+def _machi_towns(s: str, toks: list[_Tok], by_end: dict[int, int]) -> list[tuple[int, int, str]]:
+    """白鷺町のスーパー, 青葉町で: a town ending in 町 named without a block number (not 町会, 城下町, 隣町)."""
+    out = []
+    for m in re.finditer("町", s):
+        end = m.end()
+        if not _AFTER_TOWN.match(s, end):
+            continue
+        i = by_end.get(end)
+        if i is None:
+            continue
+        t = toks[i]
+        if t.surface == "町":
+            start = _town_start(s, toks, by_end, t.start)
+            if start == t.start:
+                continue
+        elif re.fullmatch(rf"[{_CJK}]{{1,5}}町", t.surface) and (t.place or not _entries(t.surface)):
+            start = t.start + len(t.surface) - len(_strip_city(t.surface))
+        else:
+            continue
+        if start > 0 and s[start - 1] in "東西南北" and (start < 2 or not re.match(rf"[{_CJK}]", s[start - 2])):
+            start -= 1   # 西|山吹町: a direction written before the town belongs to it
+        town = s[start:end]
+        if len(town) < 3 and town[0] in "本新元旧上下中" or town[:-1] in _KIND_OF_TOWN:
+            continue   # 本町, 新町: a town's centre as a landmark; 門前町, 宿場町: a kind of town
+        if len(town) < 2 or town in _ward_names() or any(e[:2] == ("名詞", "普通名詞") for e in _entries(town)) \
+                or town[:-1] in _NOT_TOWN or town[:-1] in ROLE_WORDS or town[:-1] in ("隣", "同じ", "この", "その", "各", "旧", "新"):
+            continue   # 下町, 城下町, 隣町: a kind of town, not one
+        out.append((start, end, "address"))
     return out
 
 
@@ -132,6 +169,9 @@ def _has_letter_or_kanji(text: str) -> bool:
     return re.search(rf"[{_CJK}\u3041-\u30ffA-Za-z]", text) is not None
 
 
+_JOINERS = ("ヶ", "ケ", "ノ", "之")
+
+
 def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) -> int:
     """Where the town name written directly before a block number starts (the ward is not part of it)."""
     pos = start
@@ -140,8 +180,13 @@ def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) ->
     i = by_end.get(pos)
     first = None
     steps = 0
-    while i is not None and steps < 4:
+    while i is not None and steps < 5:
         t = toks[i]
+        if t.surface in _JOINERS and first is not None and t.start > 0 and re.match(rf"[{_CJK}]", s[t.start - 1]):
+            first = t   # 楓ヶ丘, 萩ノ台: a town name joined with ヶ or ノ
+            steps += 1
+            i = by_end.get(t.start)
+            continue
         # Town names are often not in the dictionary as places (松虫南, 遠里東): any short noun counts,
         # except words about the dwelling itself (自宅, 市営住宅) and role words.
         if t.proper or re.fullmatch(rf"[{_CJK}]{{0,3}}町|[東西南北中上下本新元]", t.surface) or (
