@@ -135,3 +135,24 @@ def test_numbers_and_ids_as_spoken(text, expect):
 ])
 def test_theorists_rivers_ages_and_book_numbers_are_not_findings(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("同行：CSW 豊田、包括 村井。", [("person", "豊田")]),
+    ("3班 司会 松井 / 記録 タナベ / 発表 林", [("person", "タナベ")]),
+    ("支援のキーマン=グエン・ヴァン・ロンさん、来週紹介予定", [("person", "グエン・ヴァン・ロン")]),
+    ("会場：「菜の花苑（特養）」の地域交流室", [("facility", "菜の花苑")]),
+])
+def test_roles_and_roster_labels_written_with_a_space_and_names_joined_to_a_common_word(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "本人 Maria Lopez（ペルー）が来所。",          # a country in brackets after a name is not its reading
+    "旭の梶田さんから電話があった。",               # a ward named without 区 before someone
+    "4班 記録 スライド / 発表 ポスター",            # roster labels before common katakana words
+    "ほっとスペースにいる。",
+])
+def test_countries_wards_and_common_words_beside_names_are_not_people(text):
+    got = [(f.kind, f.text) for f in find_pii(text)]
+    assert not any(t in ("ペルー", "旭", "スライド", "ポスター", "ほっとスペースにいる") for _, t in got), got
