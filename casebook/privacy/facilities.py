@@ -163,11 +163,15 @@ def _famous_place(text: str) -> bool:
 # A name in quotes ending like a place people gather: 「やすらぎの家」, 「もぐもぐキッチン」, 『ひだまり工房』.
 _QUOTED = re.compile(rf"[「『]([{_CJK}\u3041-\u3096\u30a1-\u30faー]"
                      rf"[{_CJK}\u3041-\u3096\u30a1-\u30faー]{{1,8}}?(?:の家|の里|の郷|キッチン|食堂|カフェ|サロン|ハウス|"
-                     rf"ひろば|広場|工房|苑|荘))[」』]")
+                     rf"ひろば|広場|工房|苑|荘))\s?(?:[(（][^()（）「」]{{1,8}}[)）])?[」』]")
+# A place to drop in named around its kind: ほっとスペースみなみ, いこいサロンきた.
+_KIND_INSIDE = re.compile(r"(?<![\u3041-\u3096\u30a1-\u30fa])[\u3041-\u3096]{2,5}(?:スペース|ひろば|サロン|カフェ|ハウス)"
+                          r"(?![にでをがはへとものや])[\u3041-\u3096]{2,4}(?=[のでにへがはと、。」』)）\s]|$)")
 
 
 def _quoted_facilities(s: str) -> list[tuple[int, int, str]]:
     out = []
+    out += [(m.start(), m.end(), "facility") for m in _KIND_INSIDE.finditer(s)]
     if "「" not in s and "『" not in s:
         return out
     for m in _QUOTED.finditer(s):

@@ -90,7 +90,8 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
             elif _EPONYM_AFTER.match(s, end):
                 pass  # 長谷川式, パーキンソン病: a scale or illness named after someone
             elif s[start:end] in _ward_names() and not _honorific_at(s, end) and (
-                    s[end:end + 1] in "・、" or s[start - 1:start] in ("・", "、")):
+                    s[end:end + 1] in "・、" or s[start - 1:start] in ("・", "、")
+                    or _WARD_THEN_SOMEONE.match(s, end)):
                 pass  # 生野・東成・平野: a list of wards
             elif fac:
                 out.append((start, fac.end(), "facility"))
@@ -168,6 +169,8 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
     return out, used
 
 
+# 鶴見の梶原さん: a ward named without 区, then someone from there.
+_WARD_THEN_SOMEONE = re.compile(rf"の[{_CJK}\u30a1-\u30faー]{{1,6}}(?:さん|様|氏|くん|ちゃん)")
 _GLUED_PARTICLE = "のとはがをにもでやへ"
 _PET_CALLS = frozenset("わん にゃん ワン ニャン".split())
 _JOIN = ("・", "=", "゠")
@@ -178,6 +181,7 @@ _AFTER_NAME = ("は", "が", "と", "に", "も", "を", "へ", "から", "よ�
 
 
 def _katakana_piece(t: _Tok) -> bool:
+    # キーマン=グエン…: a common word the dictionary never lists as a name is not part of one
     return t.noun and _KATAKANA_WORD.match(t.surface) is not None and t.surface not in ROLE_WORDS \
         and t.surface not in _GENERIC_KANA and not _is_role(t.surface)
 
@@ -189,7 +193,8 @@ def _join_katakana(toks: list[_Tok], i: int, j: int) -> tuple[int, int]:
         return i, j
     pieces = j - i
     while i >= 2 and pieces < 4 and toks[i - 1].surface in _JOIN and toks[i - 1].end == toks[i].start \
-            and toks[i - 2].end == toks[i - 1].start and _katakana_piece(toks[i - 2]):
+            and toks[i - 2].end == toks[i - 1].start and _katakana_piece(toks[i - 2]) \
+            and (toks[i - 1].surface == "・" or toks[i - 2].name):   # キーマン=グエン…: = also means "is"
         i -= 2
         pieces += 1
     while j + 1 < len(toks) and pieces < 4 and toks[j].surface in _JOIN and toks[j].start == toks[j - 1].end \
@@ -302,7 +307,10 @@ def _split_readings(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int
             out.append((a + m.start(2), a + m.end(2), kind))
     names = [(a, b) for a, b, k in out if k == "person"]
     for a, b in names:
-        if (r := _READING_AFTER.match(s, b)) and not _is_role(r.group(1)) and r.group(1) not in _GENERIC_KANA:
+        if (r := _READING_AFTER.match(s, b)) and not _is_role(r.group(1)) and r.group(1) not in _GENERIC_KANA \
+                and not (any(e[2] == "地名" for e in _entries(r.group(1)))
+                         and not any(e[3] in ("姓", "名") for e in _entries(r.group(1)))):
+            # Maria Lopez（ペルー）: a country or place in brackets is where someone is from, not a reading
             out.append((r.start(1), r.end(1), "person"))
     return out
 

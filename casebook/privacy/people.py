@@ -35,11 +35,16 @@ _LATIN_NAME = r"[A-Z][A-Za-z]+(?:[ ][A-Z][A-Za-z]+){0,3}"
 # Labels of a roster: who attended, who had which job in a group (出席：…, 記録係：…, ファシリ＝…).
 _ROSTER = re.compile(r"(?:出席者?|参加者|欠席者?|同席者?|メンバー|司会|書記|記録者?|ファシリ(?:テーター)?|タイムキーパー|"
                      rf"発表者?|報告者|担当者?|対応者|[{_CJK}\u30a1-\u30faー]{{0,6}}係)\s?[:=]\s?")
+# A job in a group's minutes written before a name with a space: 記録 三好 / 発表 ナカムラ.
+_ROSTER_SPACED = re.compile(r"(?:^|(?<=[\s/、]))(?:司会|書記|記録|発表|ファシリ|タイムキーパー|タイム)[ \u3000]")
+# A role written before a surname with a space: CSW 桐生, 包括 村井.
+_ROLE_SPACED = re.compile(rf"(?<![A-Za-z])(?:CSW|MSW|PSW|SW|CM|Ns|ケアマネ|ヘルパー|相談員|包括|担当|通訳|保健師|看護師|主治医)"
+                          rf"[ \u3000]([{_CJK}]{{1,4}})(?=[、。,/）)\s]|$)")
 _ITEM_END = re.compile(r"[、,・/。\n]|\s{2,}|$")
 # A speaker in minutes: 西（社協）：…, 青木：… at the start of a line.
 _SPEAKER = re.compile(rf"(?m)(?:^|(?<=[\n」]))\s*([{_CJK}]{{1,4}})(?:[(（][^()（）]{{1,12}}[)）])?\s?[:]")
 # Titles written straight after a surname: 今井係長, 上野Dr, 坂本CM.
-_TITLE_AFTER = re.compile(r"(?:係長|課長|所長|部長|主任|主査|院長|園長|施設長|師長|看護師|保健師|相談員|支援員|"
+_TITLE_AFTER = re.compile(r"(?:係長|課長|所長|部長|主任|主査|院長|園長|施設長|師長|看護師|保健師|相談員|支援員|教諭|教頭|校長|"
                           r"ケアマネ(?:ジャー)?|Dr\.?|CM|MSW|CSW|PSW|SW|PT|OT|ST|医師|弁護士|司法書士)")
 # A name in brackets after a family word or a word for a name: 妻（ハルエ）, 長女（綾）, 名前（ひなた）.
 _NAME_WORDS = "|".join(sorted(KIN_WORDS | {"名前", "本名", "氏名", "旧姓", "通称", "呼び名", "愛称", "あだ名"},
@@ -53,6 +58,35 @@ _LATIN_BRACKET = re.compile(r"(?<=[\u30a1-\u30faーんま様氏])[(（]([A-Z][A-
 # A sign-off at the end of a message: 「…— Linh」, 「…— 민수」.
 _SIGN_OFF = re.compile(rf"(?:^|\s)[—―–\-ー]{{1,2}}\s?([A-Z][a-z]+|[\uac00-\ud7a3]{{2,4}}|{_KATA}{{2,6}}|{_HIRA}{{2,5}}|"
                        rf"[{_CJK}]{{1,4}})\s*(?=[」』\"]|$)")
+# A full name in Latin letters: two to four capitalised words (Maria Santos, Nguyen Van Minh, Kim Min-jun,
+# Liza Dela Cruz); words that start English sentences, greetings and services are cut off first.
+_LATIN_WORD = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?"
+_LATIN_FULL = re.compile(rf"(?<![A-Za-z0-9@._\-]){_LATIN_WORD}(?:[ ](?:(?:de|da|dos|das|del|van|von|bin|le|la)[ ])?"
+                         rf"{_LATIN_WORD}){{1,3}}(?![A-Za-z0-9@\-])")
+_NOT_LATIN_NAME = frozenset("""
+Dear Hello Hi Hey Thank Thanks Best Regards Kind Sincerely Yours Good Morning Evening Night Please Sorry Yes No
+My Your His Her Our Their This That These The An And But Or If So We You They It Is Are Was Were Am Be Do Does
+Mr Ms Mrs Miss Dr Prof Sir Madam Email Mail Phone Tel Fax Address Name Date Note Notes Memo From To Subject Re Fw
+Signature New Old Next Last First Second Day Days Week Month Year Today Tomorrow Monday Tuesday Wednesday Thursday
+Friday Saturday Sunday January February March April May June July August September October November December
+Japan Japanese Osaka Tokyo City Ward Town Center Centre Care Plan Service Services Home Group Social Work Worker
+Team Meeting Zoom Teams Google Form Forms Line Facebook Instagram Twitter Microsoft Word Excel Office Apple
+Station Hospital Clinic School University College Street Road House Club Cafe Caf Room Floor Building
+English Vietnamese Chinese Korean Nepali Filipino Portuguese Spanish Brazil Philippines Vietnam China Korea Nepal
+Eu Sou Ola Obrigado Obrigada Xin Chao Cam Salamat Po Namaste
+""".split())
+# A surname after an English title, or in Latin letters before 家: Ms. Kawai, (Gurung 家).
+_LATIN_TITLE = re.compile(rf"(?<![A-Za-z])(?:Mr|Ms|Mrs|Miss|Dr|Prof)\.?\s({_LATIN_WORD}(?:[ ]{_LATIN_WORD}){{0,2}})(?![A-Za-z])")
+_LATIN_FAMILY = re.compile(rf"(?<![A-Za-z0-9@._\-])({_LATIN_WORD})\s?(?=家(?!族|庭|事|具|電|賃|屋|計))")
+# A title written before a surname: Dr.森本, Ns.川端, Dr 金城.
+_TITLE_BEFORE = re.compile(r"(?<![A-Za-z])(?:Dr|DR|Ns|NS|Nrs|Dr\.\s?med)\.?\s?(?=[\u3400-\u9fff])")
+# A nickname given as such, in quotes: 通称『みっこ』さん, あだ名は「ぽんちゃん」.
+_NICKNAME_QUOTED = re.compile(rf"(?:通称|愛称|あだ名|あだな|呼び名|ニックネーム)(?:は|が|で|の)?\s?[「『]"
+                              rf"({_HIRA}{{2,6}}|{_KATA}{{2,6}}|[{_CJK}]{{1,4}})[」』]")
+# A katakana name introducing itself at the start of a message or signing it off at the end: 『…。キムです。』,
+# 『…。ファン』.
+_KATA_INTRO = re.compile(rf"(?:^|(?<=[「『。\s]))({_KATA}{{2,8}})\s?(?:です|でございます|と申します|より)(?=[。、!」』\s]|$)")
+_KATA_SIGN = re.compile(rf"(?<=[。!！\n])\s?({_KATA}{{2,8}}|[{_CJK}]{{1,4}})\s*(?=[」』]|$)")
 _KANA_INTRO = re.compile(rf"(?:^|(?<=[「『\s]))({_HIRA}{{2,5}})\s?(?:です|でございます|より)(?=[。、!」\s]|$)")
 
 
@@ -72,6 +106,16 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             if not end.group() or end.group() not in "、,・/":
                 break
             pos = end.end()
+    for m in _ROSTER_SPACED.finditer(s):
+        item = s[m.end():_ITEM_END.search(s, m.end()).start()].strip()
+        # a katakana word that is also a common noun (スライド, ポスター) is the thing presented, not a name
+        if _could_be_name(item) and not (re.fullmatch(rf"{_KATA}+", item) and not _has_surname_entry(item)
+                                         and any(e[:2] == ("名詞", "普通名詞") for e in _entries(item))):
+            a = s.index(item, m.end())
+            out.append((a, a + len(item), "person"))
+    for m in _ROLE_SPACED.finditer(s):
+        if _surname_like(m.group(1)):
+            out.append((m.start(1), m.end(1), "person"))
     for m in _SPEAKER.finditer(s):
         # 西（社協）：… a speaker may bear a ward's name without its 区
         if _has_surname_entry(m.group(1)) and not _is_role(m.group(1)) and not _is_placeholder(m.group(1)):
@@ -107,9 +151,59 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
                 or _common_word(name):
             continue
         out.append((m.start(1), m.end(1), "person"))
+    out += _latin_and_titled(s, toks)
+    for rx in (_KATA_INTRO, _KATA_SIGN):
+        for m in rx.finditer(s):
+            name = m.group(1)
+            if _is_role(name) or name in _GENERIC_KANA or name in ROLE_WORDS or _is_placeholder(name):
+                continue
+            if re.fullmatch(rf"[{_CJK}]+", name) and not _surname_like(name):
+                continue
+            # a name the dictionary knows, or a word it does not know at all (ホア, リン), never a common word only
+            if _entries(name) and not _has_name_entry(name):
+                continue
+            out.append((m.start(1), m.end(1), "person"))
+    for m in _NICKNAME_QUOTED.finditer(s):
+        if not _is_role(m.group(1)) and m.group(1) not in _GENERIC_KANA:
+            out.append((m.start(1), m.end(1), "person"))
     for m in _KANA_INTRO.finditer(s):
         if _only_name_entries(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
+    return out
+
+
+def _latin_and_titled(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    if re.search(r"[A-Z][a-z]", s):
+        for m in _LATIN_FULL.finditer(s):
+            words = m.group().split(" ")
+            pos = m.start()
+            # cut at words that are not names: Dear Ms. …, this is Maria Reyes, Eu sou a Fernanda Souza
+            runs, cur = [], []
+            for w in words:
+                if w in _NOT_LATIN_NAME:
+                    if cur:
+                        runs.append(cur)
+                    cur = []
+                else:
+                    cur.append((pos, w))
+                pos += len(w) + 1
+            if cur:
+                runs.append(cur)
+            for run in runs:
+                if len([w for _, w in run if w[0].isupper()]) >= 2:
+                    a, last = run[0][0], run[-1]
+                    out.append((a, last[0] + len(last[1]), "person"))
+        for rx in (_LATIN_TITLE, _LATIN_FAMILY):
+            for m in rx.finditer(s):
+                if m.group(1).split(" ")[0] not in _NOT_LATIN_NAME:
+                    out.append((m.start(1), m.end(1), "person"))
+    if "D" in s or "N" in s:
+        by_start = {t.start: t for t in toks}
+        for m in _TITLE_BEFORE.finditer(s):
+            t = by_start.get(m.end())
+            if t is not None and t.noun and _has_surname_entry(t.surface) and not _is_role(t.surface):
+                out.append((t.start, t.end, "person"))
     return out
 
 
