@@ -156,3 +156,27 @@ def test_roles_and_roster_labels_written_with_a_space_and_names_joined_to_a_comm
 def test_countries_wards_and_common_words_beside_names_are_not_people(text):
     got = [(f.kind, f.text) for f in find_pii(text)]
     assert not any(t in ("ペルー", "旭", "スライド", "ポスター", "ほっとスペースにいる") for _, t in got), got
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("担当CSW：中村で同行訪問。", [("person", "中村")]),
+    ("主治医：大西より説明あり。", [("person", "大西")]),
+    ("デイサービス「ぽかぽか」に週2回通う。", [("facility", "ぽかぽか")]),
+    ("子ども食堂『みんなのテーブル』でボランティア。", [("facility", "みんなのテーブル")]),
+])
+def test_a_name_after_a_role_and_colon_and_a_quoted_name_after_a_kind(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "デイサービス「利用開始」の手続きを説明した。",
+    "担当：未定",
+    "子ども食堂「今月はお休み」の張り紙。",
+])
+def test_quoted_phrases_after_a_kind_that_are_not_names(text):
+    assert find_pii(text) == [], found(text)
+
+
+def test_a_gathering_named_in_quotes_is_not_a_facility():
+    # ふれあい喫茶 and サロン are neighbourhood activities named like clubs (the project's own labelled set)
+    assert find_pii("いきいきサロン「ひだまり」は月2回の開催。") == []

@@ -142,7 +142,7 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
             out += [(m.start(), m.end(), "facility") for m in rx.finditer(s)]
     out += _facilities_after_kind(s, toks)
     out += _schools(s, toks)
-    out += _quoted_facilities(s)
+    out += _quoted_facilities(s, toks)
     return [(a, b, k) for a, b, k in out if not _famous_place(s[a:b])]
 
 
@@ -169,7 +169,15 @@ _KIND_INSIDE = re.compile(r"(?<![\u3041-\u3096\u30a1-\u30fa])[\u3041-\u3096]{2,5
                           r"(?![にでをがはへとものや])[\u3041-\u3096]{2,4}(?=[のでにへがはと、。」』)）\s]|$)")
 
 
-def _quoted_facilities(s: str) -> list[tuple[int, int, str]]:
+# A name in quotes right after the kind of place: デイサービス「ぽかぽか」, 子ども食堂『みんなのテーブル』.
+# Not after the name of a gathering (ふれあい喫茶「さくら」, いきいきサロン「…」): an activity of the neighbourhood,
+# named like a club, not a place that identifies whom it serves.
+_CARE_KINDS = tuple(k for k in FACILITY_KIND_PREFIXES if not k.endswith(("喫茶", "カフェ", "サロン"))) + ("施設", "事業所")
+_KIND_THEN_QUOTED = re.compile("(?:" + "|".join(sorted(map(re.escape, _CARE_KINDS), key=len, reverse=True))
+                               + rf")の?\s?[「『]([{_CJK}\u3041-\u3096\u30a1-\u30faーA-Za-z0-9・]{{2,12}})[」』]")
+
+
+def _quoted_facilities(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     out = []
     out += [(m.start(), m.end(), "facility") for m in _KIND_INSIDE.finditer(s)]
     if "「" not in s and "『" not in s:
@@ -180,6 +188,15 @@ def _quoted_facilities(s: str) -> list[tuple[int, int, str]]:
         if name in FACILITY_KIND_PREFIXES or head in _GENERIC_KANA or head in ROLE_WORDS or head in KIN_WORDS \
                 or head in ("子ども", "子供", "地域", "みんな", "自分", "実", "本人"):
             continue   # 「こども食堂」, 「母の家」: a kind or someone's home, not a name
+        out.append((m.start(1), m.end(1), "facility"))
+    for m in _KIND_THEN_QUOTED.finditer(s):
+        name = m.group(1)
+        inside = [t for t in toks if t.start >= m.start(1) and t.end <= m.end(1)]
+        # a phrase, not a name: a particle or a verb inside (今月はお休み), or kanji common words only (利用開始)
+        if any(t.pos[0] in ("助詞", "助動詞", "動詞") and t.surface != "の" for t in inside) \
+                or re.fullmatch(rf"[{_CJK}]+", name) and all(t.pos[:2] == ("名詞", "普通名詞") for t in inside) \
+                or name in _GENERIC_KANA or _is_role(name):
+            continue
         out.append((m.start(1), m.end(1), "facility"))
     return out
 

@@ -37,9 +37,11 @@ _ROSTER = re.compile(r"(?:出席者?|参加者|欠席者?|同席者?|メンバ�
                      rf"発表者?|報告者|担当者?|対応者|[{_CJK}\u30a1-\u30faー]{{0,6}}係)\s?[:=]\s?")
 # A job in a group's minutes written before a name with a space: 記録 三好 / 発表 ナカムラ.
 _ROSTER_SPACED = re.compile(r"(?:^|(?<=[\s/、]))(?:司会|書記|記録|発表|ファシリ|タイムキーパー|タイム)[ \u3000]")
-# A role written before a surname with a space: CSW 桐生, 包括 村井.
+# A role written before a surname with a space or a colon: CSW 桐生, 包括 村井, 担当CSW：中村で (a surname the
+# analyser takes for a place in this position).
 _ROLE_SPACED = re.compile(rf"(?<![A-Za-z])(?:CSW|MSW|PSW|SW|CM|Ns|ケアマネ|ヘルパー|相談員|包括|担当|通訳|保健師|看護師|主治医)"
-                          rf"[ \u3000]([{_CJK}]{{1,4}})(?=[、。,/）)\s]|$)")
+                          rf"(?:[ \u3000]|\s?:\s?)([{_CJK}]{{1,4}})(?=[、。,/）)\s]|$|(?:で|が|は|と|に|から|より|の)"
+                          rf"(?![{_CJK}]{{0,1}}[\u3041-\u3096]))")
 _ITEM_END = re.compile(r"[、,・/。\n]|\s{2,}|$")
 # A speaker in minutes: 西（社協）：…, 青木：… at the start of a line.
 _SPEAKER = re.compile(rf"(?m)(?:^|(?<=[\n」]))\s*([{_CJK}]{{1,4}})(?:[(（][^()（）]{{1,12}}[)）])?\s?[:]")
