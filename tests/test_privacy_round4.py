@@ -180,3 +180,13 @@ def test_quoted_phrases_after_a_kind_that_are_not_names(text):
 def test_a_gathering_named_in_quotes_is_not_a_facility():
     # ふれあい喫茶 and サロン are neighbourhood activities named like clubs (the project's own labelled set)
     assert find_pii("いきいきサロン「ひだまり」は月2回の開催。") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Uber Eatsの配達員をしている。",          # a service in Latin letters before a particle
+    "Windows Updateでパソコンが動かない。",
+    "「おばあちゃんの家」みたいな雰囲気の施設。",  # someone's home in quotes, not a named home
+    "駅前のおしゃれカフェだった。",
+])
+def test_brands_and_everyday_phrases_shaped_like_names_are_not_findings(text):
+    assert find_pii(text) == [], found(text)

@@ -179,13 +179,20 @@ _KIND_THEN_QUOTED = re.compile("(?:" + "|".join(sorted(map(re.escape, _CARE_KIND
 
 def _quoted_facilities(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     out = []
-    out += [(m.start(), m.end(), "facility") for m in _KIND_INSIDE.finditer(s)]
+    for m in _KIND_INSIDE.finditer(s):
+        inside = [t for t in toks if t.start < m.end() and t.end > m.start()]
+        # おしゃれカフェだった, のんびりカフェでした: the kana must start a word and end as a name, not a verb
+        if not inside or inside[0].start != m.start() or inside[-1].end != m.end() \
+                or any(t.pos[0] in ("助詞", "助動詞", "動詞") for t in inside[1:]) or inside[0].pos[0] == "助詞":
+            continue
+        out.append((m.start(), m.end(), "facility"))
     if "「" not in s and "『" not in s:
         return out
     for m in _QUOTED.finditer(s):
         name = m.group(1)
         head = re.sub(r"(?:の家|の里|の郷|キッチン|食堂|カフェ|サロン|ハウス|ひろば|広場|工房|苑|荘)$", "", name)
-        if name in FACILITY_KIND_PREFIXES or head in _GENERIC_KANA or head in ROLE_WORDS or head in KIN_WORDS \
+        bare = re.sub(r"(?:ちゃん|さん|様)$", "", head)
+        if name in FACILITY_KIND_PREFIXES or head in _GENERIC_KANA or _is_role(bare) or bare in KIN_WORDS \
                 or head in ("子ども", "子供", "地域", "みんな", "自分", "実", "本人"):
             continue   # 「こども食堂」, 「母の家」: a kind or someone's home, not a name
         out.append((m.start(1), m.end(1), "facility"))
@@ -264,7 +271,7 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
                     and not any(e[0] in ("動詞", "助動詞", "形容詞") for e in _entries(run.group())):
                 out.append((m.start(), m.end() + run.end(), "facility"))
                 continue
-        if hiragana_only and (hira := re.match(r"(?![にでをがはへともの])[\u3041-\u3096ー]{2,8}", s[m.end():])):
+        if hiragana_only and (hira := re.match(r"(?![にでをがはへとものだじ])[\u3041-\u3096ー]{2,8}", s[m.end():])):
             # 喫茶きらくにおる: the analyser cuts an unknown kana name anyhow; the name ends at a particle
             name = re.match(r"..[^にでをがはへともの]*", hira.group()).group()
             if toks[k].pos[0] not in ("動詞", "連体詞", "代名詞", "副詞", "接続詞", "形容詞") and name not in _GENERIC_KANA and (

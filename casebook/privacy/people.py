@@ -77,6 +77,11 @@ Station Hospital Clinic School University College Street Road House Club Cafe Ca
 English Vietnamese Chinese Korean Nepali Filipino Portuguese Spanish Brazil Philippines Vietnam China Korea Nepal
 Eu Sou Ola Obrigado Obrigada Xin Chao Cam Salamat Po Namaste
 """.split())
+_PARTICLE_AFTER = re.compile(r"\s?(?:の|で|に|を|へ|は|が|と|から|まで|も)")
+_PERSON_WORDS = "|".join(sorted(ROLE_WORDS | KIN_WORDS | {"本名", "名前", "氏名", "相談者", "対象者?", "同居人", "支援者", "通訳"},
+                                key=len, reverse=True))
+_PERSON_BEFORE = re.compile(rf"(?:(?:{_PERSON_WORDS})(?:の|は|が|、|\s)?|[:：/→(（]|this is|I am|I'm|name is|sou a|sou o)\s?$",
+                            re.IGNORECASE)
 # A surname after an English title, or in Latin letters before 家: Ms. Kawai, (Gurung 家).
 _LATIN_TITLE = re.compile(rf"(?<![A-Za-z])(?:Mr|Ms|Mrs|Miss|Dr|Prof)\.?\s({_LATIN_WORD}(?:[ ]{_LATIN_WORD}){{0,2}})(?![A-Za-z])")
 _LATIN_FAMILY = re.compile(rf"(?<![A-Za-z0-9@._\-])({_LATIN_WORD})\s?(?=家(?!族|庭|事|具|電|賃|屋|計))")
@@ -195,7 +200,12 @@ def _latin_and_titled(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             for run in runs:
                 if len([w for _, w in run if w[0].isupper()]) >= 2:
                     a, last = run[0][0], run[-1]
-                    out.append((a, last[0] + len(last[1]), "person"))
+                    b = last[0] + len(last[1])
+                    # Uber Eatsの, Windows Updateで: a brand or service before a particle, unless someone is
+                    # introduced before it (本人の長女 …, 通訳 …が, this is …)
+                    if _PARTICLE_AFTER.match(s, b) and not _PERSON_BEFORE.search(s, max(0, a - 12), a):
+                        continue
+                    out.append((a, b, "person"))
         for rx in (_LATIN_TITLE, _LATIN_FAMILY):
             for m in rx.finditer(s):
                 if m.group(1).split(" ")[0] not in _NOT_LATIN_NAME:
