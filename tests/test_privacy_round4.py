@@ -190,3 +190,22 @@ def test_a_gathering_named_in_quotes_is_not_a_facility():
 ])
 def test_brands_and_everyday_phrases_shaped_like_names_are_not_findings(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("転居先 〒544-0001 生野区新今里4-2-17-305", [("address", "新今里4-2-17-305")]),
+    ("訪問介護事業所「えがお」のサ責と調整。", [("facility", "えがお")]),
+    ("子どもは、はるき（小3）、めい（年中）の二人。", [("person", "はるき"), ("person", "めい")]),
+    ("孫（ソウタ、12歳）が同居。", [("person", "ソウタ")]),
+])
+def test_room_after_a_block_quoted_kana_names_and_children_with_their_age(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "ISBN 978-4-1234-5678",
+    "面談（60分）、訪問（2回）を実施。",
+    "ケース（3件）を検討。",
+])
+def test_counts_in_brackets_are_not_names(text):
+    assert find_pii(text) == [], found(text)

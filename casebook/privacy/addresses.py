@@ -53,6 +53,8 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
             continue
         if r := _ROOM.match(s, end):
             end = r.end()
+        elif re.fullmatch(r"\d{1,4}-\d{1,4}-\d{1,4}", txt) and (r := re.match(r"-\d{3,4}(?![\d-])", s[end:])):
+            end += r.end()   # 4-2-17-305: the room number after the block
         town_start = _town_start(s, toks, by_end, start)
         if plain_pair and town_start == start:
             continue  # 10-12 alone is a range, not an address

@@ -200,7 +200,9 @@ def _quoted_facilities(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         name = m.group(1)
         inside = [t for t in toks if t.start >= m.start(1) and t.end <= m.end(1)]
         # a phrase, not a name: a particle or a verb inside (今月はお休み), or kanji common words only (利用開始)
-        if any(t.pos[0] in ("助詞", "助動詞", "動詞") and t.surface != "の" for t in inside) \
+        # (an all-kana name may hold what the analyser takes for a verb: すまいる, なごみ)
+        verbs = ("助詞", "助動詞") if _KANA_RUN.match(name) else ("助詞", "助動詞", "動詞")
+        if any(t.pos[0] in verbs and t.surface != "の" for t in inside) \
                 or re.fullmatch(rf"[{_CJK}]+", name) and all(t.pos[:2] == ("名詞", "普通名詞") for t in inside) \
                 or name in _GENERIC_KANA or _is_role(name):
             continue

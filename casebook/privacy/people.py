@@ -90,6 +90,9 @@ _TITLE_BEFORE = re.compile(r"(?<![A-Za-z])(?:Dr|DR|Ns|NS|Nrs|Dr\.\s?med)\.?\s?(?
 # A nickname given as such, in quotes: 通称『みっこ』さん, あだ名は「ぽんちゃん」.
 _NICKNAME_QUOTED = re.compile(rf"(?:通称|愛称|あだ名|あだな|呼び名|ニックネーム)(?:は|が|で|の)?\s?[「『]"
                               rf"({_HIRA}{{2,6}}|{_KATA}{{2,6}}|[{_CJK}]{{1,4}})[」』]")
+# A child listed with an age or a school year in brackets: はるき（小3）、めい（年中）.
+_WITH_AGE = re.compile(rf"(?:^|(?<=[、,・\s:「『]))({_HIRA}{{2,5}}|{_KATA}{{2,6}}|[{_CJK}]{{1,3}})[(（](?:\d{{1,3}}\s?(?:歳|才)?|"
+                       r"[小中高]\s?\d|年長|年中|年少|乳児|\d{1,2}\s?(?:か|ヶ|ケ)月)[)）]")
 # A katakana name introducing itself at the start of a message or signing it off at the end: 『…。キムです。』,
 # 『…。ファン』.
 _KATA_INTRO = re.compile(rf"(?:^|(?<=[「『。\s]))({_KATA}{{2,8}})\s?(?:です|でございます|と申します|より)(?=[。、!」』\s]|$)")
@@ -170,6 +173,14 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             if _entries(name) and not _has_name_entry(name):
                 continue
             out.append((m.start(1), m.end(1), "person"))
+    for m in _WITH_AGE.finditer(s):
+        word = m.group(1)
+        if _is_role(word) or word in ROLE_WORDS or word in KIN_WORDS or word in _GENERIC_KANA or _is_placeholder(word) \
+                or word.endswith(HONORIFICS):
+            continue   # ゆいちゃん（小2）: the honorific rule reads the name
+        if re.fullmatch(rf"[{_CJK}]+", word) and not _has_name_entry(word):
+            continue   # 面談（60）: a kanji word that is no name
+        out.append((m.start(1), m.end(1), "person"))
     for m in _NICKNAME_QUOTED.finditer(s):
         if not _is_role(m.group(1)) and m.group(1) not in _GENERIC_KANA:
             out.append((m.start(1), m.end(1), "person"))
