@@ -209,3 +209,14 @@ def test_room_after_a_block_quoted_kana_names_and_children_with_their_age(text, 
 ])
 def test_counts_in_brackets_are_not_names(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("GW記録 記録：パク・ミンス 発表：林", [("person", "パク・ミンス")]),
+    ("父親（Ramon）は単身赴任中。", [("person", "Ramon")]),
+    ("娘さん（Mika）が同席した。", [("person", "Mika")]),
+    ("子ども医療証番号 87654321 を確認", [("insurance_number", "87654321")]),
+    ("診察券番号 0012345", [("insurance_number", "0012345")]),
+])
+def test_joined_katakana_in_a_roster_latin_names_after_family_words_and_more_certificates(text, expect):
+    check(text, expect)

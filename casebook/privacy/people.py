@@ -51,7 +51,8 @@ _TITLE_AFTER = re.compile(r"(?:係長|課長|所長|部長|主任|主査|院長|
 # A name in brackets after a family word or a word for a name: 妻（ハルエ）, 長女（綾）, 名前（ひなた）.
 _NAME_WORDS = "|".join(sorted(KIN_WORDS | {"名前", "本名", "氏名", "旧姓", "通称", "呼び名", "愛称", "あだ名"},
                               key=len, reverse=True))
-_KIN_BRACKET = re.compile(rf"({_NAME_WORDS})[(（]({_KATA}{{2,6}}|{_HIRA}{{2,6}}|[{_CJK}]{{1,3}})[)）、,]")
+_KIN_BRACKET = re.compile(rf"({_NAME_WORDS})(?:さん|ちゃん)?[(（]({_KATA}{{2,6}}|{_HIRA}{{2,6}}|[{_CJK}]{{1,3}}|[A-Z][a-z]{{1,15}})"
+                          rf"[)）、,]")
 # 佐伯 勇 様, 王 建国さん, 張 偉、: a surname, one space, a short given name, then an honorific or a mark.
 _SPACED = re.compile(rf"([{_CJK}]{{1,3}})[ \u3000]([{_CJK}]{{1,2}}?)(?=\s?{_HON}|[、,)）」』(（]|\s|$)")
 _NAME_READING = re.compile(rf"([{_CJK}]{{1,4}})\s?[(（]({_HIRA}{{2,8}})[)）]")
@@ -245,7 +246,7 @@ def _surname_like(word: str) -> bool:
 def _could_be_name(item: str) -> bool:
     if not item or _is_placeholder(item) or _is_role(item) or item in _GENERIC_KANA:
         return False
-    if re.fullmatch(_LATIN_NAME, item) or re.fullmatch(rf"{_KATA}{{2,6}}", item):
+    if re.fullmatch(_LATIN_NAME, item) or re.fullmatch(rf"{_KATA}{{2,6}}|{_KATA}{{1,6}}(?:・{_KATA}{{1,6}}){{1,3}}", item):
         return True
     return re.fullmatch(rf"[{_CJK}]{{1,4}}(?:[ \u3000][{_CJK}]{{1,3}})?", item) is not None \
         and _surname_like(item.split()[0])
