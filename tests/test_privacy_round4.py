@@ -220,3 +220,12 @@ def test_counts_in_brackets_are_not_names(text):
 ])
 def test_joined_katakana_in_a_roster_latin_names_after_family_words_and_more_certificates(text, expect):
     check(text, expect)
+
+
+def test_a_hiragana_name_before_the_kanji_kun():
+    check("同じ班のけんたろう君が声をかけてくれる。", [("person", "けんたろう")])
+
+
+@pytest.mark.parametrize("text", ["それは君が決めること。", "あの君は誰やったかな。"])
+def test_the_pronoun_kimi_is_not_an_honorific(text):
+    assert find_pii(text) == [], found(text)

@@ -337,11 +337,13 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     out = []
     ends = {t.end: i for i, t in enumerate(toks)}
     starts = {t.start: t for t in toks}
-    for m in re.finditer(r"ちゃん|くん|さん", s):
+    for m in re.finditer(r"ちゃん|くん|君|さん", s):
         p = m.start()
         idx = ends.get(p)
         if idx is None or p == 0:
             continue   # the honorific starts inside a word (行くんだ)
+        if m.group() == "君" and (p not in starts or starts[p].pos[0] != "接尾辞"):
+            continue   # それは君が: the pronoun, not けんたろう君
         last = toks[idx]
         small_tsu = (last.surface.endswith(("っ", "ッ")) and len(last.surface) <= 3 and _KANA.match(last.surface)
                      and (last.start == 0 or not _KANA.match(s[last.start - 1])))
