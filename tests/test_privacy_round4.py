@@ -229,3 +229,11 @@ def test_a_hiragana_name_before_the_kanji_kun():
 @pytest.mark.parametrize("text", ["それは君が決めること。", "あの君は誰やったかな。"])
 def test_the_pronoun_kimi_is_not_an_honorific(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("大家の今西は家賃の滞納を心配している。", [("person", "今西")]),
+    ("担当の今西が同行した。", [("person", "今西")]),
+])
+def test_a_surname_the_analyser_cuts_in_two_after_a_role(text, expect):
+    check(text, expect)

@@ -163,6 +163,7 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             continue
         out.append((m.start(1), m.end(1), "person"))
     out += _latin_and_titled(s, toks)
+    out += _surnames_cut_in_two(s, toks)
     for rx in (_KATA_INTRO, _KATA_SIGN):
         for m in rx.finditer(s):
             name = m.group(1)
@@ -228,6 +229,29 @@ def _latin_and_titled(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             t = by_start.get(m.end())
             if t is not None and t.noun and _has_surname_entry(t.surface) and not _is_role(t.surface):
                 out.append((t.start, t.end, "person"))
+    return out
+
+
+_AFTER_SURNAME = ("は", "が", "と", "に", "も", "を", "から", "より", "、", "。", "の")
+
+
+def _surnames_cut_in_two(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """大家の今|西は: a surname the analyser cuts into two common words, after a role or family word and
+    の, before a particle (the whole is a surname in the dictionary)."""
+    out = []
+    for k in range(2, len(toks) - 2):
+        a, b = toks[k], toks[k + 1]
+        if toks[k - 1].surface not in ("の", "・") or a.name or b.name or a.end != b.start \
+                or not re.fullmatch(rf"[{_CJK}]{{1,2}}", a.surface) or not re.fullmatch(rf"[{_CJK}]{{1,2}}", b.surface):
+            continue
+        before = toks[k - 2].surface
+        if not (before in ROLE_WORDS or before in KIN_WORDS or before.removeprefix("お").removeprefix("ご") in ROLE_WORDS):
+            continue
+        word = a.surface + b.surface
+        if toks[k + 2].surface not in _AFTER_SURNAME + HONORIFICS or not _surname_like(word) or _entries(word) and any(
+                e[:2] == ("名詞", "普通名詞") for e in _entries(word)):
+            continue
+        out.append((a.start, b.end, "person"))
     return out
 
 
