@@ -237,3 +237,25 @@ def test_the_pronoun_kimi_is_not_an_honorific(text):
 ])
 def test_a_surname_the_analyser_cuts_in_two_after_a_role(text, expect):
     check(text, expect)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("本人は今川東のアパートに一人で住む。", [("address", "今川東")]),
+    ("勤務先：株式会社ナニワ運送（港区）", [("facility", "株式会社ナニワ運送")]),
+    ("元の勤め先は丸福工業株式会社。", [("facility", "丸福工業株式会社")]),
+    ("通所先：ワークセンターひだまり", [("facility", "ワークセンターひだまり")]),
+    ("ひかり整骨院に週2回通う。", [("facility", "ひかり整骨院")]),
+    ("長男は阪南学院大学の2年生。", [("facility", "阪南学院大学")]),
+])
+def test_towns_before_a_dwelling_companies_clinics_and_universities(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "大学に進学したいと話す。",
+    "株式会社の経営者だった。",
+    "近くのアパートに転居予定。",
+    "整骨院に通っている。",
+])
+def test_kinds_of_place_without_a_name_are_not_findings(text):
+    assert find_pii(text) == [], found(text)

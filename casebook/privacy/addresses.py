@@ -32,7 +32,9 @@ _BLOCK = re.compile(
 )
 _ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
 # A town spoken of as a neighbourhood: 桜川北のあたり, 松虫付近.
-_NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)")
+# …or as where someone's dwelling stands: 今川東のアパート, 粉浜の長屋.
+_NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)|の(?:アパート|マンション|長屋|文化住宅|一軒家|借家|貸家|"
+                         r"市営住宅|府営住宅|公営住宅|団地|自宅|実家)")
 
 
 def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:

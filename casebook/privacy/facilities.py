@@ -35,6 +35,7 @@ FACILITY_SUFFIXES = (
     "こどもの家", "子どもの家", "デイ",
     # offices and workshops: すみれ訪問介護事業所, つばさ工房 (就労支援)
     "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所", "事業所", "工房",
+    "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
@@ -50,7 +51,7 @@ _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コー�
                   "福祉サービス", "ケアサービス", "不動産", "工務店", "住建", "商事", "商会", "こどもの家", "子どもの家",
                   "デイ", "内科", "歯科", "薬局", "病院", "デイサービスセンター", "デイケア", "グループホーム", "ケアハウス",
                   "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所",
-                  "事業所", "工房"}
+                  "事業所", "工房", "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局"}
 # A kana name with one kanji of a place after it: ひかり台, さくら野, みどり丘 (…小学校, …こどもの家).
 _PLACE_KANJI = "台野丘原坂里谷森浜町"
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
@@ -69,6 +70,9 @@ _LEGAL_ENTITY = re.compile(rf"(?:社会福祉法人|医療法人(?:社団|財団
                            rf"公益社団法人|公益財団法人|学校法人)\s?(?![にのがをではとも])[{_CJK}\u3041-\u3096\u30a1-\u30faーA-Za-z]{{1,12}}?"
                            rf"(?:福祉会|協会|学園|会|園|苑|舎)(?=[\s、。,)）」』のにでがはとも]|$)")
 
+# Companies under their legal form, before or after the name: 株式会社ナニワ運送, 丸福工業株式会社, (株)ミナミ.
+_COMPANY_BEFORE = re.compile(rf"(?:株式会社|有限会社|合同会社|\(株\)|\(有\))\s?[{_CJK}\u30a1-\u30faーA-Za-z0-9&・]{{2,12}}")
+_COMPANY_AFTER = re.compile(rf"[{_CJK}\u30a1-\u30faーA-Za-z0-9&・]{{2,12}}(?:株式会社|有限会社|合同会社|\(株\)|\(有\))")
 # Kinds of care facility written before their name: デイサービスあおぞら, グループホームひまわり.
 FACILITY_KIND_PREFIXES = (
     "デイサービスセンター", "デイサービス", "デイケア", "グループホーム", "ケアホーム", "特別養護老人ホーム", "特養",
@@ -137,7 +141,8 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
             if num := re.search(rf"第[{_KANJI_NUM}\d]{{1,3}}$", s[max(0, start - 4):start]):
                 start = max(0, start - 4) + num.start()   # 第二光栄荘
             out.append((start, fac.end(), "facility"))
-    for rx, mark in ((_BUILDING_PREFIX, ""), (_BUILDING_DOT, "・"), (_PUBLIC_HOUSING, "営"), (_LEGAL_ENTITY, "法人")):
+    for rx, mark in ((_BUILDING_PREFIX, ""), (_BUILDING_DOT, "・"), (_PUBLIC_HOUSING, "営"), (_LEGAL_ENTITY, "法人"),
+                     (_COMPANY_BEFORE, "会社"), (_COMPANY_AFTER, "会社"), (_COMPANY_BEFORE, "(")):
         if mark in s or rx is _PUBLIC_HOUSING and ("UR" in s or "公団" in s):
             out += [(m.start(), m.end(), "facility") for m in rx.finditer(s)]
     out += _facilities_after_kind(s, toks)
@@ -177,8 +182,20 @@ _KIND_THEN_QUOTED = re.compile("(?:" + "|".join(sorted(map(re.escape, _CARE_KIND
                                + rf")の?\s?[「『]([{_CJK}\u3041-\u3096\u30a1-\u30faーA-Za-z0-9・]{{2,12}})[」』]")
 
 
+# A centre or house named in kana after its kind: ワークセンターひだまり, ケアハウスやまびこ.
+_KATA_KIND_KANA = re.compile(r"[\u30a1-\u30faー]{2,8}(?:センター|ハウス|ステーション|プラザ)(?![にでをがはへともの])"
+                             r"[\u3041-\u3096ー]{3,6}(?=[にでをがはへとものや、。」』)）\s]|$)")
+
+
 def _quoted_facilities(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     out = []
+    for m in _KATA_KIND_KANA.finditer(s):
+        name_start = max(s.rfind(k, m.start(), m.end()) + len(k) for k in ("センター", "ハウス", "ステーション", "プラザ")
+                         if s.rfind(k, m.start(), m.end()) >= 0)
+        inside = [t for t in toks if t.start < m.end() and t.end > name_start]
+        if inside and inside[0].start == name_start and inside[-1].end == m.end() \
+                and all(t.pos[0] == "名詞" for t in inside) and s[name_start:m.end()] not in _GENERIC_KANA:
+            out.append((m.start(), m.end(), "facility"))
     for m in _KIND_INSIDE.finditer(s):
         inside = [t for t in toks if t.start < m.end() and t.end > m.start()]
         # おしゃれカフェだった, のんびりカフェでした: the kana must start a word and end as a name, not a verb
@@ -311,7 +328,8 @@ def _honorific_or_title(s: str, pos: int) -> bool:
     return s.startswith(HONORIFICS + ("医師", "Dr", "教諭", "看護師", "院長", "所長", "管理者"), pos)
 
 
-_SCHOOL_RE = re.compile(r"(小学校区|中学校区|小学校|中学校|高等学校|高校|支援学校|養護学校|義務教育学校|中学|小学)")
+_SCHOOL_RE = re.compile(r"(小学校区|中学校区|小学校|中学校|高等学校|高校|支援学校|養護学校|義務教育学校|中学|小学|"
+                        r"短期大学|大学|専門学校)")
 _SCHOOL_SHORT_RE = re.compile(r"(小|中|高)(?=(?:学区|校区)|[にのへをでがはとも、。）)」]|から|まで|出身|卒|[0-9]年)")
 _SCHOOL_OWNER = re.compile(rf"^(?:(?:大阪)?[府市区町村]?立|私立|公立|国立|[{_CJK}]{{1,4}}[府市区町村]立)")
 _NOT_SCHOOL_NAME = frozenset("毎日 地元 近く 近所 公立 私立 市立 府立 区立 同 各 当 本 他 別 新 旧 元 前 現 同じ 中 小 高 夜間 "
