@@ -259,3 +259,16 @@ def test_towns_before_a_dwelling_companies_clinics_and_universities(text, expect
 ])
 def test_kinds_of_place_without_a_name_are_not_findings(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("自宅の番号はゼロロクの、ななにーさんよん、ごーろくななはち",
+     [("phone", "ゼロロクの、ななにーさんよん、ごーろくななはち")]),
+    ("メアドは taro77 アット example.com です", [("email", "taro77 アット example.com")]),
+])
+def test_spoken_numbers_after_a_particle_and_at_written_in_katakana(text, expect):
+    check(text, expect)
+
+
+def test_at_home_in_katakana_is_not_an_email():
+    assert find_pii("アットホームな雰囲気の教室。") == []

@@ -44,7 +44,7 @@ _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ 
 
 # The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
 # dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
-_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アットマーク\s?|★|☆)"
+_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アット(?:マーク)?\s?|★|☆)"
 _DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?|\s?ドット\s?|\s(?:dot|DOT)\s)"
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
@@ -114,7 +114,7 @@ def _either_script(word: str) -> str:
 
 
 _KANA_DIGIT_EITHER = "(?:" + "|".join(_either_script(w) for w in sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"
-_SPOKEN_PHONE = re.compile(rf"(?<![\u3041-\u3096\u30a1-\u30fa])(?:{_either_script('ぜろ')}|{_either_script('れい')}|"
+_SPOKEN_PHONE = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はがもの]))(?:{_either_script('ぜろ')}|{_either_script('れい')}|"
                            rf"{_either_script('まる')}){_KANA_DIGIT_EITHER}{{0,4}}"
                            rf"(?:[、,\s・の-]{{1,2}}{_KANA_DIGIT_EITHER}{{1,5}}){{1,3}}")
 
