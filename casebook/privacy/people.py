@@ -1,9 +1,13 @@
 """People written in context rather than by a name the dictionary tags: rosters and minutes (出席：上田、林、
 ファシリ＝松本, 西（社協）：), a name in brackets after a family word (妻（ハルエ）, 長女（綾）), a surname before
 a title (今井係長, 上野Dr), full names written with a space (佐伯 勇 様, 王 建国さん), names in Latin letters
-(WANG Li さん, （Tran Van Minh）), sign-offs at the end of a message (— Linh, — 민수, 「たかし です」); and
-the names that are not someone in the case: people cited as references (宮沢賢治の「…」, 大谷翔平みたいに)
-and towns the analyser takes for surnames (鶴橋の市場, 松原のほうに)."""
+(WANG Li さん, （Tran Van Minh）, Maria Santos, Ms. Kawai, Gurung 家), a title before a surname (Dr.森本,
+Ns.川端), a role and a space or colon before one (CSW 桐生, 担当CSW：中村で), children listed with their age
+(はるき（小3）), nicknames given as such (通称『みっこ』), katakana names introducing or signing themselves
+(キムです, …。ファン』), sign-offs at the end of a message (— Linh, — 민수, 「たかし です」); and
+the names that are not someone in the case: people cited as references (宮沢賢治の「…」, 大谷翔平みたいに,
+バイステックの7原則, 石井十次や留岡幸助の実践), towns and rivers the analyser takes for surnames (鶴橋の市場,
+松原のほうに, 大和川沿い), and ages in kanji numerals (八十八やで)."""
 
 from __future__ import annotations
 
