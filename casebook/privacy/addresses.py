@@ -1,6 +1,8 @@
 """Addresses below the ward: block numbers (3丁目10番5号, 3-10-5) with the town written before them, a
 town right after its ward (生野区桃谷), and a town spoken of as where someone lives (松虫付近). The ward
-and the city stay: they are what an anonymised case keeps."""
+and the city stay: they are what an anonymised case keeps. Towns may be joined with ヶ/ノ (楓ヶ丘, 萩ノ台); a
+town ending in 町 is an address also without numbers (白鷺町のスーパー), as is a town before the dwelling it
+names (今川東のアパート)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """Named facilities and buildings: a hospital, school, care home or flat building named by a proper noun
 or a kana name (桃谷小学校, さくら苑, はくよう記念病院), a kind written before the name (デイサービスあおぞら,
-コーポ蒲生), schools under their short names (田島小); each becomes A病院 style, like a person."""
+コーポ蒲生), schools under their short names (田島小), words between the name and its kind (あさひ在宅クリニック,
+鶴ノ森地域会館), a name in quotes after its kind or ending like a gathering place (デイサービス「ぽかぽか」,
+「なごみの家」), companies under their legal form (株式会社…); each becomes A病院 style, like a person.
+Landmarks the dictionary knows as one place (甲子園, 後楽園) are not facilities."""
 
 from __future__ import annotations
 
