@@ -272,3 +272,17 @@ def test_spoken_numbers_after_a_particle_and_at_written_in_katakana(text, expect
 
 def test_at_home_in_katakana_is_not_an_email():
     assert find_pii("アットホームな雰囲気の教室。") == []
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("ラウル（本人の夫、コロンビア）は夜勤が多い。", [("person", "ラウル")]),
+    ("同居人：スニール（スリランカ）", [("person", "スニール")]),
+    ("長女：アイシャ、次女：ファティマ", [("person", "アイシャ"), ("person", "ファティマ")]),
+])
+def test_a_name_before_its_relation_in_brackets_and_after_a_family_label(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", ["本人：特になし", "長女：同意済み", "カレー（本人の好物）を作った。"])
+def test_family_labels_and_brackets_before_ordinary_words(text):
+    assert find_pii(text) == [], found(text)

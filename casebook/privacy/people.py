@@ -37,7 +37,7 @@ _HIRA = r"[\u3041-\u3096ー]"
 _LATIN_NAME = r"[A-Z][A-Za-z]+(?:[ ][A-Z][A-Za-z]+){0,3}"
 
 # Labels of a roster: who attended, who had which job in a group (出席：…, 記録係：…, ファシリ＝…).
-_ROSTER = re.compile(r"(?:出席者?|参加者|欠席者?|同席者?|メンバー|司会|書記|記録者?|ファシリ(?:テーター)?|タイムキーパー|"
+_ROSTER = re.compile(r"(?:同居人|同居者|相談者|対象者?|利用者|出席者?|参加者|欠席者?|同席者?|メンバー|司会|書記|記録者?|ファシリ(?:テーター)?|タイムキーパー|"
                      rf"発表者?|報告者|担当者?|対応者|[{_CJK}\u30a1-\u30faー]{{0,6}}係)\s?[:=]\s?")
 # A job in a group's minutes written before a name with a space: 記録 三好 / 発表 ナカムラ.
 _ROSTER_SPACED = re.compile(r"(?:^|(?<=[\s/、]))(?:司会|書記|記録|発表|ファシリ|タイムキーパー|タイム)[ \u3000]")
@@ -95,6 +95,9 @@ _TITLE_BEFORE = re.compile(r"(?<![A-Za-z])(?:Dr|DR|Ns|NS|Nrs|Dr\.\s?med)\.?\s?(?
 # A nickname given as such, in quotes: 通称『みっこ』さん, あだ名は「ぽんちゃん」.
 _NICKNAME_QUOTED = re.compile(rf"(?:通称|愛称|あだ名|あだな|呼び名|ニックネーム)(?:は|が|で|の)?\s?[「『]"
                               rf"({_HIRA}{{2,6}}|{_KATA}{{2,6}}|[{_CJK}]{{1,4}})[」』]")
+# A name before its relation in brackets: ホセ（本人の夫、ペルー）, 美和（長女）.
+_RELATION_BRACKET = re.compile(rf"(?:^|(?<=[、。\s:「『]))({_KATA}{{2,8}}|{_HIRA}{{2,5}}|[{_CJK}]{{1,4}})[(（](?:本人の)?"
+                               rf"(?:{'|'.join(sorted(KIN_WORDS, key=len, reverse=True))})[、,)）]")
 # A child listed with an age or a school year in brackets: はるき（小3）、めい（年中）.
 _WITH_AGE = re.compile(rf"(?:^|(?<=[、,・\s:「『]))({_HIRA}{{2,5}}|{_KATA}{{2,6}}|[{_CJK}]{{1,3}})[(（](?:\d{{1,3}}\s?(?:歳|才)?|"
                        r"[小中高]\s?\d|年長|年中|年少|乳児|\d{1,2}\s?(?:か|ヶ|ケ)月)[)）]")
@@ -179,6 +182,13 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             if _entries(name) and not _has_name_entry(name):
                 continue
             out.append((m.start(1), m.end(1), "person"))
+    for m in _RELATION_BRACKET.finditer(s):
+        word = m.group(1)
+        if _is_role(word) or word in ROLE_WORDS or word in KIN_WORDS or word in _GENERIC_KANA or _is_placeholder(word):
+            continue
+        if re.fullmatch(rf"[{_CJK}]+", word) and not _has_name_entry(word) or _common_word(word):
+            continue   # カレー（本人の好物）is no one; 美和（長女）is
+        out.append((m.start(1), m.end(1), "person"))
     for m in _WITH_AGE.finditer(s):
         word = m.group(1)
         if _is_role(word) or word in ROLE_WORDS or word in KIN_WORDS or word in _GENERIC_KANA or _is_placeholder(word) \
