@@ -286,3 +286,11 @@ def test_a_name_before_its_relation_in_brackets_and_after_a_family_label(text, e
 @pytest.mark.parametrize("text", ["本人：特になし", "長女：同意済み", "カレー（本人の好物）を作った。"])
 def test_family_labels_and_brackets_before_ordinary_words(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("本人宅は旭区森小路3の4の12", [("address", "森小路3の4の12")]),
+    ("転居先：市営高見住宅2号棟 408号室", [("facility", "市営高見住宅2号棟 408号室")]),
+])
+def test_spoken_blocks_after_any_town_and_a_room_after_the_building_number(text, expect):
+    check(text, expect)

@@ -64,7 +64,7 @@ _BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,5}}・?)?(コーポ|�
 _BUILDING_DOT = re.compile(rf"(?:コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス)・(?:ド・|デ・)?"
                            rf"(?:(?![にでをがへ])[{_CJK}\u3041-\u3096\u30a1-\u30faー]){{1,8}}?(?=\s?\d|[、。」』)）\s]|$)")
 # A room number after a named building: コーポ蒲生203号, さくら荘 2号室.
-_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-]))")
+_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-]))(?:\s?\d{1,4}\s?号室)?")
 # Public housing named after its estate: 府営みなみ野住宅3号棟, 市営ひばり台住宅.
 _PUBLIC_HOUSING = re.compile(rf"(?:府営|市営|県営|都営|区営|公営|UR|公団)([{_CJK}\u3041-\u3096\u30a1-\u30faー]{{1,10}}?)"
                              r"(?:住宅|団地|ハイツ|アパート)")
