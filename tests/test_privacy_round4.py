@@ -294,3 +294,7 @@ def test_family_labels_and_brackets_before_ordinary_words(text):
 ])
 def test_spoken_blocks_after_any_town_and_a_room_after_the_building_number(text, expect):
     check(text, expect)
+
+
+def test_a_section_spoken_with_no_is_not_an_address():
+    assert find_pii("資料は表1の2の3を見てください。") == []

@@ -52,7 +52,7 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
         if start > 0 and re.match(r"[A-Za-z]", s[start - 1]):
             continue   # R6-012, No.A-12: a file or case number, not a block
-        if re.fullmatch(r"[\d-]+", txt) and _OTHER_NUMBER_INTRO.search(_clause_before(s, start, 12)):
+        if re.fullmatch(r"[\dの-]+", txt) and _OTHER_NUMBER_INTRO.search(_clause_before(s, start, 12)):
             continue   # 要綱2-1-3, 資料3-2-1: a section of a document
         if re.fullmatch(r"\d{1,3}-\d{1,4}-\d{1,4}", txt) and txt.startswith("0"):
             continue
