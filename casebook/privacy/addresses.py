@@ -107,7 +107,7 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
     return out
 
 
-_KIND_OF_TOWN = frozenset("門前 宿場 城下 港 寺内 商人 職人 下 漁師 田舎 温泉 学生 住宅 工場 繁華 商店 団地 坂 川".split())
+_KIND_OF_TOWN = frozenset({"門前", "宿場", "城下", "港", "寺内", "商人", "職人", "下", "漁師", "田舎", "温泉", "学生", "住宅", "工場", "繁華", "商店", "団地", "坂", "川"})
 # What follows a town's name used on its own: a particle, a mark, where someone lives or comes from.
 _AFTER_TOWN = re.compile(r"(?:の|で|に|から|へ|まで|在住|出身|付近|界隈|周辺|辺り|あたり|方面|[、。」』)）\s]|$)")
 
