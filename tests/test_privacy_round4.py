@@ -298,3 +298,12 @@ def test_spoken_blocks_after_any_town_and_a_room_after_the_building_number(text,
 
 def test_a_section_spoken_with_no_is_not_an_address():
     assert find_pii("資料は表1の2の3を見てください。") == []
+
+
+@pytest.mark.parametrize("text", [
+    "参考：Carl Rogers（1951）の来談者中心療法",
+    "文献：Felix Biestek, The Casework Relationship",
+    "Mary Richmond の「社会診断」を紹介した。",
+])
+def test_authors_cited_in_latin_letters_are_not_people(text):
+    assert find_pii(text) == [], found(text)

@@ -232,6 +232,8 @@ def _latin_and_titled(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
                     # introduced before it (本人の長女 …, 通訳 …が, this is …)
                     if _PARTICLE_AFTER.match(s, b) and not _PERSON_BEFORE.search(s, max(0, a - 12), a):
                         continue
+                    if _cited_latin(s, a, b):
+                        continue
                     out.append((a, b, "person"))
         for rx in (_LATIN_TITLE, _LATIN_FAMILY):
             for m in rx.finditer(s):
@@ -267,6 +269,23 @@ def _surnames_cut_in_two(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]
             continue
         out.append((a.start, b.end, "person"))
     return out
+
+
+# A year alone after the name, as references write it: Rogers（1951）, Biestek, 1957 (not a birth date).
+_YEAR_AFTER = re.compile(r"\s?(?:[(（]\d{4}[a-z]?[)）,]|,\s?\d{4}(?![\d年/.\-])|,\s?(?:The|A|An)\s)")
+_REFERENCE_BEFORE = re.compile(r"(?:参考|文献|引用|出典|参照|著|Ref)")
+
+
+def _cited_latin(s: str, a: int, b: int) -> bool:
+    """Carl Rogers（1951）, 文献：Felix Biestek, …, Mary Richmond の「…」: an author cited, not someone in the case."""
+    return _YEAR_AFTER.match(s, b) is not None or _CITED.match(s, b + (s[b:b + 1] == " ")) is not None \
+        or _REFERENCE_BEFORE.search(s, max(0, a - 40), a) is not None
+
+
+def _latin_run(s: str, a: int, b: int) -> tuple[int, int]:
+    """The whole run of capitalised Latin words around s[a:b] (Carl|Rogers → Carl Rogers)."""
+    m = next((m for m in _LATIN_FULL.finditer(s) if m.start() <= a and m.end() >= b), None)
+    return (m.start(), m.end()) if m else (a, b)
 
 
 def _common_word(word: str) -> bool:
@@ -314,6 +333,8 @@ def _drop_not_people(s: str, toks: list[_Tok], cands: list[tuple[int, int, str]]
 
 def _not_a_person(s: str, a: int, b: int, tok: _Tok | None) -> bool:
     if _CITED.match(s, b) or _CITED_LIST.match(s, b):
+        return True
+    if re.fullmatch(r"[A-Za-z]+", s[a:b]) and _cited_latin(s, *_latin_run(s, a, b)):
         return True
     word = s[a:b]
     if re.fullmatch(r"[一二三四五六七八九十百]+", word):
