@@ -35,10 +35,10 @@ DATA = Path(__file__).parent / "data"
 FLOORS = {
     "pii_blind.yaml": ({"person": 97, "phone": 18, "postal_code": 14, "address": 25, "my_number": 13,
                         "email": 14, "birth_date": 14, "insurance_number": 17, "facility": 32, "line_id": 14}, 0),
-    # after round 2 (of 150, 23, 13, 15, 13, 13, 14, 16, 35, 12 expected); the one false alarm:
-    # サザエさんちみたいな, a cartoon family with an honorific
+    # after round 2 (of 150, 23, 13, 15, 13, 13, 14, 16, 35, 12 expected); its one false alarm until round 4
+    # (サザエさんちみたいな, a cartoon family with an honorific) went with the rule for a family compared to
     "pii_heldout.yaml": ({"person": 150, "phone": 23, "postal_code": 13, "address": 15, "my_number": 13,
-                          "email": 13, "birth_date": 14, "insurance_number": 16, "facility": 35, "line_id": 12}, 1),
+                          "email": 13, "birth_date": 14, "insurance_number": 16, "facility": 35, "line_id": 12}, 0),
     # after round 4 (all of 157, 21, 13, 23, 13, 14, 14, 13, 25, 13 expected)
     "pii_final.yaml": ({"person": 157, "phone": 21, "postal_code": 13, "address": 23, "my_number": 13,
                         "email": 14, "birth_date": 14, "insurance_number": 13, "facility": 25, "line_id": 13}, 0),

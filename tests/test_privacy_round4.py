@@ -307,3 +307,18 @@ def test_a_section_spoken_with_no_is_not_an_address():
 ])
 def test_authors_cited_in_latin_letters_are_not_people(text):
     assert find_pii(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "金太郎の紙芝居を読んだ。",
+    "石川さゆりの曲をみんなで歌った。",
+    "ちびまる子ちゃんの歌を流した。",
+    "うちはサザエさんちみたいな大家族やった。",
+    "のび太くんの歌で盛り上がった。",
+])
+def test_songs_stories_and_cartoon_families_are_not_people(text):
+    assert find_pii(text) == [], found(text)
+
+
+def test_someone_in_the_group_held_up_as_an_example_is_still_a_person():
+    check("山下さんみたいに地域に顔の広い人が必要。", [("person", "山下")])

@@ -312,7 +312,12 @@ def _could_be_name(item: str) -> bool:
 # What follows a name that is cited, not someone in the case: 宮沢賢治の「…」, 大谷翔平みたいに, …の伝記.
 _CITED = re.compile(r"(?:みたい|のよう|のごと|の言う|のいう|の言葉|の名言|の伝記|の著書|の本|の作品|の詩|の理論|の「|の『|的|"
                     # a theorist's work, as training notes cite it: …の7原則, …の欲求5段階, …の考え方に学ぶ
-                    r"の[0-9一二三四五六七八九十]*(?:原則|欲求|理論|学説|モデル|段階|発達段階|定義|提唱|思想|実践|考え方|枠組み))")
+                    r"の[0-9一二三四五六七八九十]*(?:原則|欲求|理論|学説|モデル|段階|発達段階|定義|提唱|思想|実践|考え方|枠組み)|"
+                    # a song, a story or a show named after someone: …の曲, …の紙芝居, …の歌
+                    r"の(?:曲|歌|紙芝居|絵本|映画|ドラマ|漫画|マンガ|アニメ|昔話|童謡|演歌|物語))")
+# A character or a family in a story, also with an honorific: ちびまる子ちゃんの歌, サザエさん一家のような.
+# (…さんみたいに alone is often someone in the group: only a family or a home is compared to.)
+_CHARACTER = re.compile(r"(?:さん|ちゃん|くん)(?:(?:一家|ち|家)(?:のよう|みたい)|の歌|の曲|の紙芝居|の絵本|のアニメ|を歌)")
 # Cited people listed with や: 石井十次や留岡幸助の実践 (the one before や is cited too).
 _CITED_LIST = re.compile(rf"や[{_CJK}\u30a1-\u30faー・]{{2,8}}?" + _CITED.pattern)
 # What follows a town the analyser took for a surname: 鶴橋の市場, 石橋のあたり (のほう only for a known place).
@@ -326,6 +331,8 @@ def _drop_not_people(s: str, toks: list[_Tok], cands: list[tuple[int, int, str]]
     out = []
     for a, b, kind in cands:
         if kind == "person" and not s.startswith(HONORIFICS, b) and _not_a_person(s, a, b, by_span.get((a, b))):
+            continue
+        if kind == "person" and _CHARACTER.match(s, b):
             continue
         out.append((a, b, kind))
     return out
