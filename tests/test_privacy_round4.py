@@ -322,3 +322,11 @@ def test_songs_stories_and_cartoon_families_are_not_people(text):
 
 def test_someone_in_the_group_held_up_as_an_example_is_still_a_person():
     check("山下さんみたいに地域に顔の広い人が必要。", [("person", "山下")])
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("三好先生（ゼミの）に質問したい。", [("person", "三好")]),
+    ("近所では「トモ」と呼ばれている。", [("person", "トモ")]),
+])
+def test_an_honorific_with_a_note_in_brackets_and_a_nickname_one_is_called_by(text, expect):
+    check(text, expect)

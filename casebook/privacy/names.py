@@ -391,4 +391,6 @@ def _honorific_at(s: str, pos: int) -> bool:
 
 
 def _is_honorific(t: _Tok, s: str) -> bool:
-    return t.surface in HONORIFICS
+    # 先生（ゼミの）: the analyser may take a note in brackets after the honorific into the same word
+    return t.surface in HONORIFICS or t.surface.startswith(HONORIFICS) and t.surface[len(
+        next(h for h in HONORIFICS if t.surface.startswith(h))):][:1] in ("(", "（")

@@ -94,7 +94,9 @@ _LATIN_FAMILY = re.compile(rf"(?<![A-Za-z0-9@._\-])({_LATIN_WORD})\s?(?=家(?!�
 _TITLE_BEFORE = re.compile(r"(?<![A-Za-z])(?:Dr|DR|Ns|NS|Nrs|Dr\.\s?med)\.?\s?(?=[\u3400-\u9fff])")
 # A nickname given as such, in quotes: 通称『みっこ』さん, あだ名は「ぽんちゃん」.
 _NICKNAME_QUOTED = re.compile(rf"(?:通称|愛称|あだ名|あだな|呼び名|ニックネーム)(?:は|が|で|の)?\s?[「『]"
-                              rf"({_HIRA}{{2,6}}|{_KATA}{{2,6}}|[{_CJK}]{{1,4}})[」』]")
+                              rf"({_HIRA}{{2,6}}|{_KATA}{{2,6}}|[{_CJK}]{{1,4}})[」』]|"
+                              # 「ヒデ」と呼ばれていた, 「マー坊」って呼んでる
+                              rf"[「『]({_HIRA}{{2,6}}|{_KATA}{{2,6}}|[{_CJK}\u30a1-\u30faー]{{1,4}})[」』](?:と|って)\s?(?:呼|よば|よん)")
 # A name before its relation in brackets: ホセ（本人の夫、ペルー）, 美和（長女）.
 _RELATION_BRACKET = re.compile(rf"(?:^|(?<=[、。\s:「『]))({_KATA}{{2,8}}|{_HIRA}{{2,5}}|[{_CJK}]{{1,4}})[(（](?:本人の)?"
                                rf"(?:{'|'.join(sorted(KIN_WORDS, key=len, reverse=True))})[、,)）]")
@@ -198,8 +200,9 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             continue   # 面談（60）: a kanji word that is no name
         out.append((m.start(1), m.end(1), "person"))
     for m in _NICKNAME_QUOTED.finditer(s):
-        if not _is_role(m.group(1)) and m.group(1) not in _GENERIC_KANA:
-            out.append((m.start(1), m.end(1), "person"))
+        g = 1 if m.group(1) else 2
+        if not _is_role(m.group(g)) and m.group(g) not in _GENERIC_KANA and not m.group(g).endswith(HONORIFICS):
+            out.append((m.start(g), m.end(g), "person"))   # (「みーちゃん」: the honorific rule reads みー)
     for m in _KANA_INTRO.finditer(s):
         if _only_name_entries(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
