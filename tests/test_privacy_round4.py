@@ -172,6 +172,7 @@ def test_a_name_after_a_role_and_colon_and_a_quoted_name_after_a_kind(text, expe
     "デイサービス「利用開始」の手続きを説明した。",
     "担当：未定",
     "子ども食堂「今月はお休み」の張り紙。",
+    "作業所「B型」の説明をした。",
 ])
 def test_quoted_phrases_after_a_kind_that_are_not_names(text):
     assert find_pii(text) == [], found(text)

@@ -224,8 +224,8 @@ def _quoted_facilities(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         verbs = ("助詞", "助動詞") if _KANA_RUN.match(name) else ("助詞", "助動詞", "動詞")
         if any(t.pos[0] in verbs and t.surface != "の" for t in inside) \
                 or re.fullmatch(rf"[{_CJK}]+", name) and all(t.pos[:2] == ("名詞", "普通名詞") for t in inside) \
-                or name in _GENERIC_KANA or _is_role(name):
-            continue
+                or name in _GENERIC_KANA or _is_role(name) or re.search(r"[型級]$|^[A-Za-z0-9]{1,3}$", name):
+            continue   # 作業所「B型」: a type of service, not a name
         out.append((m.start(1), m.end(1), "facility"))
     return out
 
