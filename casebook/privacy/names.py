@@ -5,6 +5,7 @@ never placeholders (Aさん, B氏) or role words (民生委員, 係長, 長女 �
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from casebook.privacy.dictionary import (
@@ -84,6 +85,8 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
             i0, j = _join_katakana(toks, i, j)
             joined = i0 < i or j > i + 1 and toks[j - 2].surface in _JOIN
             start, end = toks[i0].start, toks[j - 1].end
+            while s[end:end + 1] in ("ゑ", "ゐ", "ヱ", "ヰ"):
+                end += 1   # しずゑ: an old kana the analyser reads as a symbol is part of the given name
             fac = _FACILITY_AFTER_NAME.match(s, end)
             if s[start:end] in ROLE_WORDS and not (s[start:end] in _PET_CALLS and s.startswith(("さん", "氏", "様"), end)):
                 pass  # 民生さん: the colloquial title of a 民生委員, not a name; ワンちゃん a dog, ワンさん a person
@@ -126,7 +129,8 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
             continue   # 妻のために: a function word that happens to be a name too
         role_after = (not kana and k + 1 < len(toks) and toks[k + 1].start == t.end
                       and toks[k + 1].surface in ("MSW", "CSW", "PSW", "SW", "ケアマネ", "ケアマネジャー", "相談員",
-                                                  "看護師", "保健師", "社会福祉士", "係長", "課長", "所長", "主任"))
+                                                  "看護師", "保健師", "社会福祉士", "係長", "課長", "所長", "主任", "教授", "准教授",
+                                                  "講師", "助教", "医師", "弁護士", "司法書士", "税理士"))
         if not role_after and (not _kin_or_role_before(s, toks, k, kin_only=kana and common)
                                or not _name_end_after(s, toks, k + 1)):
             continue
@@ -159,14 +163,77 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
         if _is_role(name) or name in _ward_names() or _is_placeholder(name):
             continue
         if (t.surface not in ("ちゃん", "くん", "君") or s.startswith("ちゃんと", t.start)) and all(
-                x.pos[:2] == ("名詞", "普通名詞") and not _has_name_entry(x.surface) for x in toks[first:k]):
+                x.pos[:2] == ("名詞", "普通名詞") and not _has_name_entry(x.surface) for x in toks[first:k]) \
+                and not _rare_word_as_name(s, toks, first, k):
             continue   # 学生さん, 運転手さん: a common noun the dictionary never lists as a name; カレンダーちゃんと
         out.append((start, end, "person"))
     out += _kana_names(s, toks)
+    out += _surname_then_given(s, toks)
+    out += _quoted_surname(s)
     out += _nicknames(s, toks, used)
     out += _kin_kana_names(s, toks)
     out += _signatures(s)
     return out, used
+
+
+# Single kanji that are ordinary words before さん (animals, gods, the sun and moon): 猫さん, お月さん.
+_COMMON_ONE_KANJI = frozenset("猫犬神仏鬼星月日熊狸狐鳥馬牛豚兎亀姫王殿虫魚蛙猿象空海山川雪雨風花餅豆芋飴")
+
+
+def _rare_word_as_name(s: str, toks: list[_Tok], first: int, k: int) -> bool:
+    """A common noun before an honorific or a title that is a rare surname in this context: one kanji
+    written alone (楢医師, 蔀さん, not 猫さん), or a kanji word right after a place and の or a colon
+    (北区の鶯さん, 記録：雲母さん), where a person, not a kind of person, is named."""
+    word = s[toks[first].start:toks[k - 1].end]
+    if not re.fullmatch(rf"[{_CJK}]{{1,3}}", word) or word in _COMMON_ONE_KANJI or _is_role(word):
+        return False
+    if first > 0 and toks[first - 1].end == toks[first].start and (
+            re.match(rf"[{_CJK}]", toks[first - 1].surface[-1]) or toks[first - 1].pos[0] == "接頭辞"):
+        return False   # the tail of a longer kanji compound, or a polite word (お隣さん, お月さん)
+    if len(word) == 1:
+        return True
+    if first >= 2 and toks[first - 1].surface == "の" and (toks[first - 2].place or toks[first - 2].surface in _ward_names()):
+        return True
+    return first >= 1 and toks[first - 1].surface in ("：", ":")
+
+
+# Given names the analyser does not tag, written in hiragana after a surname and a space: 蓑島 るり.
+_GIVEN_KANA = re.compile(r"[\u3041-\u3096ゑゐ]{2,4}")
+
+
+def _surname_then_given(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """"X Y": a known given name Y after a space makes the kanji word X before it a surname, whatever the
+    analyser read X as (梶ヶ谷 多恵子, a place; 芦刈 ふみ); and a hiragana word after a tagged surname and a
+    space is the given name when a name's end follows it (蓑島 るり、, 渥美 かおり（）."""
+    out = []
+    for k in range(1, len(toks) - 1):
+        if toks[k].surface not in (" ", "\u3000"):
+            continue
+        x, y = toks[k - 1], toks[k + 1]
+        if not (x.end == toks[k].start and toks[k].end == y.start and x.noun
+                and re.fullmatch(rf"[{_CJK}]{{1,4}}", x.surface)) or _is_role(x.surface) or _is_placeholder(x.surface) \
+                or x.surface in _ward_names() or x.pos[1] == "数詞":
+            continue
+        if k >= 2 and toks[k - 2].end == x.start and re.match(rf"[{_CJK}]", toks[k - 2].surface[-1]):
+            continue
+        given = y.pos[3] == "名" or (re.fullmatch(rf"[{_CJK}\u3041-\u3096]{{1,4}}", y.surface) is not None
+                                    and ("名詞", "固有名詞", "人名", "名") in _entries(y.surface))
+        end = y.end
+        if not given and x.pos[3] == "姓" and (m := _GIVEN_KANA.match(s, y.start)):
+            end = m.end()
+            given = not _KANA.match(s[end:end + 1] or "x") and (_honorific_at(s, end) or s[end:end + 1] in "、。（(）)」 ")
+        if given and (_honorific_at(s, end) or end == len(s) or s[end] in "、。（(）)」 　は が と も の に を".replace(" ", "")
+                      or s[end].isspace()):
+            out.append((x.start, end, "person"))
+    return out
+
+
+_QUOTED_SURNAME = re.compile(rf"[「『]([{_CJK}]{{1,4}})[」』]姓(?!名)")
+
+
+def _quoted_surname(s: str) -> list[tuple[int, int, str]]:
+    """「栃尾」姓: a word quoted as a family name is one, whatever else it may mean."""
+    return [(m.start(1), m.end(1), "person") for m in _QUOTED_SURNAME.finditer(s) if not _is_role(m.group(1))]
 
 
 # 鶴見の梶原さん: a ward named without 区, then someone from there.
@@ -290,6 +357,14 @@ def _signatures(s: str) -> list[tuple[int, int, str]]:
             if _has_surname_entry(name) and name not in ROLE_WORDS and name not in _ward_names():
                 out.append((m.start(g), m.end(g), "person"))
     return out
+
+
+def _join_adjacent(cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """森下|きゑ: two person spans with nothing between them are one person (a surname, then a given name
+    the analyser read apart)."""
+    people = sorted((a, b) for a, b, k in cands if k == "person")
+    extra = [(a, d, "person") for (a, b), (c, d) in itertools.pairwise(people) if b == c]
+    return cands + extra
 
 
 def _split_readings(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

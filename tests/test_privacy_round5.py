@@ -1,0 +1,74 @@
+"""Round 5 of issue #17: general rules driven by context classes, from the misses of the development
+half of blind set #4 (tests/data/pii_fourth_dev.yaml). The sentences here are fresh and fictional,
+written before the fix and failing on the code of round 4; each rule was also counted against the
+clean sentences of every labelled set before it was kept (at most 3 % newly flagged per set).
+
+Classes: a rare one-kanji surname or a kanji word before an honorific or a title (X医師, Xさん, X准教授,
+a word after "<ward>の" before さん); "X Y" where Y is a known given name makes X a surname whatever the
+analyser took X for; an old kana (ゑ, ゐ) inside a given name; a surname quoted before 姓; a facility's
+name chunk after its kind (特別養護老人ホーム…, グループホーム…の家, 地域包括支援センター…) and a home's
+name of several kanji before 荘/苑/庵; a school under 市立/区立 keeps its owner. False alarms kept clean:
+common words before さん (学生さん, 猫さん), a kind followed by an ordinary word (デイサービス利用開始).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from casebook.privacy import find_pii
+
+
+def found(text: str) -> set[tuple[str, str]]:
+    return {(f.kind, f.text) for f in find_pii(text)}
+
+
+def check(text: str, expect: list[tuple[str, str]]) -> None:
+    got = found(text)
+    missing = [e for e in expect if e not in got]
+    assert not missing, f"missing {missing} in {text!r}; found {sorted(got)}"
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a rare surname before an honorific or a title
+    ("午後、整形外科の楢医師から電話があった。", [("person", "楢")]),
+    ("夏祭りで椿さんご一家が手伝ってくれた。", [("person", "椿")]),
+    ("書記：北区の鶯さん。", [("person", "鶯")]),
+    ("研修の講師は市内の大学の栗栖教授にお願いした。", [("person", "栗栖")]),
+    # surname + space + a known given name, whatever the surname was read as
+    ("弟の霞ヶ浦 典子さんが来所した。", [("person", "霞ヶ浦 典子")]),
+    ("長女（渥美 かおり、高校1年）と二人暮らし。", [("person", "渥美 かおり")]),
+    ("相談者：柳生 ゆかり（やぎゅう ゆかり）、50代。", [("person", "柳生 ゆかり")]),
+    # an old kana inside a given name
+    ("本人（森下きゑさん）は耳が遠い。", [("person", "森下きゑ")]),
+    # a surname quoted before 姓
+    ("資料に「鮫島」姓が残っています。", [("person", "鮫島")]),
+])
+def test_people_by_context(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("入所先：特別養護老人ホーム松籟苑（4月入所）。", [("facility", "特別養護老人ホーム松籟苑")]),
+    ("グループホーム桔梗の家から見学の申し出。", [("facility", "グループホーム桔梗の家")]),
+    ("地域包括支援センターみずほ台の職員と同行。", [("facility", "地域包括支援センターみずほ台")]),
+    ("転居先は桂楓荘3号です。", [("facility", "桂楓荘3号")]),
+    ("デイサービスそよかぜ庵 に週2回通所。", [("facility", "デイサービスそよかぜ庵")]),
+    ("子どもは市立楠ノ木小学校に通う。", [("facility", "市立楠ノ木小学校")]),
+    ("隣の区の特養 寿楽苑 でも同じ話がある。", [("facility", "特養 寿楽苑")]),
+])
+def test_facilities_by_kind(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "学生さんが三人ボランティアに来てくれた。",
+    "猫さんの写真を見せてくれた。",
+    "デイサービス利用開始に向けて調整中。",
+    "グループホームの入居について相談。",
+    "地域包括支援センターの職員と同行した。",
+    "特別養護老人ホームへの入所を希望している。",
+    "お医者さんには行っていない。",
+    "市立の小学校に通っている。",
+])
+def test_clean_by_context(text):
+    assert found(text) == set()
