@@ -85,12 +85,15 @@ FACILITY_KIND_PREFIXES = (
     "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック", "老人保健施設",
     "介護付き有料老人ホーム", "住宅型有料老人ホーム", "ふれあい喫茶", "子育てサロン", "ふれあいサロン", "いきいきサロン",
     "喫茶", "カフェ", "ケアプランセンター", "居宅介護支援センター", "相談支援事業所", "訪問介護ステーション",
+    "地域包括支援センター", "包括支援センター",
 )
 _HIRAGANA_NAME_ONLY = ("喫茶", "カフェ")   # 喫茶コーナー, カフェスペース are kinds of room, not names
 _KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
                              + r")\s?")
 _KIND_BEFORE = re.compile("(?:" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
                           + r")\s?$")
+# One kanji that may end a home's name after its kana part: こもれび庵, ひばり野, あおぞら館.
+_NAME_END_KANJI = frozenset(_PLACE_KANJI) | frozenset("庵苑荘寮舎館亭堂家園郷")
 # Kana or kanji endings that belong to a home's name: さくらの里, ひだまりの家.
 _NAME_TAIL = re.compile(r"の(?:里|家|郷|森|園|杜|丘|風|庭|樹|街|いえ|さと|もり|その|おか)")
 
@@ -136,6 +139,10 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
         if not ok and suffix in _BUILDING_SUFFIX and t.noun and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
                 and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
             ok = True   # 緑風荘, 寿楽園: any short noun before a home's suffix is its name
+            kana_first = _kanji_run_start(toks, kana_first)
+        elif not ok and suffix in _BUILDING_SUFFIX and t.pos[0] == "接尾辞" and re.fullmatch(rf"[{_CJK}]", t.surface) \
+                and (first := _kanji_run_start(toks, k)) < k:
+            ok, kana_first = True, first   # 翠|風|苑: the analyser reads a kanji of the name as a suffix
         if not ok and t.noun and "記念" in fac.group() and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
                 and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
             ok = True   # 松風原記念病院: a noun before 記念病院 is the name it commemorates
@@ -152,6 +159,20 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
     out += _schools(s, toks)
     out += _quoted_facilities(s, toks)
     return [(a, b, k) for a, b, k in out if not _famous_place(s[a:b])]
+
+
+def _kanji_run_start(toks: list[_Tok], k: int) -> int:
+    """The first of the kanji nouns (or suffixes) glued before toks[k] that make one short name with it
+    (琴|箕 荘 is 琴箕荘, 翠|風 苑 is 翠風苑): at most 4 kanji, never a role, a ward or a number."""
+    first = k
+    while first > 0 and toks[first - 1].end == toks[first].start and toks[k].end - toks[first - 1].start <= 4 \
+            and re.fullmatch(rf"[{_CJK}]+", toks[first - 1].surface) and toks[first - 1].pos[0] in ("名詞", "接尾辞") \
+            and toks[first - 1].pos[1] != "数詞" and not _is_role(toks[first - 1].surface) \
+            and toks[first - 1].surface not in _ward_names() and toks[first - 1].surface not in _NOT_TOWN:
+        first -= 1
+    if toks[first].pos[0] == "接尾辞":
+        return k
+    return first
 
 
 def _no_compound_start(toks: list[_Tok], k: int) -> int | None:
@@ -267,6 +288,11 @@ def _widen_facilities(s: str, out: list[tuple[int, int, str]], toks: list[_Tok])
     for i, (start, end, kind) in enumerate(out):
         if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)):
             out[i] = (pre.start(), end, kind)
+    # A school's owner written bare before it is part of how it is named (市立萩ノ台小学校), unless a city is named.
+    for i, (start, end, kind) in enumerate(out):
+        if kind == "facility" and start >= 2 and s[start - 2:start] in _BARE_OWNERS \
+                and not re.match(rf"[{_CJK}]", s[start - 3:start - 2]) and _SCHOOL_RE.search(s, start, end):
+            out[i] = (start - 2, end, kind)
     # A room number right after a named building belongs to it (コーポ蒲生203号, さくら荘 2号室).
     for i, (start, end, kind) in enumerate(out):
         if kind == "facility" and (r := _ROOM_AFTER.match(s, end)):
@@ -305,7 +331,9 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
         kana = _KANA.match(t.surface) is not None
         if not t.noun or t.pos[1] == "数詞" or t.surface in _GENERIC_KANA or t.surface in ROLE_WORDS:
             continue
-        if not (kana and len(t.surface) >= 2 or t.proper) or _is_placeholder(t.surface):
+        kanji_name = (re.fullmatch(rf"[{_CJK}]{{1,3}}", t.surface) is not None and t.pos[2] == "一般"
+                      and _NAME_TAIL.match(s, t.end) is not None)   # グループホーム桔梗の家: a common word, then の家
+        if not (kana and len(t.surface) >= 2 or t.proper or kanji_name) or _is_placeholder(t.surface):
             continue
         if hiragana_only and not (t.proper or re.fullmatch(r"[\u3041-\u3096ー]+", t.surface)):
             continue
@@ -323,6 +351,9 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
             end = toks[k].end
         if tail := _NAME_TAIL.match(s, end):
             end = tail.end()
+        elif k + 1 < len(toks) and toks[k + 1].start == end and toks[k + 1].pos[0] == "接尾辞" \
+                and toks[k + 1].surface in _NAME_END_KANJI:
+            end = toks[k + 1].end   # デイサービスこもれび庵, …ひばり野: a kanji ending of the name (not …さくら内)
         out.append((m.start(), end, "facility"))
     return out
 
@@ -331,6 +362,7 @@ def _honorific_or_title(s: str, pos: int) -> bool:
     return s.startswith(HONORIFICS + ("医師", "Dr", "教諭", "看護師", "院長", "所長", "管理者"), pos)
 
 
+_BARE_OWNERS = frozenset(("市立", "区立", "府立", "県立", "都立", "町立", "村立", "私立", "公立", "国立"))
 _SCHOOL_RE = re.compile(r"(小学校区|中学校区|小学校|中学校|高等学校|高校|支援学校|養護学校|義務教育学校|中学|小学|"
                         r"短期大学|大学|専門学校)")
 _SCHOOL_SHORT_RE = re.compile(r"(小|中|高)(?=(?:学区|校区)|[にのへをでがはとも、。）)」]|から|まで|出身|卒|[0-9]年)")
@@ -357,7 +389,8 @@ def _schools(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             name = s[a:m.start()]
             if owner := _SCHOOL_OWNER.match(name):
                 name = name[owner.end():]
-                a += owner.end()
+                if len(owner.group()) > 2:
+                    a += owner.end()   # 大阪市立生野中学校: the city is not part of the name; 市立萩ノ台小学校 keeps 市立
             if not name or name in _NOT_SCHOOL_NAME or name in ("大阪", "日本", "府", "市", "区"):
                 continue
             if rx is _SCHOOL_SHORT_RE and _entries(name + m.group(1)):
