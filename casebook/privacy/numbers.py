@@ -63,6 +63,8 @@ _CHAT_LATER = re.compile(rf"(?:{_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@
 _BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、(（「『]*$")
 _BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
 # The word a little earlier in the clause, no other number between: 生年月日を確認（H3.6.21）.
+# A full date named as a birth date right after it: 昭和16年8月29日 と生年月日が, …（生年月日）.
+_BIRTH_NAMED_AFTER = re.compile(r"\s?[とがは(（]\s?(?:生年月日|誕生日|出生日)")
 _BIRTH_WORD = re.compile(r"(生年月日|誕生日|出生日)[^\d]*$")
 _NO = r"\s?の?\s?"   # spoken: 昭和十二年の三月三日, 1940年の12月8日
 _DATE_PATTERNS = (
@@ -119,13 +121,30 @@ _SPOKEN_PHONE = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はが�
                            rf"(?:[、,\s・の-]{{1,2}}{_KANA_DIGIT_EITHER}{{1,5}}){{1,3}}")
 
 
+# Digits read out in groups with の or a comma between (070の、9934の、1208): a phone by its length.
+_GROUPED_PHONE = re.compile(r"(?<![\d.,])0\d{1,4}(?:の、?|、)\d{2,4}(?:の、?|、)\d{3,4}(?![\d.,])")
+# A postal code read out in kana: three digit words, a pause, four (ごーごーにーの、ぜろぜろいちよん).
+_SPOKEN_POSTAL = re.compile(rf"(?<![\u3041-\u3096\u30a1-\u30fa]){_KANA_DIGIT_EITHER}{{3}}[、,\s・の-]{{1,2}}"
+                            rf"{_KANA_DIGIT_EITHER}{{4}}(?![\u3041-\u3096\u30a1-\u30fa])")
+
+
+def _kana_digits(text: str) -> str:
+    hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+    return "".join(_KANA_DIGITS[w] for w in re.findall(_KANA_DIGIT, hira))
+
+
 def _find_spoken_phones(n: _Normalised) -> list[tuple[int, int, str]]:
+    """Phones and postal codes read aloud: in kana digit words, or in digit groups with の between."""
     out = []
     for m in _SPOKEN_PHONE.finditer(n.norm):
-        hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in m.group())
-        digits = "".join(_KANA_DIGITS[w] for w in re.findall(_KANA_DIGIT, hira))
-        if 10 <= len(digits) <= 11:
+        if 10 <= len(_kana_digits(m.group())) <= 11:
             out.append((m.start(), m.end(), "phone"))
+    for m in _GROUPED_PHONE.finditer(n.norm):
+        if 10 <= sum(c.isdigit() for c in m.group()) <= 11:
+            out.append((m.start(), m.end(), "phone"))
+    for m in _SPOKEN_POSTAL.finditer(n.norm):
+        if len(_kana_digits(m.group())) == 7 and re.search(r"郵便|〒", _clause_before(n.norm, m.start(), 30)):
+            out.append((m.start(), m.end(), "postal_code"))
     return out
 
 
@@ -230,6 +249,7 @@ def _find_birth_dates(n: _Normalised) -> list[tuple[int, int, str]]:
             if not re.search(r"月|[/.\-]\d", txt.lstrip("MTSHR.")):
                 continue  # a year alone is what an anonymised text keeps
             if _BIRTH_BEFORE.search(_clause_before(s, m.start(), 12)) or _BIRTH_AFTER.match(s[m.end():m.end() + 4]) \
+                    or k < _WITH_YEAR and _BIRTH_NAMED_AFTER.match(s, m.end()) \
                     or (k < _WITH_YEAR and _BIRTH_WORD.search(_clause_before(s, m.start(), 30))):
                 taken.append((m.start(), m.end()))
                 out.append((m.start(), m.end(), "birth_date"))
