@@ -72,3 +72,33 @@ def test_facilities_by_kind(text, expect):
 ])
 def test_clean_by_context(text):
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a surname of one rare kanji and a common surname ending, after a team and の, before a particle
+    ("地域支援室の鵜野が電話で確認した。", [("person", "鵜野")]),
+    # a kana given name signing a message with より
+    ("「明日は行けません。ごめんね。さやかより」", [("person", "さやか")]),
+    # a kanji word before the kind of a clinic
+    ("かかりつけは若草クリニック（内科）。", [("facility", "若草クリニック")]),
+    # a birth date named right after it
+    ("名簿に 平成2年4月5日 と生年月日が書かれていた。", [("birth_date", "平成2年4月5日")]),
+    # a phone number read out in digit groups with の、 between them
+    ("「番号は、080の、4471の、9023やで」", [("phone", "080の、4471の、9023")]),
+    # a postal code read out in kana after 郵便番号
+    ("「郵便番号は、ろくろくいちの、ぜろにーさんよん」", [("postal_code", "ろくろくいちの、ぜろにーさんよん")]),
+])
+def test_more_context_classes(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "「それより、明日の予定は？」",
+    "「また連絡します。事務局より」",
+    "精神科クリニックへの受診を勧めた。",
+    "近所のクリニックに通っている。",
+    "会議は午後の部の後半から。",
+    "「1時の、2時の、3時の回があります」",
+])
+def test_more_clean(text):
+    assert found(text) == set()

@@ -143,6 +143,11 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
         elif not ok and suffix in _BUILDING_SUFFIX and t.pos[0] == "接尾辞" and re.fullmatch(rf"[{_CJK}]", t.surface) \
                 and (first := _kanji_run_start(toks, k)) < k:
             ok, kana_first = True, first   # 翠|風|苑: the analyser reads a kanji of the name as a suffix
+        if not ok and suffix in ("クリニック", "医院") and not mid and t.noun and t.pos[2] == "一般" \
+                and re.fullmatch(rf"[{_CJK}]{{2,3}}", t.surface) and not t.surface.endswith("科") \
+                and not re.fullmatch(_FACILITY_MID, t.surface) and not _is_role(t.surface) and t.surface not in _NOT_TOWN \
+                and not (k > 0 and toks[k - 1].end == t.start and re.match(rf"[{_CJK}]", toks[k - 1].surface[-1])):
+            ok = True   # 萌黄クリニック, 若草医院: a word standing alone before a clinic names it (not 精神科クリニック)
         if not ok and t.noun and "記念" in fac.group() and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
                 and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
             ok = True   # 松風原記念病院: a noun before 記念病院 is the name it commemorates

@@ -346,8 +346,17 @@ _SIGNATURE = re.compile(rf"[(（](?:[{_CJK}]{{1,4}}区\s?)?([{_CJK}]{{1,4}})[)�
 _SELF_INTRO = re.compile(rf"(?:^|[\s、。」])(?:[{_CJK}A-Za-z]{{1,8}}の)?([{_CJK}]{{1,4}})(?:です|と申します|でございます)")
 
 
+# A message signed with より at its end: …。さやかより」, …。山内より.
+_SIGNED_FROM = re.compile(rf"(?:^|[。、！？!?\s「『])([\u3041-\u3096ー]{{2,4}}|[{_CJK}]{{1,4}})より\s*[」』]?\s*$")
+
+
 def _signatures(s: str) -> list[tuple[int, int, str]]:
     out = []
+    if (m := _SIGNED_FROM.search(s)) and not _is_role(name := m.group(1)) and name not in _ward_names():
+        kana = _KANA.match(name) is not None
+        if kana and (not _entries(name) or _has_name_entry(name)) \
+                or not kana and (_has_surname_entry(name) or _has_name_entry(name)):
+            out.append((m.start(1), m.end(1), "person"))
     for rx in (_SIGNATURE, _SELF_INTRO):
         for m in rx.finditer(s):
             g = 1 if m.group(1) else 2
