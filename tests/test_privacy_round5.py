@@ -102,3 +102,30 @@ def test_more_context_classes(text, expect):
 ])
 def test_more_clean(text):
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a surname the dictionary does not know, shaped like one (a rare kanji and a common surname ending)
+    ("副会長 鵺田から報告があった。", [("person", "鵺田")]),
+    ("相談係の苔野が同行した。", [("person", "苔野")]),
+    ("鵺田弁護士に相談した。", [("person", "鵺田")]),
+    # or a place name used as a surname, before a title
+    ("講義は鵠沼准教授が担当。", [("person", "鵠沼")]),
+    # signing a message in brackets after its last sentence
+    ("よろしくお願いします。（鵺田）", [("person", "鵺田")]),
+    ("了解しました。（鵠沼）", [("person", "鵠沼")]),
+])
+def test_unknown_surnames_by_shape(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "以上です。（続く）",
+    "確認しました。（済）",
+    "会議の議事録です。（要約）",
+    "担当 変更あり。",
+    "大学の准教授に依頼した。",
+    "精神科医師の意見書を添付。",
+])
+def test_unknown_surnames_clean(text):
+    assert found(text) == set()

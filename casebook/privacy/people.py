@@ -43,14 +43,15 @@ _ROSTER = re.compile(r"(?:同居人|同居者|相談者|対象者?|利用者|出
 _ROSTER_SPACED = re.compile(r"(?:^|(?<=[\s/、]))(?:司会|書記|記録|発表|ファシリ|タイムキーパー|タイム)[ \u3000]")
 # A role written before a surname with a space or a colon: CSW 桐生, 包括 村井, 担当CSW：中村で (a surname the
 # analyser takes for a place in this position).
-_ROLE_SPACED = re.compile(rf"(?<![A-Za-z])(?:CSW|MSW|PSW|SW|CM|Ns|ケアマネ|ヘルパー|相談員|包括|担当|通訳|保健師|看護師|主治医)"
+_ROLE_SPACED = re.compile(rf"(?<![A-Za-z])(?:CSW|MSW|PSW|SW|CM|Ns|ケアマネ|ヘルパー|相談員|包括|担当|通訳|保健師|看護師|主治医|"
+                          rf"副?会長|委員長|民生委員|児童委員|班長|事務局長?|所長|課長|係長|主任)"
                           rf"(?:[ \u3000]|\s?:\s?)([{_CJK}]{{1,4}})(?=[、。,/）)\s]|$|(?:で|が|は|と|に|から|より|の)"
                           rf"(?![{_CJK}]{{0,1}}[\u3041-\u3096]))")
 _ITEM_END = re.compile(r"[、,・/。\n]|\s{2,}|$")
 # A speaker in minutes: 西（社協）：…, 青木：… at the start of a line.
 _SPEAKER = re.compile(rf"(?m)(?:^|(?<=[\n」]))\s*([{_CJK}]{{1,4}})(?:[(（][^()（）]{{1,12}}[)）])?\s?[:]")
 # Titles written straight after a surname: 今井係長, 上野Dr, 坂本CM.
-_TITLE_AFTER = re.compile(r"(?:係長|課長|所長|部長|主任|主査|院長|園長|施設長|師長|看護師|保健師|相談員|支援員|教諭|教頭|校長|"
+_TITLE_AFTER = re.compile(r"(?:係長|課長|所長|部長|主任|主査|院長|園長|施設長|師長|看護師|保健師|相談員|支援員|教諭|教頭|校長|准?教授|講師|助教|"
                           r"ケアマネ(?:ジャー)?|Dr\.?|CM|MSW|CSW|PSW|SW|PT|OT|ST|医師|弁護士|司法書士)")
 # A name in brackets after a family word or a word for a name: 妻（ハルエ）, 長女（綾）, 名前（ひなた）.
 _NAME_WORDS = "|".join(sorted(KIN_WORDS | {"名前", "本名", "氏名", "旧姓", "通称", "呼び名", "愛称", "あだ名"},
@@ -134,7 +135,7 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             a = s.index(item, m.end())
             out.append((a, a + len(item), "person"))
     for m in _ROLE_SPACED.finditer(s):
-        if _surname_like(m.group(1)):
+        if _surname_like(m.group(1)) or _surname_shaped(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
     for m in _SPEAKER.finditer(s):
         # 西（社協）：… a speaker may bear a ward's name without its 区
@@ -147,6 +148,13 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             t = by_end.get(pos)
             if t is not None and t.noun and _surname_like(t.surface):
                 out.append((t.start, t.end, "person"))
+                continue
+            a = pos
+            while a > 0 and re.match(rf"[{_CJK}]", s[a - 1]) and pos - a <= 3:
+                a -= 1
+            if 2 <= pos - a <= 3 and _surname_shaped(s[a:pos]) and not re.match(rf"[{_CJK}]", s[a - 1:a]):
+                out.append((a, pos, "person"))   # 鵺田弁護士, 鵠沼准教授: shaped like a surname before a title
+    out += _unknown_surnames(s, toks)
     for m in _KIN_BRACKET.finditer(s):
         word = m.group(2)
         # after 名前/本名 the word is a name whatever else it means (名前（ひなた）); after a family word not
@@ -296,6 +304,45 @@ def _common_word(word: str) -> bool:
     entries = _entries(word)
     return any(e[:2] == ("名詞", "普通名詞") or e[0] in ("代名詞", "動詞", "形容詞") for e in entries) \
         and not _has_name_entry(word)
+
+
+# Endings of Japanese surnames: a word the dictionary does not know that ends in one is shaped like one.
+_SURNAME_ENDINGS = frozenset("田野山川島原沢澤谷村井本木森崎﨑岡藤橋口浦江坂上下宮松尾部池石垣瀬塚畑浜沼")
+
+
+def _surname_shaped(word: str) -> bool:
+    """A word of 2–3 kanji written where a surname goes that is one or looks like one: listed as a surname,
+    or only as a place (鵠沼, 霧原), or unknown to the dictionary and ending like a surname (鵺田, 苔野)."""
+    if not re.fullmatch(rf"[{_CJK}]{{2,3}}", word) or _is_role(word) or word in _ward_names() or _is_placeholder(word):
+        return False
+    if _has_surname_entry(word):
+        return True
+    entries = _entries(word)
+    if not entries:
+        return word[-1] in _SURNAME_ENDINGS
+    return all(e[:3] == ("名詞", "固有名詞", "地名") for e in entries)
+
+
+# A surname the dictionary does not know, after の, a colon or a space and before a particle: 相談室の鳰野が.
+_UNKNOWN_SURNAME = re.compile(rf"(?<=[の：:\s、「])([{_CJK}]{{2,3}})(?=が|は|と|から|より|も|さん|様|氏|、|。|）|\))")
+# A message signed in brackets after its last sentence: …。（鵺田）
+_BRACKET_SIGNED = re.compile(rf"[。！？!?]\s*[(（]([{_CJK}]{{2,3}})[)）]\s*$")
+
+
+def _unknown_surnames(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    out = []
+    starts, ends = {t.start for t in toks}, {t.end for t in toks}
+    for m in _UNKNOWN_SURNAME.finditer(s):
+        word = m.group(1)
+        inside = [t for t in toks if m.start(1) <= t.start < m.end(1)]
+        # 鳰|野, 鵺|田: a rare kanji then a surname's ending, not a prefix and a word (各|窓口)
+        if not _entries(word) and m.start(1) in starts and m.end(1) in ends and _surname_shaped(word) \
+                and inside[0].pos[0] == "名詞" and len(inside[-1].surface) == 1 \
+                and all(t.pos[0] in ("名詞", "接尾辞") for t in inside):
+            out.append((m.start(1), m.end(1), "person"))
+    if (m := _BRACKET_SIGNED.search(s)) and _surname_shaped(m.group(1)):
+        out.append((m.start(1), m.end(1), "person"))
+    return out
 
 
 def _surname_like(word: str) -> bool:
