@@ -126,6 +126,9 @@ def test_unknown_surnames_by_shape(text, expect):
     "担当 変更あり。",
     "大学の准教授に依頼した。",
     "精神科医師の意見書を添付。",
+    "孫は蛇さんや鳩さんの絵本が好き。",
+    "保健師さんと同行した。",
+    "美容クリニックと透析クリニックの案内を渡した。",
 ])
 def test_unknown_surnames_clean(text):
     assert found(text) == set()

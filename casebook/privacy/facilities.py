@@ -46,6 +46,9 @@ _FACILITY_MID = r"(?:中央|記念|総合|在宅|地域|通り|駅前|市民|協
                 r"心療内科|内科|整形外科|外科|歯科|小児科|眼科|皮膚科|耳鼻咽喉科|耳鼻科|精神科|泌尿器科|婦人科|産婦人科)"
 # 松風原記念病院: one place kanji may end the name before the middle words.
 _FACILITY_AFTER_NAME = re.compile(rf"(?:[原台野丘森谷浜里](?={_FACILITY_MID}))?{_FACILITY_MID}{{0,2}}" + _FACILITY_RE.pattern)
+# Kinds of clinic written before クリニック, not its name: 美容クリニック, 訪問クリニック.
+_CLINIC_KINDS = frozenset(("美容", "訪問", "往診", "在宅", "心療", "整形", "形成", "皮膚", "小児", "女性", "男性", "専門", "夜間",
+                           "休日", "救急", "検診", "健診", "透析", "不妊", "漢方", "発達", "物忘れ", "睡眠", "禁煙", "肥満", "糖尿"))
 # Suffixes of homes and buildings: any short noun before them is a name (緑風荘, 光栄荘, 寿楽園).
 _BUILDING_SUFFIX = {"荘", "苑", "園", "寮", "ハイツ", "コーポ", "ハイム", "学園"}
 # Kana names before these are names of homes and buildings (さくら苑, ひまわり荘); not before 病院.
@@ -146,6 +149,7 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
         if not ok and suffix in ("クリニック", "医院") and not mid and t.noun and t.pos[2] == "一般" \
                 and re.fullmatch(rf"[{_CJK}]{{2,3}}", t.surface) and not t.surface.endswith("科") \
                 and not re.fullmatch(_FACILITY_MID, t.surface) and not _is_role(t.surface) and t.surface not in _NOT_TOWN \
+                and t.surface not in _CLINIC_KINDS \
                 and not (k > 0 and toks[k - 1].end == t.start and re.match(rf"[{_CJK}]", toks[k - 1].surface[-1])):
             ok = True   # 萌黄クリニック, 若草医院: a word standing alone before a clinic names it (not 精神科クリニック)
         if not ok and t.noun and "記念" in fac.group() and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \

@@ -59,6 +59,9 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
                 and toks[i + 1].start == t.end:
             i += 1   # 本名キヨミさん: a word for a name (tagged as a surname), then the name itself
             continue
+        if t.name and i > 0 and toks[i - 1].end == t.start and toks[i - 1].surface + t.surface in ROLE_WORDS:
+            i += 1   # 保|健師さん: the analyser cut a role word at the start of a sentence
+            continue
         # A run of name tokens (佐藤 花子, with at most one space between surname and given name).
         if t.name and not _is_placeholder(t.surface):
             j = i + 1
@@ -177,7 +180,7 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
 
 
 # Single kanji that are ordinary words before さん (animals, gods, the sun and moon): 猫さん, お月さん.
-_COMMON_ONE_KANJI = frozenset("猫犬神仏鬼星月日熊狸狐鳥馬牛豚兎亀姫王殿虫魚蛙猿象空海山川雪雨風花餅豆芋飴")
+_COMMON_ONE_KANJI = frozenset("猫犬神仏鬼星月日熊狸狐鳥馬牛豚兎亀姫王殿虫魚蛙猿象蛇鳩蟻羊鹿狼鶏蝶蜂鯨鴨雀烏蛸空海山川雪雨風花餅豆芋飴")
 
 
 def _rare_word_as_name(s: str, toks: list[_Tok], first: int, k: int) -> bool:
