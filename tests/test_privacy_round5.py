@@ -132,3 +132,21 @@ def test_unknown_surnames_by_shape(text, expect):
 ])
 def test_unknown_surnames_clean(text):
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a message quoted whole, signed in brackets before it closes, by a surname that is also a common word
+    ("LINE「明日は休みます。よろしくお願いします。（雪見）」", [("person", "雪見")]),
+    ("メール（資料は明日送ります。（若草））", [("person", "若草")]),
+])
+def test_signed_quoted_messages(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "LINE「資料を送ります。（別紙）」",
+    "SMS「了解しました。（要約）」",
+    "「また来週。（笑）」",
+])
+def test_signed_quoted_messages_clean(text):
+    assert found(text) == set()

@@ -329,6 +329,22 @@ _UNKNOWN_SURNAME = re.compile(rf"(?<=[の：:\s、「])([{_CJK}]{{2,3}})(?=が|�
 _BRACKET_SIGNED = re.compile(rf"[。！？!?]\s*[(（]([{_CJK}]{{2,3}})[)）]\s*$")
 
 
+# A message quoted whole and signed in brackets just before it closes: LINE「…。（雪見）」, メール（…。（若草））.
+_QUOTED_SIGNED = re.compile(rf"[。！？!?]\s*[(（]([{_CJK}]{{2,3}})[)）]\s*[」』)）]\s*$")
+
+
+def _plain_noun(word: str) -> bool:
+    """A plain common noun (雪見, 若草), not a note about the text (別紙, 要約: サ変, 副詞可能) nor a role."""
+    entries = _entries(word)
+    return bool(entries) and all(e[:3] in (("名詞", "普通名詞", "一般"), ("名詞", "固有名詞", "人名"), ("名詞", "固有名詞", "地名"))
+                                 for e in entries) and not _is_role(word) and word not in _NOT_SIGNATURE
+
+
+# Plain nouns that note what a quoted text is, never who sent it.
+_NOT_SIGNATURE = frozenset(("別紙", "原文", "原本", "写し", "続報", "別添", "本文", "全文", "追記", "追伸", "注記", "以上", "訂正",
+                            "抜粋", "要旨", "参考", "匿名", "仮名", "実名", "本人", "代筆", "代理"))
+
+
 def _unknown_surnames(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     out = []
     starts, ends = {t.start for t in toks}, {t.end for t in toks}
@@ -342,6 +358,8 @@ def _unknown_surnames(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             out.append((m.start(1), m.end(1), "person"))
     if (m := _BRACKET_SIGNED.search(s)) and _surname_shaped(m.group(1)):
         out.append((m.start(1), m.end(1), "person"))
+    elif (m := _QUOTED_SIGNED.search(s)) and (_surname_shaped(word := m.group(1)) or _plain_noun(word)):
+        out.append((m.start(1), m.end(1), "person"))   # LINE「…。（雪見）」: whoever sent the message
     return out
 
 
