@@ -47,9 +47,9 @@ FLOORS = {
     # after round 4 (all of 157, 21, 13, 23, 13, 14, 14, 13, 25, 13 expected)
     "pii_final.yaml": ({"person": 157, "phone": 21, "postal_code": 13, "address": 23, "my_number": 13,
                         "email": 14, "birth_date": 14, "insurance_number": 13, "facility": 25, "line_id": 13}, 0),
-    # after round 5 (of 56, 6, 8, 15, 6, 10, 10, 5, 19, 11 expected; before it 118 of 146 were found)
-    "pii_fourth_dev.yaml": ({"person": 56, "phone": 6, "postal_code": 8, "address": 14, "my_number": 6,
-                             "email": 9, "birth_date": 10, "insurance_number": 5, "facility": 19, "line_id": 11}, 0),
+    # after round 5 (all of 56, 6, 8, 15, 6, 10, 10, 5, 19, 11 expected; before it 118 of 146 were found)
+    "pii_fourth_dev.yaml": ({"person": 56, "phone": 6, "postal_code": 8, "address": 15, "my_number": 6,
+                             "email": 10, "birth_date": 10, "insurance_number": 5, "facility": 19, "line_id": 11}, 0),
 }
 
 

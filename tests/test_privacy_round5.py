@@ -150,3 +150,23 @@ def test_signed_quoted_messages(text, expect):
 ])
 def test_signed_quoted_messages_clean(text):
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expect", [
+    # an e-mail address read out piece by piece
+    ("「アドレスは、sakura、ハイフン、77、アットマーク、example.com です」", [("email", "sakura、ハイフン、77、アットマーク、example.com")]),
+    # a town named before 地区
+    ("自治会（鷺沼台地区）の役員会で話題になった。", [("address", "鷺沼台")]),
+])
+def test_spoken_email_and_district(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "東部地区と中央地区の合同会議。",
+    "生野地区の会議に出席した。",
+    "モデル地区に指定された。",
+    "「メールはアットマークの後ろが違ってた」",
+])
+def test_spoken_email_and_district_clean(text):
+    assert found(text) == set()

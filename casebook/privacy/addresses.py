@@ -40,9 +40,25 @@ _NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)|の(?:�
                          r"市営住宅|府営住宅|公営住宅|団地|自宅|実家)")
 
 
+# A town named before 地区 (紬野地区, 鷺沼台地区): a name the dictionary knows only as a place, or not at all.
+_DISTRICT = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(?=地区)")
+
+
+def _districts(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _DISTRICT.finditer(s):
+        word = m.group(1)
+        entries = _entries(word)
+        if word in _ward_names() or word.endswith(("区", "市", "府")) or word in _NOT_TOWN:
+            continue
+        if all(e[:3] == ("名詞", "固有名詞", "地名") for e in entries):   # none when the word is unknown
+            out.append((m.start(1), m.end(1), "address"))
+    return out
+
+
 def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.match
-    out = []
+    out = _districts(s) if "地区" in s else []
     by_end = {t.end: i for i, t in enumerate(toks)}
     by_start = {t.start: i for i, t in enumerate(toks)}
     # Block numbers (3丁目10番5号, 三丁目十番五号, 3-10-5), with the town name written before them.

@@ -49,6 +49,13 @@ _DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?|\s?ドット\s?|\s(?:dot|DOT
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
 
+# An address read out piece by piece: hibari、アンダーバー、1950、アットマーク、example.jp.
+_SAID = r"[、,\s]*"
+_SPOKEN_SEP = rf"{_SAID}(?:アンダーバー|アンダースコア|ハイフン|ドット|ピリオド){_SAID}"
+_SPOKEN_EMAIL = re.compile(rf"(?<![A-Za-z0-9._\-])[A-Za-z0-9][A-Za-z0-9._\-]*(?:{_SPOKEN_SEP}[A-Za-z0-9][A-Za-z0-9._\-]*){{0,4}}"
+                           rf"{_SAID}アット(?:マーク)?{_SAID}[A-Za-z0-9\-]+(?:(?:\.|{_SPOKEN_SEP})[A-Za-z0-9\-]+)*"
+                           rf"(?:\.|{_SPOKEN_SEP})[A-Za-z]{{2,}}(?![A-Za-z0-9])")
+
 # Chat and SNS IDs (LINE above all): the handle written after the service's name and/or "ID".
 _CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
                 r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
@@ -79,7 +86,10 @@ _WITH_YEAR = 4   # the patterns before this index hold a year
 
 def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
     # Read on the NFKC text (not the digit-hyphen one): the local part may hold a ー-like character.
-    return [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.norm)]
+    out = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.norm)]
+    if "アット" in n.norm:
+        out += [(m.start(), m.end(), "email") for m in _SPOKEN_EMAIL.finditer(n.norm)]
+    return out
 
 
 def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
