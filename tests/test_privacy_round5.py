@@ -170,3 +170,30 @@ def test_spoken_email_and_district(text, expect):
 ])
 def test_spoken_email_and_district_clean(text):
     assert found(text) == set()
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a surname of one rare kanji before a title
+    ("鶚准教授の講演を聞いた。", [("person", "鶚")]),
+    # a surname the analyser cuts in two, a space, then the given name
+    ("世帯主：鵙沼 勘太郎（70代）", [("person", "鵙沼 勘太郎")]),
+    # facilities named after a surname-shaped word, after or before their kind
+    ("病院は鵙川病院の内科。", [("facility", "鵙川病院")]),
+    ("鵙川作業所に通っている。", [("facility", "鵙川作業所")]),
+    ("転居先は鵙沼住宅3棟201号室。", [("facility", "鵙沼住宅3棟201号室")]),
+    ("ケアハウス鵙沼に入居した。", [("facility", "ケアハウス鵙沼")]),
+    ("就労継続支援B型「鵙工房」に通所。", [("facility", "鵙工房")]),
+])
+def test_surname_shaped_everywhere(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "元教授の講演を聞いた。",
+    "市営住宅3棟に住んでいる。",
+    "ケアハウス入居を検討。",
+    "就労継続支援B型「利用開始」の手続き。",
+    "総合病院の内科に通院。",
+])
+def test_surname_shaped_everywhere_clean(text):
+    assert found(text) == set()

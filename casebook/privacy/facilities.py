@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from casebook.privacy.dictionary import _entries, _has_surname_entry, _Tok
+from casebook.privacy.people import _surname_shaped
 from casebook.privacy.words import (
     _CJK,
     _GENERIC_KANA,
@@ -152,6 +153,11 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
                 and t.surface not in _CLINIC_KINDS \
                 and not (k > 0 and toks[k - 1].end == t.start and re.match(rf"[{_CJK}]", toks[k - 1].surface[-1])):
             ok = True   # 萌黄クリニック, 若草医院: a word standing alone before a clinic names it (not 精神科クリニック)
+        if not ok and not mid and re.fullmatch(rf"[{_CJK}]", t.surface) and t.pos[0] in ("名詞", "接尾辞") \
+                and (first := _kanji_run_start(toks, k)) < k and _surname_shaped(s[toks[first].start:t.end]) \
+                and not (first > 0 and toks[first - 1].end == toks[first].start
+                         and re.match(rf"[{_CJK}]", toks[first - 1].surface[-1])):
+            ok, kana_first = True, first   # 鵙川病院, 鵙沼住宅: named after a surname the analyser cut in two
         if not ok and t.noun and "記念" in fac.group() and re.fullmatch(rf"[{_CJK}]{{1,4}}", t.surface) \
                 and t.surface not in ROLE_WORDS and t.surface not in _NOT_TOWN:
             ok = True   # 松風原記念病院: a noun before 記念病院 is the name it commemorates
@@ -254,6 +260,7 @@ def _quoted_facilities(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         verbs = ("助詞", "助動詞") if _KANA_RUN.match(name) else ("助詞", "助動詞", "動詞")
         if any(t.pos[0] in verbs and t.surface != "の" for t in inside) \
                 or re.fullmatch(rf"[{_CJK}]+", name) and all(t.pos[:2] == ("名詞", "普通名詞") for t in inside) \
+                and not _FACILITY_RE.search(name[1:]) \
                 or name in _GENERIC_KANA or _is_role(name) or re.search(r"[型級]$|^[A-Za-z0-9]{1,3}$", name):
             continue   # 作業所「B型」: a type of service, not a name
         out.append((m.start(1), m.end(1), "facility"))
@@ -337,6 +344,10 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
                 out.append((m.start(), m.end() + len(name), "facility"))
                 continue
         t = toks[k]
+        if named := re.match(rf"[{_CJK}]{{2,3}}(?![{_CJK}])", s[m.end():]):
+            if _surname_shaped(named.group()) and not _FACILITY_RE.match(s, m.end() + named.end()):
+                out.append((m.start(), m.end() + named.end(), "facility"))   # ケアハウス鵙沼: after its kind
+                continue
         kana = _KANA.match(t.surface) is not None
         if not t.noun or t.pos[1] == "数詞" or t.surface in _GENERIC_KANA or t.surface in ROLE_WORDS:
             continue

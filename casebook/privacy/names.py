@@ -16,6 +16,7 @@ from casebook.privacy.dictionary import (
     _Tok,
 )
 from casebook.privacy.facilities import _FACILITY_AFTER_NAME
+from casebook.privacy.people import _surname_shaped
 from casebook.privacy.words import (
     _CJK,
     _GENERIC_KANA,
@@ -213,11 +214,16 @@ def _surname_then_given(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         if toks[k].surface not in (" ", "\u3000"):
             continue
         x, y = toks[k - 1], toks[k + 1]
-        if not (x.end == toks[k].start and toks[k].end == y.start and x.noun
-                and re.fullmatch(rf"[{_CJK}]{{1,4}}", x.surface)) or _is_role(x.surface) or _is_placeholder(x.surface) \
-                or x.surface in _ward_names() or x.pos[1] == "数詞":
+        first = k - 1   # 鵙|沼 勘太郎: a surname the analyser cut into a word and a suffix is one word
+        while first > 0 and toks[first - 1].end == toks[first].start and x.end - toks[first - 1].start <= 4 \
+                and re.fullmatch(rf"[{_CJK}]+", toks[first - 1].surface) and toks[first - 1].pos[0] == "名詞":
+            first -= 1
+        word = s[toks[first].start:x.end]
+        if not (x.end == toks[k].start and toks[k].end == y.start and toks[first].noun
+                and re.fullmatch(rf"[{_CJK}]{{1,4}}", word)) or _is_role(word) or _is_placeholder(word) \
+                or word in _ward_names() or toks[first].pos[1] == "数詞" or (first < k - 1 and not _surname_shaped(word)):
             continue
-        if k >= 2 and toks[k - 2].end == x.start and re.match(rf"[{_CJK}]", toks[k - 2].surface[-1]):
+        if first > 0 and toks[first - 1].end == toks[first].start and re.match(rf"[{_CJK}]", toks[first - 1].surface[-1]):
             continue
         given = y.pos[3] == "名" or (re.fullmatch(rf"[{_CJK}\u3041-\u3096]{{1,4}}", y.surface) is not None
                                     and ("名詞", "固有名詞", "人名", "名") in _entries(y.surface))
@@ -227,7 +233,7 @@ def _surname_then_given(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             given = not _KANA.match(s[end:end + 1] or "x") and (_honorific_at(s, end) or s[end:end + 1] in "、。（(）)」 ")
         if given and (_honorific_at(s, end) or end == len(s) or s[end] in "、。（(）)」 　は が と も の に を".replace(" ", "")
                       or s[end].isspace()):
-            out.append((x.start, end, "person"))
+            out.append((toks[first].start, end, "person"))
     return out
 
 

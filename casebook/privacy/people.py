@@ -146,6 +146,8 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         by_end = {t.end: t for t in toks}
         for pos in titles:
             t = by_end.get(pos)
+            if t is not None and t.surface in _TITLE_PREFIXES:
+                continue   # 元教授, 前所長: a former or acting holder, not a name
             if t is not None and t.noun and _surname_like(t.surface):
                 out.append((t.start, t.end, "person"))
                 continue
@@ -154,6 +156,9 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
                 a -= 1
             if 2 <= pos - a <= 3 and _surname_shaped(s[a:pos]) and not re.match(rf"[{_CJK}]", s[a - 1:a]):
                 out.append((a, pos, "person"))   # 鵺田弁護士, 鵠沼准教授: shaped like a surname before a title
+            elif pos - a == 1 and t is not None and t.start == a and t.pos[:3] == ("名詞", "普通名詞", "一般") \
+                    and s[pos:pos + 1] != "師" and not _is_role(t.surface):
+                out.append((a, pos, "person"))   # 鶚准教授: one kanji written alone before a title
     out += _unknown_surnames(s, toks)
     for m in _KIN_BRACKET.finditer(s):
         word = m.group(2)
@@ -308,6 +313,10 @@ def _common_word(word: str) -> bool:
 
 # Endings of Japanese surnames: a word the dictionary does not know that ends in one is shaped like one.
 _SURNAME_ENDINGS = frozenset("田野山川島原沢澤谷村井本木森崎﨑岡藤橋口浦江坂上下宮松尾部池石垣瀬塚畑浜沼")
+
+
+# Words before a title that qualify it: 元教授, 前所長, 名誉教授.
+_TITLE_PREFIXES = frozenset(("元", "前", "現", "新", "旧", "副", "准", "名誉", "客員", "特任", "非常勤", "常勤", "担当", "主任", "各", "同"))
 
 
 def _surname_shaped(word: str) -> bool:
