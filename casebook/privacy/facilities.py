@@ -344,10 +344,10 @@ def _facilities_after_kind(s: str, toks: list[_Tok]) -> list[tuple[int, int, str
                 out.append((m.start(), m.end() + len(name), "facility"))
                 continue
         t = toks[k]
-        if named := re.match(rf"[{_CJK}]{{2,3}}(?![{_CJK}])", s[m.end():]):
-            if _surname_shaped(named.group()) and not _FACILITY_RE.match(s, m.end() + named.end()):
-                out.append((m.start(), m.end() + named.end(), "facility"))   # ケアハウス鵙沼: after its kind
-                continue
+        named = re.match(rf"[{_CJK}]{{2,3}}(?![{_CJK}])", s[m.end():])
+        if named and _surname_shaped(named.group()) and not _FACILITY_RE.match(s, m.end() + named.end()):
+            out.append((m.start(), m.end() + named.end(), "facility"))   # ケアハウス鵙沼: after its kind
+            continue
         kana = _KANA.match(t.surface) is not None
         if not t.noun or t.pos[1] == "数詞" or t.surface in _GENERIC_KANA or t.surface in ROLE_WORDS:
             continue
