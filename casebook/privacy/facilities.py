@@ -2,7 +2,9 @@
 or a kana name (桃谷小学校, さくら苑, はくよう記念病院), a kind written before the name (デイサービスあおぞら,
 コーポ蒲生), schools under their short names (田島小), words between the name and its kind (あさひ在宅クリニック,
 鶴ノ森地域会館), a name in quotes after its kind or ending like a gathering place (デイサービス「ぽかぽか」,
-「なごみの家」), companies under their legal form (株式会社…); each becomes A病院 style, like a person.
+「なごみの家」), companies under their legal form (株式会社…), the whole name chunk after a kind (特別養護老人ホーム翠風苑,
+グループホーム紬の家, 地域包括支援センターひばり野, ケアハウス鵙沼), names cut by the analyser (琴|箕|荘7号), a school
+under a bare 市立; each becomes A病院 style, like a person.
 Landmarks the dictionary knows as one place (甲子園, 後楽園) are not facilities."""
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """People's names: runs of name tokens from SudachiPy (名詞-固有名詞-人名, 佐藤 花子, マリア・サントス), words that
 are names only in context (孫のさくらは, 担当の上野が), the honorific rule (a noun directly before さん/様/氏/
 ちゃん/くん/先生/医師 …), kana given names and nicknames, signatures (（田中）), and kana readings in brackets;
-never placeholders (Aさん, B氏) or role words (民生委員, 係長, 長女 …)."""
+"X Y" with a known given name Y after a space (梶ヶ谷 多恵子, 蓑島 るり), a rare kanji word before an honorific
+(蔀医師, 北区の雲母さん), messages signed with より; never placeholders (Aさん, B氏) or role words (民生委員,
+係長, 長女 …)."""
 
 from __future__ import annotations
 

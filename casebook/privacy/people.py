@@ -4,7 +4,9 @@ a title (今井係長, 上野Dr), full names written with a space (佐伯 勇 �
 (WANG Li さん, （Tran Van Minh）, Maria Santos, Ms. Kawai, Gurung 家), a title before a surname (Dr.森本,
 Ns.川端), a role and a space or colon before one (CSW 桐生, 担当CSW：中村で), children listed with their age
 (はるき（小3）), nicknames given as such (通称『みっこ』), katakana names introducing or signing themselves
-(キムです, …。ファン』), sign-offs at the end of a message (— Linh, — 민수, 「たかし です」); and
+(キムです, …。ファン』), sign-offs at the end of a message (— Linh, — 민수, 「たかし です」), surnames the
+dictionary does not know, judged by their shape where a surname goes (副会長 鵺田, 鶚准教授, 相談室の鳰野が,
+…。（鵺田）, LINE「…。（雪見）」); and
 the names that are not someone in the case: people cited as references (宮沢賢治の「…」, 大谷翔平みたいに,
 バイステックの7原則, 石井十次や留岡幸助の実践), towns and rivers the analyser takes for surnames (鶴橋の市場,
 松原のほうに, 大和川沿い), and ages in kanji numerals (八十八やで)."""
