@@ -4,8 +4,12 @@ For each labelled set: the project's own tests/data/pii_sentences.yaml; the blin
 tests/data/pii_blind.yaml, written by someone who had not read the detector (but the detector was
 then tuned on its misses, so its figure is optimistic); and tests/data/pii_heldout.yaml, a second
 set written the same way (measured, then round 2 was tuned on its misses); and
-tests/data/pii_final.yaml, a third blind set measured once after round 2 and never tuned on (the
-honest figure):
+tests/data/pii_final.yaml, a third blind set measured once after round 2 (83.0 % recall, 4.1 % false
+alarms), then used by round 4 for its error analysis (so optimistic now too; the honest figure is a
+set written blind after round 4, kept outside the project until measured); and
+tests/data/pii_fourth_dev.yaml, every other sentence of that fourth blind set (measured blind after
+round 4: 78.8 % recall on the whole set), the development half of round 5 (the other half is kept
+outside the project to check that round 5's rules generalise):
 
 - recall per kind and overall: an expected finding counts only when found with exactly its kind
   and its text;
@@ -33,7 +37,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = (ROOT / "tests" / "data" / "pii_sentences.yaml", ROOT / "tests" / "data" / "pii_blind.yaml",
-        ROOT / "tests" / "data" / "pii_heldout.yaml", ROOT / "tests" / "data" / "pii_final.yaml")
+        ROOT / "tests" / "data" / "pii_heldout.yaml", ROOT / "tests" / "data" / "pii_final.yaml",
+        ROOT / "tests" / "data" / "pii_fourth_dev.yaml")
 
 LOAD = """
 import time

@@ -12,6 +12,15 @@ The second set, pii_heldout.yaml, was measured untouched after round 1: 233 of 3
 false alarms of 170 (6.5 %). Round 2 studied its misses by category and wrote fresh sentences for each
 in tests/test_privacy_hard.py; the figures it then reached are its floor below (optimistic now too:
 the honest figure is a third set, measured once by the lead).
+
+The third set, pii_final.yaml, was measured untouched after round 3: 254 of 306 spans (83.0 %), 8 false
+alarms of 194 (4.1 %). Round 4 read its errors span by span, wrote fresh sentences for each class in
+tests/test_privacy_round4.py before fixing them, and its floor below is what round 4 reached.
+
+The fourth set was measured untouched after round 4 (78.8 % recall); its development half,
+pii_fourth_dev.yaml (every other sentence), was then used by round 5 for rules by context class
+(tests/test_privacy_round5.py), and its floor below is what round 5 reached; the other half stays
+outside the project to check that those rules generalise.
 """
 
 from __future__ import annotations
@@ -31,10 +40,16 @@ DATA = Path(__file__).parent / "data"
 FLOORS = {
     "pii_blind.yaml": ({"person": 97, "phone": 18, "postal_code": 14, "address": 25, "my_number": 13,
                         "email": 14, "birth_date": 14, "insurance_number": 17, "facility": 32, "line_id": 14}, 0),
-    # after round 2 (of 150, 23, 13, 15, 13, 13, 14, 16, 35, 12 expected); the one false alarm:
-    # サザエさんちみたいな, a cartoon family with an honorific
+    # after round 2 (of 150, 23, 13, 15, 13, 13, 14, 16, 35, 12 expected); its one false alarm until round 4
+    # (サザエさんちみたいな, a cartoon family with an honorific) went with the rule for a family compared to
     "pii_heldout.yaml": ({"person": 150, "phone": 23, "postal_code": 13, "address": 15, "my_number": 13,
-                          "email": 13, "birth_date": 14, "insurance_number": 16, "facility": 35, "line_id": 12}, 1),
+                          "email": 13, "birth_date": 14, "insurance_number": 16, "facility": 35, "line_id": 12}, 0),
+    # after round 4 (all of 157, 21, 13, 23, 13, 14, 14, 13, 25, 13 expected)
+    "pii_final.yaml": ({"person": 157, "phone": 21, "postal_code": 13, "address": 23, "my_number": 13,
+                        "email": 14, "birth_date": 14, "insurance_number": 13, "facility": 25, "line_id": 13}, 0),
+    # after round 5 (all of 56, 6, 8, 15, 6, 10, 10, 5, 19, 11 expected; before it 118 of 146 were found)
+    "pii_fourth_dev.yaml": ({"person": 56, "phone": 6, "postal_code": 8, "address": 15, "my_number": 6,
+                             "email": 10, "birth_date": 10, "insurance_number": 5, "facility": 19, "line_id": 11}, 0),
 }
 
 

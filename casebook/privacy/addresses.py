@@ -1,12 +1,14 @@
 """Addresses below the ward: block numbers (3丁目10番5号, 3-10-5) with the town written before them, a
 town right after its ward (生野区桃谷), and a town spoken of as where someone lives (松虫付近). The ward
-and the city stay: they are what an anonymised case keeps."""
+and the city stay: they are what an anonymised case keeps. Towns may be joined with ヶ/ノ (楓ヶ丘, 萩ノ台); a
+town ending in 町 is an address also without numbers (白鷺町のスーパー), as is a town before the dwelling it
+names (今川東のアパート)."""
 
 from __future__ import annotations
 
 import re
 
-from casebook.privacy.dictionary import _Tok
+from casebook.privacy.dictionary import _entries, _Tok
 from casebook.privacy.normalize import _Normalised
 from casebook.privacy.words import (
     _CJK,
@@ -28,16 +30,35 @@ _BLOCK = re.compile(
     rf"|{_N}\s?番地(?:\s?の\s?{_N}(?:\s?号)?)?"
     rf"|{_N}\s?番\s?{_N}\s?号"
     rf"|(?<=[町通])の?{_N}の{_N}(?:の{_N})?(?![{_CJK}])"   # spoken: しみず町の二の五の八
+    rf"|(?<=[{_CJK}])\d{{1,3}}の\d{{1,3}}の\d{{1,3}}(?![\d{_CJK}])"   # after any town: 関目4の2の8
     rf"|(?<![\d.])\d{{1,3}}-\d{{1,4}}(?:-\d{{1,4}})?(?![\d])"
 )
 _ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
 # A town spoken of as a neighbourhood: 桜川北のあたり, 松虫付近.
-_NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)")
+# …or as where someone's dwelling stands: 今川東のアパート, 粉浜の長屋.
+_NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)|の(?:アパート|マンション|長屋|文化住宅|一軒家|借家|貸家|"
+                         r"市営住宅|府営住宅|公営住宅|団地|自宅|実家)")
+
+
+# A town named before 地区 (紬野地区, 鷺沼台地区): a name the dictionary knows only as a place, or not at all.
+_DISTRICT = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(?=地区)")
+
+
+def _districts(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _DISTRICT.finditer(s):
+        word = m.group(1)
+        entries = _entries(word)
+        if word in _ward_names() or word.endswith(("区", "市", "府")) or word in _NOT_TOWN:
+            continue
+        if all(e[:3] == ("名詞", "固有名詞", "地名") for e in entries):   # none when the word is unknown
+            out.append((m.start(1), m.end(1), "address"))
+    return out
 
 
 def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.match
-    out = []
+    out = _districts(s) if "地区" in s else []
     by_end = {t.end: i for i, t in enumerate(toks)}
     by_start = {t.start: i for i, t in enumerate(toks)}
     # Block numbers (3丁目10番5号, 三丁目十番五号, 3-10-5), with the town name written before them.
@@ -47,12 +68,14 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
         if start > 0 and re.match(r"[A-Za-z]", s[start - 1]):
             continue   # R6-012, No.A-12: a file or case number, not a block
-        if re.fullmatch(r"[\d-]+", txt) and _OTHER_NUMBER_INTRO.search(_clause_before(s, start, 12)):
+        if re.fullmatch(r"[\dの-]+", txt) and _OTHER_NUMBER_INTRO.search(_clause_before(s, start, 12)):
             continue   # 要綱2-1-3, 資料3-2-1: a section of a document
         if re.fullmatch(r"\d{1,3}-\d{1,4}-\d{1,4}", txt) and txt.startswith("0"):
             continue
         if r := _ROOM.match(s, end):
             end = r.end()
+        elif re.fullmatch(r"\d{1,4}-\d{1,4}-\d{1,4}", txt) and (r := re.match(r"-\d{3,4}(?![\d-])", s[end:])):
+            end += r.end()   # 4-2-17-305: the room number after the block
         town_start = _town_start(s, toks, by_end, start)
         if plain_pair and town_start == start:
             continue  # 10-12 alone is a range, not an address
@@ -86,6 +109,7 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
                 end = toks[j].end
             if _has_letter_or_kanji(rest):
                 out.append((start, end, "address"))
+    out += _machi_towns(s, toks, by_end)
     # 桜川北のあたり, 松虫付近: a town (not a ward or city) spoken of as where someone lives.
     for i, t in enumerate(toks):
         if not t.place or t.surface in _ward_names() or _strip_city(t.surface) != t.surface:
@@ -96,6 +120,42 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
             end = toks[j].end
         if _NEAR_PLACE.match(s, end):
             out.append((t.start, end, "address"))
+    return out
+
+
+_KIND_OF_TOWN = frozenset({"門前", "宿場", "城下", "港", "寺内", "商人", "職人", "下", "漁師", "田舎", "温泉", "学生", "住宅", "工場", "繁華", "商店", "団地", "坂", "川"})
+# What follows a town's name used on its own: a particle, a mark, where someone lives or comes from.
+_AFTER_TOWN = re.compile(r"(?:の|で|に|から|へ|まで|在住|出身|付近|界隈|周辺|辺り|あたり|方面|[、。」』)）\s]|$)")
+
+
+def _machi_towns(s: str, toks: list[_Tok], by_end: dict[int, int]) -> list[tuple[int, int, str]]:
+    """白鷺町のスーパー, 青葉町で: a town ending in 町 named without a block number (not 町会, 城下町, 隣町)."""
+    out = []
+    for m in re.finditer("町", s):
+        end = m.end()
+        if not _AFTER_TOWN.match(s, end):
+            continue
+        i = by_end.get(end)
+        if i is None:
+            continue
+        t = toks[i]
+        if t.surface == "町":
+            start = _town_start(s, toks, by_end, t.start)
+            if start == t.start:
+                continue
+        elif re.fullmatch(rf"[{_CJK}]{{1,5}}町", t.surface) and (t.place or not _entries(t.surface)):
+            start = t.start + len(t.surface) - len(_strip_city(t.surface))
+        else:
+            continue
+        if start > 0 and s[start - 1] in "東西南北" and (start < 2 or not re.match(rf"[{_CJK}]", s[start - 2])):
+            start -= 1   # 西|山吹町: a direction written before the town belongs to it
+        town = s[start:end]
+        if len(town) < 3 and town[0] in "本新元旧上下中" or town[:-1] in _KIND_OF_TOWN:
+            continue   # 本町, 新町: a town's centre as a landmark; 門前町, 宿場町: a kind of town
+        if len(town) < 2 or town in _ward_names() or any(e[:2] == ("名詞", "普通名詞") for e in _entries(town)) \
+                or town[:-1] in _NOT_TOWN or town[:-1] in ROLE_WORDS or town[:-1] in ("隣", "同じ", "この", "その", "各", "旧", "新"):
+            continue   # 下町, 城下町, 隣町: a kind of town, not one
+        out.append((start, end, "address"))
     return out
 
 
@@ -132,6 +192,9 @@ def _has_letter_or_kanji(text: str) -> bool:
     return re.search(rf"[{_CJK}\u3041-\u30ffA-Za-z]", text) is not None
 
 
+_JOINERS = ("ヶ", "ケ", "ノ", "之")
+
+
 def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) -> int:
     """Where the town name written directly before a block number starts (the ward is not part of it)."""
     pos = start
@@ -140,8 +203,13 @@ def _town_start(s: str, toks: list[_Tok], by_end: dict[int, int], start: int) ->
     i = by_end.get(pos)
     first = None
     steps = 0
-    while i is not None and steps < 4:
+    while i is not None and steps < 5:
         t = toks[i]
+        if t.surface in _JOINERS and first is not None and t.start > 0 and re.match(rf"[{_CJK}]", s[t.start - 1]):
+            first = t   # 楓ヶ丘, 萩ノ台: a town name joined with ヶ or ノ
+            steps += 1
+            i = by_end.get(t.start)
+            continue
         # Town names are often not in the dictionary as places (松虫南, 遠里東): any short noun counts,
         # except words about the dwelling itself (自宅, 市営住宅) and role words.
         if t.proper or re.fullmatch(rf"[{_CJK}]{{0,3}}町|[東西南北中上下本新元]", t.surface) or (

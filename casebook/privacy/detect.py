@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from casebook.privacy.addresses import _find_addresses
 from casebook.privacy.dictionary import _Tok, _tokens
 from casebook.privacy.facilities import _find_facilities, _widen_facilities
-from casebook.privacy.names import _find_people, _split_readings
+from casebook.privacy.names import _find_people, _join_adjacent, _split_readings
 from casebook.privacy.normalize import _normalise, _Normalised
 from casebook.privacy.numbers import (
     _find_birth_dates,
@@ -100,6 +100,6 @@ def _find_people_and_facilities(n: _Normalised, toks: list[_Tok]) -> list[tuple[
     out = _drop_not_people(s, toks, out) + _people_in_context(s, toks)
     out += _find_facilities(s, toks, used)
     _widen_facilities(s, out, toks)
-    return _split_readings(s, out)
+    return _join_adjacent(_split_readings(s, out))
 
 

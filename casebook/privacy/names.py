@@ -1,10 +1,13 @@
 """People's names: runs of name tokens from SudachiPy (名詞-固有名詞-人名, 佐藤 花子, マリア・サントス), words that
 are names only in context (孫のさくらは, 担当の上野が), the honorific rule (a noun directly before さん/様/氏/
 ちゃん/くん/先生/医師 …), kana given names and nicknames, signatures (（田中）), and kana readings in brackets;
-never placeholders (Aさん, B氏) or role words (民生委員, 係長, 長女 …)."""
+"X Y" with a known given name Y after a space (梶ヶ谷 多恵子, 蓑島 るり), a rare kanji word before an honorific
+(蔀医師, 北区の雲母さん), messages signed with より; never placeholders (Aさん, B氏) or role words (民生委員,
+係長, 長女 …)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from casebook.privacy.dictionary import (
@@ -15,6 +18,7 @@ from casebook.privacy.dictionary import (
     _Tok,
 )
 from casebook.privacy.facilities import _FACILITY_AFTER_NAME
+from casebook.privacy.people import _surname_shaped
 from casebook.privacy.words import (
     _CJK,
     _GENERIC_KANA,
@@ -58,6 +62,9 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
                 and toks[i + 1].start == t.end:
             i += 1   # 本名キヨミさん: a word for a name (tagged as a surname), then the name itself
             continue
+        if t.name and i > 0 and toks[i - 1].end == t.start and toks[i - 1].surface + t.surface in ROLE_WORDS:
+            i += 1   # 保|健師さん: the analyser cut a role word at the start of a sentence
+            continue
         # A run of name tokens (佐藤 花子, with at most one space between surname and given name).
         if t.name and not _is_placeholder(t.surface):
             j = i + 1
@@ -84,13 +91,16 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
             i0, j = _join_katakana(toks, i, j)
             joined = i0 < i or j > i + 1 and toks[j - 2].surface in _JOIN
             start, end = toks[i0].start, toks[j - 1].end
+            while s[end:end + 1] in ("ゑ", "ゐ", "ヱ", "ヰ"):
+                end += 1   # しずゑ: an old kana the analyser reads as a symbol is part of the given name
             fac = _FACILITY_AFTER_NAME.match(s, end)
             if s[start:end] in ROLE_WORDS and not (s[start:end] in _PET_CALLS and s.startswith(("さん", "氏", "様"), end)):
                 pass  # 民生さん: the colloquial title of a 民生委員, not a name; ワンちゃん a dog, ワンさん a person
             elif _EPONYM_AFTER.match(s, end):
                 pass  # 長谷川式, パーキンソン病: a scale or illness named after someone
             elif s[start:end] in _ward_names() and not _honorific_at(s, end) and (
-                    s[end:end + 1] in "・、" or s[start - 1:start] in ("・", "、")):
+                    s[end:end + 1] in "・、" or s[start - 1:start] in ("・", "、")
+                    or _WARD_THEN_SOMEONE.match(s, end)):
                 pass  # 生野・東成・平野: a list of wards
             elif fac:
                 out.append((start, fac.end(), "facility"))
@@ -125,7 +135,8 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
             continue   # 妻のために: a function word that happens to be a name too
         role_after = (not kana and k + 1 < len(toks) and toks[k + 1].start == t.end
                       and toks[k + 1].surface in ("MSW", "CSW", "PSW", "SW", "ケアマネ", "ケアマネジャー", "相談員",
-                                                  "看護師", "保健師", "社会福祉士", "係長", "課長", "所長", "主任"))
+                                                  "看護師", "保健師", "社会福祉士", "係長", "課長", "所長", "主任", "教授", "准教授",
+                                                  "講師", "助教", "医師", "弁護士", "司法書士", "税理士"))
         if not role_after and (not _kin_or_role_before(s, toks, k, kin_only=kana and common)
                                or not _name_end_after(s, toks, k + 1)):
             continue
@@ -158,16 +169,86 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
         if _is_role(name) or name in _ward_names() or _is_placeholder(name):
             continue
         if (t.surface not in ("ちゃん", "くん", "君") or s.startswith("ちゃんと", t.start)) and all(
-                x.pos[:2] == ("名詞", "普通名詞") and not _has_name_entry(x.surface) for x in toks[first:k]):
+                x.pos[:2] == ("名詞", "普通名詞") and not _has_name_entry(x.surface) for x in toks[first:k]) \
+                and not _rare_word_as_name(s, toks, first, k):
             continue   # 学生さん, 運転手さん: a common noun the dictionary never lists as a name; カレンダーちゃんと
         out.append((start, end, "person"))
     out += _kana_names(s, toks)
+    out += _surname_then_given(s, toks)
+    out += _quoted_surname(s)
     out += _nicknames(s, toks, used)
     out += _kin_kana_names(s, toks)
     out += _signatures(s)
     return out, used
 
 
+# Single kanji that are ordinary words before さん (animals, gods, the sun and moon): 猫さん, お月さん.
+_COMMON_ONE_KANJI = frozenset("猫犬神仏鬼星月日熊狸狐鳥馬牛豚兎亀姫王殿虫魚蛙猿象蛇鳩蟻羊鹿狼鶏蝶蜂鯨鴨雀烏蛸空海山川雪雨風花餅豆芋飴")
+
+
+def _rare_word_as_name(s: str, toks: list[_Tok], first: int, k: int) -> bool:
+    """A common noun before an honorific or a title that is a rare surname in this context: one kanji
+    written alone (楢医師, 蔀さん, not 猫さん), or a kanji word right after a place and の or a colon
+    (北区の鶯さん, 記録：雲母さん), where a person, not a kind of person, is named."""
+    word = s[toks[first].start:toks[k - 1].end]
+    if not re.fullmatch(rf"[{_CJK}]{{1,3}}", word) or word in _COMMON_ONE_KANJI or _is_role(word):
+        return False
+    if first > 0 and toks[first - 1].end == toks[first].start and (
+            re.match(rf"[{_CJK}]", toks[first - 1].surface[-1]) or toks[first - 1].pos[0] == "接頭辞"):
+        return False   # the tail of a longer kanji compound, or a polite word (お隣さん, お月さん)
+    if len(word) == 1:
+        return True
+    if first >= 2 and toks[first - 1].surface == "の" and (toks[first - 2].place or toks[first - 2].surface in _ward_names()):
+        return True
+    return first >= 1 and toks[first - 1].surface in ("：", ":")
+
+
+# Given names the analyser does not tag, written in hiragana after a surname and a space: 蓑島 るり.
+_GIVEN_KANA = re.compile(r"[\u3041-\u3096ゑゐ]{2,4}")
+
+
+def _surname_then_given(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """"X Y": a known given name Y after a space makes the kanji word X before it a surname, whatever the
+    analyser read X as (梶ヶ谷 多恵子, a place; 芦刈 ふみ); and a hiragana word after a tagged surname and a
+    space is the given name when a name's end follows it (蓑島 るり、, 渥美 かおり（）."""
+    out = []
+    for k in range(1, len(toks) - 1):
+        if toks[k].surface not in (" ", "\u3000"):
+            continue
+        x, y = toks[k - 1], toks[k + 1]
+        first = k - 1   # 鵙|沼 勘太郎: a surname the analyser cut into a word and a suffix is one word
+        while first > 0 and toks[first - 1].end == toks[first].start and x.end - toks[first - 1].start <= 4 \
+                and re.fullmatch(rf"[{_CJK}]+", toks[first - 1].surface) and toks[first - 1].pos[0] == "名詞":
+            first -= 1
+        word = s[toks[first].start:x.end]
+        if not (x.end == toks[k].start and toks[k].end == y.start and toks[first].noun
+                and re.fullmatch(rf"[{_CJK}]{{1,4}}", word)) or _is_role(word) or _is_placeholder(word) \
+                or word in _ward_names() or toks[first].pos[1] == "数詞" or (first < k - 1 and not _surname_shaped(word)):
+            continue
+        if first > 0 and toks[first - 1].end == toks[first].start and re.match(rf"[{_CJK}]", toks[first - 1].surface[-1]):
+            continue
+        given = y.pos[3] == "名" or (re.fullmatch(rf"[{_CJK}\u3041-\u3096]{{1,4}}", y.surface) is not None
+                                    and ("名詞", "固有名詞", "人名", "名") in _entries(y.surface))
+        end = y.end
+        if not given and x.pos[3] == "姓" and (m := _GIVEN_KANA.match(s, y.start)):
+            end = m.end()
+            given = not _KANA.match(s[end:end + 1] or "x") and (_honorific_at(s, end) or s[end:end + 1] in "、。（(）)」 ")
+        if given and (_honorific_at(s, end) or end == len(s) or s[end] in "、。（(）)」 　は が と も の に を".replace(" ", "")
+                      or s[end].isspace()):
+            out.append((toks[first].start, end, "person"))
+    return out
+
+
+_QUOTED_SURNAME = re.compile(rf"[「『]([{_CJK}]{{1,4}})[」』]姓(?!名)")
+
+
+def _quoted_surname(s: str) -> list[tuple[int, int, str]]:
+    """「栃尾」姓: a word quoted as a family name is one, whatever else it may mean."""
+    return [(m.start(1), m.end(1), "person") for m in _QUOTED_SURNAME.finditer(s) if not _is_role(m.group(1))]
+
+
+# 鶴見の梶原さん: a ward named without 区, then someone from there.
+_WARD_THEN_SOMEONE = re.compile(rf"の[{_CJK}\u30a1-\u30faー]{{1,6}}(?:さん|様|氏|くん|ちゃん)")
 _GLUED_PARTICLE = "のとはがをにもでやへ"
 _PET_CALLS = frozenset("わん にゃん ワン ニャン".split())
 _JOIN = ("・", "=", "゠")
@@ -178,6 +259,7 @@ _AFTER_NAME = ("は", "が", "と", "に", "も", "を", "へ", "から", "よ�
 
 
 def _katakana_piece(t: _Tok) -> bool:
+    # キーマン=グエン…: a common word the dictionary never lists as a name is not part of one
     return t.noun and _KATAKANA_WORD.match(t.surface) is not None and t.surface not in ROLE_WORDS \
         and t.surface not in _GENERIC_KANA and not _is_role(t.surface)
 
@@ -189,7 +271,8 @@ def _join_katakana(toks: list[_Tok], i: int, j: int) -> tuple[int, int]:
         return i, j
     pieces = j - i
     while i >= 2 and pieces < 4 and toks[i - 1].surface in _JOIN and toks[i - 1].end == toks[i].start \
-            and toks[i - 2].end == toks[i - 1].start and _katakana_piece(toks[i - 2]):
+            and toks[i - 2].end == toks[i - 1].start and _katakana_piece(toks[i - 2]) \
+            and (toks[i - 1].surface == "・" or toks[i - 2].name):   # キーマン=グエン…: = also means "is"
         i -= 2
         pieces += 1
     while j + 1 < len(toks) and pieces < 4 and toks[j].surface in _JOIN and toks[j].start == toks[j - 1].end \
@@ -274,8 +357,17 @@ _SIGNATURE = re.compile(rf"[(（](?:[{_CJK}]{{1,4}}区\s?)?([{_CJK}]{{1,4}})[)�
 _SELF_INTRO = re.compile(rf"(?:^|[\s、。」])(?:[{_CJK}A-Za-z]{{1,8}}の)?([{_CJK}]{{1,4}})(?:です|と申します|でございます)")
 
 
+# A message signed with より at its end: …。さやかより」, …。山内より.
+_SIGNED_FROM = re.compile(rf"(?:^|[。、！？!?\s「『])([\u3041-\u3096ー]{{2,4}}|[{_CJK}]{{1,4}})より\s*[」』]?\s*$")
+
+
 def _signatures(s: str) -> list[tuple[int, int, str]]:
     out = []
+    if (m := _SIGNED_FROM.search(s)) and not _is_role(name := m.group(1)) and name not in _ward_names():
+        kana = _KANA.match(name) is not None
+        if kana and (not _entries(name) or _has_name_entry(name)) \
+                or not kana and (_has_surname_entry(name) or _has_name_entry(name)):
+            out.append((m.start(1), m.end(1), "person"))
     for rx in (_SIGNATURE, _SELF_INTRO):
         for m in rx.finditer(s):
             g = 1 if m.group(1) else 2
@@ -285,6 +377,14 @@ def _signatures(s: str) -> list[tuple[int, int, str]]:
             if _has_surname_entry(name) and name not in ROLE_WORDS and name not in _ward_names():
                 out.append((m.start(g), m.end(g), "person"))
     return out
+
+
+def _join_adjacent(cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """森下|きゑ: two person spans with nothing between them are one person (a surname, then a given name
+    the analyser read apart)."""
+    people = sorted((a, b) for a, b, k in cands if k == "person")
+    extra = [(a, d, "person") for (a, b), (c, d) in itertools.pairwise(people) if b == c]
+    return cands + extra
 
 
 def _split_readings(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -302,7 +402,10 @@ def _split_readings(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int
             out.append((a + m.start(2), a + m.end(2), kind))
     names = [(a, b) for a, b, k in out if k == "person"]
     for a, b in names:
-        if (r := _READING_AFTER.match(s, b)) and not _is_role(r.group(1)) and r.group(1) not in _GENERIC_KANA:
+        if (r := _READING_AFTER.match(s, b)) and not _is_role(r.group(1)) and r.group(1) not in _GENERIC_KANA \
+                and not (any(e[2] == "地名" for e in _entries(r.group(1)))
+                         and not any(e[3] in ("姓", "名") for e in _entries(r.group(1)))):
+            # Maria Lopez（ペルー）: a country or place in brackets is where someone is from, not a reading
             out.append((r.start(1), r.end(1), "person"))
     return out
 
@@ -329,11 +432,13 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     out = []
     ends = {t.end: i for i, t in enumerate(toks)}
     starts = {t.start: t for t in toks}
-    for m in re.finditer(r"ちゃん|くん|さん", s):
+    for m in re.finditer(r"ちゃん|くん|君|さん", s):
         p = m.start()
         idx = ends.get(p)
         if idx is None or p == 0:
             continue   # the honorific starts inside a word (行くんだ)
+        if m.group() == "君" and (p not in starts or starts[p].pos[0] != "接尾辞"):
+            continue   # それは君が: the pronoun, not けんたろう君
         last = toks[idx]
         small_tsu = (last.surface.endswith(("っ", "ッ")) and len(last.surface) <= 3 and _KANA.match(last.surface)
                      and (last.start == 0 or not _KANA.match(s[last.start - 1])))
@@ -381,4 +486,6 @@ def _honorific_at(s: str, pos: int) -> bool:
 
 
 def _is_honorific(t: _Tok, s: str) -> bool:
-    return t.surface in HONORIFICS
+    # 先生（ゼミの）: the analyser may take a note in brackets after the honorific into the same word
+    return t.surface in HONORIFICS or t.surface.startswith(HONORIFICS) and t.surface[len(
+        next(h for h in HONORIFICS if t.surface.startswith(h))):][:1] in ("(", "（")

@@ -19,11 +19,11 @@ from casebook.privacy.words import (
 _GAP = r"[\s:：はがの、,=（(「『?？]*?(?:(?:は|が)?(?:な|ね|ねえ|なあ|ですね|やけど)?[、,\s]+)?(?:第\s*)?(?:No\.?\s*|№\s*)?"
 
 _INSURANCE_INTRO = re.compile(
-    r"(被保険者証?番号|被保険者証|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
+    r"(被保険者証?番号|被保険者証|(?:ほけんしょう|ホケンショウ|ひほけんしゃ)(?:の)?(?:番号|ばんごう)?|保険者番号|介護保険証?(?:の)?番号|介護保険証|保険証(?:の)?番号|保険証|記号番号|"
     r"被保番|被保険者No\.?|保険証No\.?|手帳No\.?|ケース番号|ケースNo\.?|保護番号|"
     r"障がい者手帳|障害者手帳|身体障がい者手帳|身体障害者手帳|療育手帳|精神障害者保健福祉手帳|精神保健福祉手帳|"
     r"愛の手帳|手帳(?:の)?番号|"
-    r"受給者証(?:の)?番号|受給者証|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)"
+    r"受給者証(?:の)?番号|受給者証|医療証(?:の)?番号|医療証|診察券(?:の)?番号|診察券|資格確認書|受給者番号|基礎年金番号|年金番号|年金手帳|保険番号|記号|番号)"
     # a grade may stand between the certificate and its number: 身体障害者手帳（2級）第12345号, 療育手帳（B1）No.
     r"(?:\s?[(（][^()（）]{1,6}[)）]|\s?[0-9一二三四五六七]\s?級|\s?[AB][12]?(?![A-Za-z]))?" + _GAP
     + rf"(?:[A-Za-z]{{1,2}}[\s\-]?|[{_CJK}]{{1,2}}\s?-\s?)?$")
@@ -44,10 +44,17 @@ _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ 
 
 # The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
 # dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
-_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アットマーク\s?|★|☆)"
+_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アット(?:マーク)?\s?|★|☆)"
 _DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?|\s?ドット\s?|\s(?:dot|DOT)\s)"
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
+
+# An address read out piece by piece: hibari、アンダーバー、1950、アットマーク、example.jp.
+_SAID = r"[、,\s]*"
+_SPOKEN_SEP = rf"{_SAID}(?:アンダーバー|アンダースコア|ハイフン|ドット|ピリオド){_SAID}"
+_SPOKEN_EMAIL = re.compile(rf"(?<![A-Za-z0-9._\-])[A-Za-z0-9][A-Za-z0-9._\-]*(?:{_SPOKEN_SEP}[A-Za-z0-9][A-Za-z0-9._\-]*){{0,4}}"
+                           rf"{_SAID}アット(?:マーク)?{_SAID}[A-Za-z0-9\-]+(?:(?:\.|{_SPOKEN_SEP})[A-Za-z0-9\-]+)*"
+                           rf"(?:\.|{_SPOKEN_SEP})[A-Za-z]{{2,}}(?![A-Za-z0-9])")
 
 # Chat and SNS IDs (LINE above all): the handle written after the service's name and/or "ID".
 _CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
@@ -57,12 +64,14 @@ _CHAT_ID = re.compile(
     r"[\s:=はがの、,（(「『→⇒>?]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 # The handle a few words after the service or "ID" (LINE交換（kaze_01）, ID言うとくわ、hana1949, インスタ見てな @x):
 # taken only when it looks like a handle (an @, or letters with a digit, a dot or an underscore).
-_CHAT_LATER = re.compile(rf"(?:{_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,10}}?"
+_CHAT_LATER = re.compile(rf"(?:{_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,16}}?"
                          r"(@?[A-Za-z][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 
 _BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、(（「『]*$")
 _BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
 # The word a little earlier in the clause, no other number between: 生年月日を確認（H3.6.21）.
+# A full date named as a birth date right after it: 昭和16年8月29日 と生年月日が, …（生年月日）.
+_BIRTH_NAMED_AFTER = re.compile(r"\s?[とがは(（]\s?(?:生年月日|誕生日|出生日)")
 _BIRTH_WORD = re.compile(r"(生年月日|誕生日|出生日)[^\d]*$")
 _NO = r"\s?の?\s?"   # spoken: 昭和十二年の三月三日, 1940年の12月8日
 _DATE_PATTERNS = (
@@ -77,7 +86,10 @@ _WITH_YEAR = 4   # the patterns before this index hold a year
 
 def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
     # Read on the NFKC text (not the digit-hyphen one): the local part may hold a ー-like character.
-    return [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.norm)]
+    out = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.norm)]
+    if "アット" in n.norm:
+        out += [(m.start(), m.end(), "email") for m in _SPOKEN_EMAIL.finditer(n.norm)]
+    return out
 
 
 def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
@@ -102,7 +114,7 @@ def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
 
 
 # Telephone numbers read aloud in kana (ゼロキューゼロ、にいななよんいち、…): the digit words, in groups.
-_KANA_DIGITS = {"ぜろ": "0", "れい": "0", "まる": "0", "いち": "1", "にい": "2", "に": "2", "さん": "3", "よん": "4",
+_KANA_DIGITS = {"ぜろ": "0", "れい": "0", "まる": "0", "いち": "1", "にい": "2", "にー": "2", "に": "2", "さん": "3", "よん": "4",
                 "し": "4", "ごー": "5", "ご": "5", "ろく": "6", "なな": "7", "しち": "7", "はち": "8", "きゅう": "9",
                 "きゅー": "9", "く": "9"}
 _KANA_DIGIT = "(?:" + "|".join(sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"
@@ -114,18 +126,35 @@ def _either_script(word: str) -> str:
 
 
 _KANA_DIGIT_EITHER = "(?:" + "|".join(_either_script(w) for w in sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"
-_SPOKEN_PHONE = re.compile(rf"(?<![\u3041-\u3096\u30a1-\u30fa])(?:{_either_script('ぜろ')}|{_either_script('れい')}|"
+_SPOKEN_PHONE = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はがもの]))(?:{_either_script('ぜろ')}|{_either_script('れい')}|"
                            rf"{_either_script('まる')}){_KANA_DIGIT_EITHER}{{0,4}}"
                            rf"(?:[、,\s・の-]{{1,2}}{_KANA_DIGIT_EITHER}{{1,5}}){{1,3}}")
 
 
+# Digits read out in groups with の or a comma between (070の、9934の、1208): a phone by its length.
+_GROUPED_PHONE = re.compile(r"(?<![\d.,])0\d{1,4}(?:の、?|、)\d{2,4}(?:の、?|、)\d{3,4}(?![\d.,])")
+# A postal code read out in kana: three digit words, a pause, four (ごーごーにーの、ぜろぜろいちよん).
+_SPOKEN_POSTAL = re.compile(rf"(?<![\u3041-\u3096\u30a1-\u30fa]){_KANA_DIGIT_EITHER}{{3}}[、,\s・の-]{{1,2}}"
+                            rf"{_KANA_DIGIT_EITHER}{{4}}(?![\u3041-\u3096\u30a1-\u30fa])")
+
+
+def _kana_digits(text: str) -> str:
+    hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+    return "".join(_KANA_DIGITS[w] for w in re.findall(_KANA_DIGIT, hira))
+
+
 def _find_spoken_phones(n: _Normalised) -> list[tuple[int, int, str]]:
+    """Phones and postal codes read aloud: in kana digit words, or in digit groups with の between."""
     out = []
     for m in _SPOKEN_PHONE.finditer(n.norm):
-        hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in m.group())
-        digits = "".join(_KANA_DIGITS[w] for w in re.findall(_KANA_DIGIT, hira))
-        if 10 <= len(digits) <= 11:
+        if 10 <= len(_kana_digits(m.group())) <= 11:
             out.append((m.start(), m.end(), "phone"))
+    for m in _GROUPED_PHONE.finditer(n.norm):
+        if 10 <= sum(c.isdigit() for c in m.group()) <= 11:
+            out.append((m.start(), m.end(), "phone"))
+    for m in _SPOKEN_POSTAL.finditer(n.norm):
+        if len(_kana_digits(m.group())) == 7 and re.search(r"郵便|〒", _clause_before(n.norm, m.start(), 30)):
+            out.append((m.start(), m.end(), "postal_code"))
     return out
 
 
@@ -230,6 +259,7 @@ def _find_birth_dates(n: _Normalised) -> list[tuple[int, int, str]]:
             if not re.search(r"月|[/.\-]\d", txt.lstrip("MTSHR.")):
                 continue  # a year alone is what an anonymised text keeps
             if _BIRTH_BEFORE.search(_clause_before(s, m.start(), 12)) or _BIRTH_AFTER.match(s[m.end():m.end() + 4]) \
+                    or k < _WITH_YEAR and _BIRTH_NAMED_AFTER.match(s, m.end()) \
                     or (k < _WITH_YEAR and _BIRTH_WORD.search(_clause_before(s, m.start(), 30))):
                 taken.append((m.start(), m.end()))
                 out.append((m.start(), m.end(), "birth_date"))

@@ -91,7 +91,7 @@ _ERA = r"(?:明治|大正|昭和|平成|令和|[MTSHR]\.?)"
 
 # Numbers introduced as something else's number: receipts, applications, items (never an address).
 _OTHER_NUMBER_INTRO = re.compile(r"(番号|No\.?|NO\.?|№|#|第|受付|整理|領収書?|レシート|伝票|注文|予約|資料|項|章|節|表|図|"
-                                 r"条|要綱|手順|ページ|頁|p\.?|P\.?)\s?[:：はがの]?\s?$")
+                                 r"条|要綱|手順|ページ|頁|ISBN|ISSN|p\.?|P\.?)\s?[:：はがの]?\s?$")
 
 
 def _clause_before(s: str, pos: int, width: int = 30) -> str:
