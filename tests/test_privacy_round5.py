@@ -197,3 +197,26 @@ def test_surname_shaped_everywhere(text, expect):
 ])
 def test_surname_shaped_everywhere_clean(text):
     assert found(text) == set()
+
+
+# A name found once is found wherever it stands again in the same text as a word of its own (the
+# blind check half showed 「はるちゃん … はる＝孫」 keeping the second はる after anonymising).
+@pytest.mark.parametrize("text, expect", [
+    ("孫のゆいちゃんが来訪。ゆいは来春から中学生。", [("person", "ゆい")]),
+    ("本人（山岸さん）は、山岸の家系は長寿だと話す。", [("person", "山岸")]),
+])
+def test_a_name_found_once_is_found_again(text, expect):
+    findings = [(f.kind, f.text) for f in find_pii(text)]
+    for kind, name in expect:
+        assert sum(1 for k, t in findings if k == kind and name in t) == text.count(name), findings
+    from casebook.privacy import anonymize
+    assert all(name not in anonymize(text) for _, name in expect)
+
+
+@pytest.mark.parametrize("text", [
+    "山岸さんは山岸川の近くに住む。",          # the river is a longer word: only the person
+    "ゆいちゃんが来た。ゆいごんの話も出た。",    # 遺言 in kana: the name is inside a longer word
+])
+def test_a_name_inside_a_longer_word_is_not_found_again(text):
+    findings = [f.text for f in find_pii(text) if f.kind == "person"]
+    assert len(findings) == 1, findings

@@ -63,7 +63,48 @@ def find_pii(text: str) -> list[Finding]:
     toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
     cands += _find_addresses(n, toks)
     cands += _find_people_and_facilities(n, toks)
-    return _resolve(n, cands)
+    return _repeat_mentions(text, _resolve(n, cands))
+
+
+def _script(ch: str) -> str:
+    if "\u3041" <= ch <= "\u309f":
+        return "hiragana"
+    if "\u30a0" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f":
+        return "katakana"
+    if ch.isalnum():
+        return "kanji" if ord(ch) > 0x2fff else "latin"
+    return ""
+
+
+_PARTICLES = set("はがのにをともやへ")
+_SUFFIX = re.compile(r"(?:ちゃん|チャン|くん|君|さん|様)$")
+
+
+def _repeat_mentions(text: str, found: list[Finding]) -> list[Finding]:
+    """A person found once in a text is the same person wherever the same name stands again in it
+    (はるちゃん … はる＝孫): every other occurrence standing as a word of its own (not inside a longer
+    word of the same script; a hiragana name may be followed by a particle) is found too."""
+    names = {_SUFFIX.sub("", f.text) for f in found if f.kind == "person"}
+    names = {n for n in names if len(n) >= 2}
+    if not names:
+        return found
+    taken = [(f.start, f.end) for f in found]
+    extra = []
+    for name in sorted(names, key=len, reverse=True):
+        first, last = _script(name[0]), _script(name[-1])
+        for m in re.finditer(re.escape(name), text):
+            s, e = m.start(), m.end()
+            if any(s < te and e > ts for ts, te in taken):
+                continue
+            before = text[s - 1] if s else ""
+            after = text[e] if e < len(text) else ""
+            if before and first and _script(before) == first:
+                continue
+            if after and last and _script(after) == last and not (last == "hiragana" and after in _PARTICLES):
+                continue
+            taken.append((s, e))
+            extra.append(Finding("person", s, e, name))
+    return sorted(found + extra, key=lambda f: f.start) if extra else found
 
 
 def _needs_tokens(norm: str) -> bool:
