@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from casebook.settings import Settings  # noqa: E402
+from signin_support import PASSWORD  # noqa: E402
 
-PASSWORD = "balanced-load-2024"
 FORM = "/voila/render/case_analysis.ipynb"
 PARTICIPANT = "/voila/render/sessions/{}/session_participant.ipynb"
 FIELD = "wb-f-title"                 # a one-line field (200 characters), on the first tab
@@ -309,16 +309,18 @@ def phase2(base: str, clients: list[Client], case_ids: dict[str, str], result: R
 
 
 def run_load(settings: Settings, *, participants: int = 40, staff: int = 20, rounds: int = 16, pace: float = 0.5,
-             kill_after: float = 4.0, open_workers: int = 4, pool_size: int = 1, on_ready=None) -> Result:
-    """The whole run on fresh servers; `on_ready(balanced, base, case_ids)` runs before phase 2 and
-    returns the name of the server to kill (default: the one with most users)."""
+             kill_after: float = 4.0, open_workers: int = 4, pool_size: int = 1, on_ready=None, after=None,
+             reload_after: int = 20) -> Result:
+    """The whole run on fresh servers. `on_ready(balanced, base, case_ids)` runs before phase 2 and
+    returns the name of the server to kill (None: the one with most users); `after(balanced)` runs
+    after phase 2, before the servers stop; `reload_after` is the pages' own reload delay."""
     from casebook import accounts
     from casebook.apps.balancer import serve_balanced
     from casebook.store import Store
 
     case_ids = prepare(settings, participants, staff, extra_staff=("職員B",))
     balanced = serve_balanced(settings, servers=2, pool_size=pool_size, max_kernels=participants + staff + 12,
-                              check_interval_ms=1000)
+                              check_interval_ms=1000, reload_after=reload_after)
     base = balanced.url
     code = accounts.join_code(accounts.cookie_secret(settings.data_dir), SESSION)
     from session_load import WARDS
@@ -362,6 +364,8 @@ def run_load(settings: Settings, *, participants: int = 40, staff: int = 20, rou
                 if stored != c.text or len(stored) - c.base_len != c.typed_chars - c.lost_chars:
                     result.phase2_missing.append(f"{c.name}: the store has {len(stored)} characters, the page "
                                                  f"{len(c.text)}; typed {c.typed_chars}, lost {c.lost_chars}")
+        if after is not None:
+            after(balanced)
     finally:
         for c in clients:
             if c.kc is not None:
