@@ -61,8 +61,10 @@ def haproxy_config(backends: list[Backend], *, port: int, host: str = "127.0.0.1
         "defaults",
         "    mode http",
         "    timeout connect 5s",
-        "    timeout client 60s",
-        "    timeout server 300s           # a first page runs its notebook before answering",
+        # A page is streamed: its head, then nothing while its notebook runs (a minute on a busy
+        # server), then the widgets. Both sides are idle meanwhile: neither timeout may be shorter.
+        "    timeout client 300s",
+        "    timeout server 300s",
         "    timeout tunnel 8h             # an open page's websocket (a training day)",
         "    timeout http-request 30s",
         "    retries 2",
