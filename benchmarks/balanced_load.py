@@ -321,7 +321,7 @@ def run_load(settings: Settings, *, participants: int = 40, staff: int = 20, rou
 
     case_ids = prepare(settings, participants, staff, extra_staff=("職員B",))
     balanced = serve_balanced(settings, servers=2, pool_size=pool_size, max_kernels=participants + staff + 12,
-                              check_interval_ms=1000, reload_after=reload_after)
+                              reload_after=reload_after)
     base = balanced.url
     code = accounts.join_code(accounts.cookie_secret(settings.data_dir), SESSION)
     from session_load import WARDS

@@ -83,7 +83,12 @@ def haproxy_config(backends: list[Backend], *, port: int, host: str = "127.0.0.1
         f"    cookie {STICKY_COOKIE} insert indirect nocache httponly" + (" secure" if tls_pem else ""),
         f"    option httpchk GET {HEALTH_PATH}",
         "    http-check expect status 200",
-        f"    default-server inter {check_interval_ms} fall 2 rise 2 on-marked-down shutdown-sessions",
+        # A dead server refuses at once (a check fails in no time; redispatch moves its browsers). A busy
+        # one may answer slowly: 5 s per check and three failures in a row before it is taken out, and
+        # its open sockets are left alone even then (seen: with 1 s and shutdown-sessions, a server
+        # running many notebooks on 2 loaded cores was marked down and every socket of its pages cut).
+        "    timeout check 5s",
+        f"    default-server inter {check_interval_ms} fall 3 rise 2",
     ]
     lines += [f"    server {b.name} {b.host}:{b.port} check cookie {b.name}" for b in backends]
     return "\n".join(lines) + "\n"
