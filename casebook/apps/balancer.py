@@ -130,12 +130,25 @@ class Balanced:
         return None
 
     def kill(self, index: int) -> None:
-        """SIGKILL a server and its kernels at once (its process group): a machine that dies."""
+        """SIGKILL a server and its kernels at the same moment: a machine that dies. (Kernels run in
+        sessions of their own; left alone they would notice their parent's death a second later and
+        exit, but could still write a pending autosave meanwhile.)"""
+        import psutil
+
         proc = self.servers[index].proc
+        try:
+            kernels = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            kernels = []
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        for kernel in kernels:
+            try:
+                kernel.kill()
+            except psutil.NoSuchProcess:
+                pass
         proc.wait(10)
         self.killed.add(index)
 
