@@ -60,6 +60,7 @@ class Client:
     lost_chars: int = 0                         # staff: counted at the reconnect from the page (= the store)
     lost_age: float = 0.0                       # seconds between the oldest lost keystroke and the kill
     base_len: int = 0                           # staff: length of the field when phase 2 began
+    busy: threading.Lock = field(default_factory=threading.Lock)   # held while the user acts
     error: str = ""
 
     @property
@@ -205,6 +206,20 @@ def _type(client: Client, chunk: str) -> None:
     client.kc.set(client.kc.find(dom_class=WIDGETS[client.kind][0]), value=client.text)
 
 
+def keep_alive(clients: list[Client], stop: threading.Event) -> None:
+    """Answer the server's websocket pings for users who are idle (a browser does it by itself; a
+    socket that leaves pings unanswered for 90 s is closed by Jupyter Server)."""
+    while not stop.wait(10):
+        for client in clients:
+            if client.kc is not None and client.busy.acquire(blocking=False):
+                try:
+                    client.kc.wait_for(lambda k: False, timeout=0.05)
+                except Exception:  # noqa: BLE001 - TimeoutError (nothing came), or a dead socket: the user will see it
+                    pass
+                finally:
+                    client.busy.release()
+
+
 def phase1(base: str, clients: list[Client], case_ids: dict[str, str], result: Result, lock) -> None:
     barrier = threading.Barrier(len(clients))
 
@@ -213,6 +228,10 @@ def phase1(base: str, clients: list[Client], case_ids: dict[str, str], result: R
             barrier.wait(timeout=600)
         except threading.BrokenBarrierError:
             pass
+        with client.busy:
+            act_now(client)
+
+    def act_now(client: Client) -> None:
         if client.kind == "staff":
             _type(client, f"【{client.name}の記録】")
             _save(client, result, lock)
@@ -271,6 +290,10 @@ def phase2(base: str, clients: list[Client], case_ids: dict[str, str], result: R
             client.lost_age = max(client.lost_age, age)
 
     def run(client: Client) -> None:
+        with client.busy:
+            run_now(client)
+
+    def run_now(client: Client) -> None:
         try:
             for r in range(rounds):
                 chunk = f"、{r:02d}"
@@ -330,6 +353,8 @@ def run_load(settings: Settings, *, participants: int = 40, staff: int = 20, rou
                + [Client(f"職員{i:02d}", "staff") for i in range(1, staff + 1)])
     result = Result(clients=clients)
     lock = threading.Lock()
+    stop = threading.Event()
+    threading.Thread(target=keep_alive, args=(clients, stop), daemon=True).start()
     try:
         def start(client: Client) -> None:
             i = int(client.name[-2:])
@@ -337,7 +362,8 @@ def run_load(settings: Settings, *, participants: int = 40, staff: int = 20, rou
                            else join(base, code, client.name, WARDS[(i - 1) % len(WARDS)]))
             for attempt in range(3):        # a page cut off under load is opened again, and counted
                 try:
-                    open_page(base, client, case_ids)
+                    with client.busy:
+                        open_page(base, client, case_ids)
                     return
                 except Exception as exc:  # noqa: BLE001
                     with lock:
@@ -376,6 +402,7 @@ def run_load(settings: Settings, *, participants: int = 40, staff: int = 20, rou
         if after is not None:
             after(balanced)
     finally:
+        stop.set()
         for c in clients:
             if c.kc is not None:
                 c.kc.close()
