@@ -80,6 +80,7 @@ class Result:
     killed_at: float = 0.0
     reconnect_seconds: list[float] = field(default_factory=list)
     page_seconds: float = 0.0
+    phase1_saves: int = 0                                      # latencies[:phase1_saves] are phase 1's
     open_failures: list[str] = field(default_factory=list)     # first pages that had to be opened again
 
     @property
@@ -257,6 +258,7 @@ def phase2(base: str, clients: list[Client], case_ids: dict[str, str], result: R
            rounds: int, pace: float, kill_after: float, kill: str) -> None:
     """Everyone types and saves; `kill_after` s in, the server `kill` dies; the users on it reconnect."""
     start = time.monotonic()
+    result.phase1_saves = len(result.latencies)
     for client in clients:
         client.base_len = len(client.text)
 
@@ -426,8 +428,10 @@ def report(r: Result) -> str:
             f"{s}: {sum(c.servers[:1] == [s] for c in r.clients)} users" for s in sorted({c.servers[0] for c in r.clients})),
         f"first pages opened again after an error: {len(r.open_failures)} {r.open_failures[:3]}",
         f"phase 1 missing from the store: {len(r.phase1_missing)}  refused: {len(r.refusals)}",
-        f"save/send latency (all phases, {len(r.latencies)} saves): p50 {_pct(r.latencies, .5) * ms:.0f} ms, "
-        f"p95 {_pct(r.latencies, .95) * ms:.0f} ms, max {max(r.latencies or [0]) * ms:.0f} ms",
+        *[f"save/send latency, {label} ({len(part)} saves): p50 {_pct(part, .5) * ms:.0f} ms, "
+          f"p95 {_pct(part, .95) * ms:.0f} ms, max {max(part or [0]) * ms:.0f} ms"
+          for label, part in (("phase 1, all at once", r.latencies[:r.phase1_saves]),
+                              ("phase 2, typing, the kill, the reopened pages", r.latencies[r.phase1_saves:]))],
     ]
     for name, (server_mb, kernels_mb, n) in sorted(r.memory.items()):
         lines.append(f"memory {name} (after phase 1): Voila {server_mb:.0f} MB, {n} kernels {kernels_mb:.0f} MB "
