@@ -421,9 +421,17 @@ def user_of(login: "LoginRecord") -> "User":
 
 # --- the server's secret ------------------------------------------------------------------------------
 
+SECRET_FILE_ENV = "WORKBENCH_SECRET_FILE"   # one secret for several app servers (casebook.apps.balancer)
+
+
 def cookie_secret(data_dir: Path) -> bytes:
-    """The key that signs cookies, from a 0600 file in the data folder (made on first use), so a
-    restart or a second process keeps everyone signed in."""
+    """The key that signs cookies (and makes join codes), from a 0600 file, so a restart or a second
+    process keeps everyone signed in. The file is WORKBENCH_SECRET_FILE when set (every app server
+    behind a balancer is given the same one; it must exist, 0600), else data_dir/cookie_secret,
+    made on first use."""
+    given = os.environ.get(SECRET_FILE_ENV)
+    if given:
+        return _given_secret(Path(given).expanduser())
     path = Path(data_dir) / "cookie_secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -435,3 +443,17 @@ def cookie_secret(data_dir: Path) -> bytes:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
     return path.read_text().strip().encode("ascii")
+
+
+def _given_secret(path: Path) -> bytes:
+    if not path.is_file():
+        raise AccountError(f"{SECRET_FILE_ENV}: 署名鍵のファイル {path} がありません（各サーバーに同じファイルを置いてください）",
+                           field=SECRET_FILE_ENV)
+    if path.stat().st_mode & 0o077:
+        raise AccountError(f"{SECRET_FILE_ENV}: 署名鍵のファイル {path} をほかの利用者が読めます。"
+                           f"chmod 600 {path} で本人だけが読めるようにしてください", field=SECRET_FILE_ENV)
+    secret = path.read_text().strip()
+    if len(secret) < 32:
+        raise AccountError(f"{SECRET_FILE_ENV}: 署名鍵のファイル {path} が短すぎます（32 文字以上。"
+                           "例: python -c 'import secrets; print(secrets.token_hex(32))'）", field=SECRET_FILE_ENV)
+    return secret.encode("ascii")

@@ -171,6 +171,8 @@ def launch(opts: VoilaOptions, env: dict[str, str], *, log_path: Path, wait: boo
 @dataclass
 class SignInOptions:
     behind_proxy: bool = False      # TLS ends at a reverse proxy: trust its X-Forwarded-* headers, Secure cookies
+    secure_cookies: bool | None = None   # None: as behind_proxy; False: a proxy on plain http (127.0.0.1 demo)
+    reload_after: int = 20          # seconds before a page whose kernel is lost reloads itself (template)
 
 
 def signin_argv(opts: VoilaOptions, signin: SignInOptions) -> list[str]:
@@ -185,6 +187,7 @@ def signin_argv(opts: VoilaOptions, signin: SignInOptions) -> list[str]:
         "--Voila.identity_provider_class=casebook.apps.auth.WorkbenchIdentityProvider",
         "--Voila.authorizer_class=casebook.apps.auth.WorkbenchAuthorizer",
         f"--VoilaConfiguration.http_header_envs=['{TICKET_HEADER}']",
+        f"--VoilaConfiguration.resources={{'workbench_reload_after': {int(signin.reload_after)}}}",
     ]
     if signin.behind_proxy:
         argv.append("--WorkbenchVoila.xheaders=True")
@@ -197,15 +200,16 @@ def signin_env(signin: SignInOptions) -> dict[str, str]:
     from casebook.apps.auth import SECURE_ENV
     from casebook.identity import AUTH_ENV
 
-    return {AUTH_ENV: "signin", SECURE_ENV: "1" if signin.behind_proxy else "0"}
+    secure = signin.behind_proxy if signin.secure_cookies is None else signin.secure_cookies
+    return {AUTH_ENV: "signin", SECURE_ENV: "1" if secure else "0"}
 
 
 def start_signed_in(opts: VoilaOptions, settings: Settings, signin: SignInOptions, *, log_path: Path,
-                    wait: bool = True, foreground: bool = False) -> VoilaServer:
+                    wait: bool = True, foreground: bool = False, env: dict[str, str] | None = None) -> VoilaServer:
     """start_voila with sign-in: the same environment handling, the signed-in command line."""
     if not opts.port:
         opts.port = free_port("127.0.0.1" if opts.host == "0.0.0.0" else opts.host)
-    child_env = {**os.environ, **settings.environ(), **signin_env(signin)}
+    child_env = {**os.environ, **settings.environ(), **signin_env(signin), **(env or {})}
     if "WORKBENCH_DB_URL" not in settings.environ():
         child_env.pop("WORKBENCH_DB_URL", None)
     child_env.setdefault("PYTHONUNBUFFERED", "1")

@@ -15,6 +15,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="待ち受けるアドレス（ネットワークに開くときは 0.0.0.0）"),
     behind_proxy: bool = typer.Option(False, "--behind-proxy", help="HTTPS を終端するリバースプロキシの後ろで動かす（README 参照）"),
     dev: bool = typer.Option(False, "--dev", help="開発用: サインインなしで URL の role= / author= を使う（127.0.0.1 のみ）"),
+    servers: int = typer.Option(1, "--servers", help="アプリサーバーの数。2 以上: HAProxy を --port で前に置く（README「複数のアプリサーバー」）"),
+    tls_pem: str = typer.Option("", "--tls-pem", help="--servers 2 以上: HAProxy が HTTPS を終端する証明書と鍵の PEM ファイル"),
 ) -> None:
     """事例分析シート・研修会・ホームを、サインインが必要な一つのサーバーで開く。Ctrl+C で止まる。"""
     from urllib.parse import quote
@@ -24,6 +26,10 @@ def serve(
 
     if not 0 <= port <= 65535 or not 0 <= pool <= 20:
         raise fail("--port は 0〜65535、--pool は 0〜20 で指定してください", 2)
+    if not 1 <= servers <= 16:
+        raise fail("--servers は 1〜16 で指定してください", 2)
+    if servers > 1 and dev:
+        raise fail("--servers 2 以上はサインインありでしか動かせません（--dev を外してください）", 2)
     if dev and host != "127.0.0.1":
         raise fail("--dev（サインインなし）は 127.0.0.1 でしか動かせません。ネットワークに開くときは --dev を外してください", 2)
     with open_store() as store:   # a missing or unreadable store is reported here, not inside every page
@@ -31,6 +37,9 @@ def serve(
             typer.echo("注意: 利用者が登録されていません（workbench init で管理者、workbench users add / import で職員を登録）",
                        err=True)
     _stop_on_sigterm()
+    if servers > 1:
+        _serve_balanced(servers=servers, port=port, pool=pool, host=host, tls_pem=tls_pem)
+        return
     server = serve_apps(port=port, pool_size=pool, host=host,
                         signin=None if dev else SignInOptions(behind_proxy=behind_proxy))
     if dev:
@@ -42,6 +51,37 @@ def serve(
         lines = [f"ホーム（サインイン）: http://{'このサーバーのアドレス' if host == '0.0.0.0' else host}:{server.opts.port}/",
                  f"研修会の参加者: http://…:{server.opts.port}/join"]
     _serve_until_stopped(server, lines)
+
+
+def _serve_balanced(*, servers: int, port: int, pool: int, host: str, tls_pem: str) -> None:
+    """`serve --servers N`: N app servers and HAProxy in front (casebook.apps.balancer) until stopped."""
+    import time
+    from pathlib import Path
+
+    from casebook.apps.balancer import serve_balanced
+    from casebook.errors import WorkbenchError
+
+    if tls_pem and not Path(tls_pem).is_file():
+        raise fail(f"--tls-pem: ファイル {tls_pem} がありません", 2)
+    try:
+        balanced = serve_balanced(servers=servers, port=port, host=host, pool_size=pool,
+                                  tls_pem=Path(tls_pem) if tls_pem else None)
+    except (WorkbenchError, RuntimeError, TimeoutError) as exc:
+        raise fail(f"アプリサーバーまたは HAProxy を起動できませんでした: {exc}")
+    shown = "このサーバーのアドレス" if host == "0.0.0.0" else host
+    typer.echo(f"ホーム（サインイン）: {balanced.url.split('://')[0]}://{shown}:{balanced.url.rsplit(':', 1)[1]}/")
+    for backend in balanced.backends:
+        typer.echo(f"  アプリサーバー {backend.name}: {backend.host}:{backend.port}")
+    typer.echo(f"HAProxy の設定: {balanced.config_path}")
+    typer.echo(f"ログ: {balanced.config_path.parent}")
+    try:
+        while balanced.haproxy.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        balanced.stop()
+    typer.echo("停止しました。")
 
 
 # --- publishing (casebook.apps.publish) ---------------------------------------------------------------------
