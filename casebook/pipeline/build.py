@@ -507,7 +507,7 @@ def _current_site_key(target: Path) -> str | None:
 
 
 def _start_executor(settings, report, notebook: Path, jobs: int | None, scheduler, *, warm: int, templates):
-    from casebook.pipeline.execute import make_executor
+    from casebook.pipeline.executors import make_executor
 
     jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
     try:
