@@ -446,6 +446,9 @@ def execute_page(job: PageJob):
 
     nb = copy.deepcopy(_load_notebook(job.notebook))
     nb = parameterize_notebook(nb, job.parameters, kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME)
+    for cell in nb.cells:   # papermill gives its cell a random id, which the page shows: the same page twice
+        if "injected-parameters" in cell.metadata.get("tags", ()):  # would differ by that id alone
+            cell.id = "injected-parameters"
     nb = prepare_notebook_metadata(nb, job.notebook, None)
     nb = papermill_engines.execute_notebook_with_engine(
         ENGINE_NAME, nb, kernel_name=KERNEL_NAME, input_path=job.notebook, output_path=None, progress_bar=False,

@@ -150,8 +150,9 @@ def assemble(tmp: Path, items: list[_Item], pages_dir: Path, params, cache_root:
 
 
 def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templates: Path | None,
-                   grams: dict | None) -> None:
-    """Home, ward/theme/year pages and the search index for exactly `items`."""
+                   grams: dict | None, in_place: bool = False) -> None:
+    """Home, ward/theme/year pages and the search index for exactly `items`. `in_place`: `tmp` is the
+    casebook readers see; only the files whose text changes are written, each with one rename."""
     from casebook import render
 
     templates_dir = Path(templates or render.TEMPLATES)
@@ -162,6 +163,14 @@ def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templ
     for path, html in render.render_site(entries, title=params.title, footer=params.options.footer,
                                          book_pdf=book_pdf, templates=templates_dir).items():
         out = tmp / path
+        if in_place:
+            try:
+                if out.read_text(encoding="utf-8") == html:
+                    continue
+            except OSError:
+                pass
+            write_atomic(out, html)
+            continue
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")
     site_fp = files_hash(code_files(SITE_CODE))
@@ -175,8 +184,9 @@ def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templ
                  grams[it.derived["record"]]) for it, e in zip(items, entries)]
         write_atomic(cached_index, index_js(build_index(docs)))
     dst = tmp / "assets" / "search-index.js"
-    dst.unlink(missing_ok=True)
-    place_page(cached_index, dst)
+    if not in_place:
+        dst.unlink(missing_ok=True)
+    place_page(cached_index, dst, replace=in_place)
 
 
 def grams_from_index(path: Path, items: list[_Item]) -> dict:
