@@ -64,7 +64,7 @@ from casebook.pipeline.page_cache import (
     write_atomic,
 )
 from casebook.pipeline.folders import BuildError, _lock, _recover, _swap_into_place
-from casebook.pipeline.site import assemble, search_grams, write_indexes
+from casebook.pipeline.site import Grams, assemble, search_grams, write_indexes
 from casebook.settings import PACKAGE_DIR
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from casebook.settings import Settings
 
 WARMUP = "import IPython.display\nfrom casebook import store\nfrom casebook.render import pages, ecomap_svg, charts"
+READ_CHUNK = 500   # new or changed cases read, derived and gated this many at a time
 GATE_CODE = ("privacy", "workflow.py", "model.py", "vocab/__init__.py")   # a folder: every .py in it
 
 
@@ -187,9 +188,9 @@ def _read_cases(store, digests, statuses) -> dict[str, object]:
     if not digests:
         return {}
     out = {}
-    if len(digests) > 64:  # many (a first build): one query, then fix up any saved meanwhile
+    if len(digests) > 8:  # many: one query, then fix up any saved meanwhile
         wanted = {d.id: d for d in digests}
-        for rec in store.list_cases(status=statuses):
+        for rec in store.list_cases(status=statuses, ids=list(wanted)):
             d = wanted.get(rec.case.id)
             if d is not None and rec.version == d.version:
                 out[d.id] = rec.case
@@ -284,19 +285,29 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             t = time.perf_counter()
             notebook_hash = files_hash([notebook])
             code_hash = code_fingerprint(templates)
-            fresh = _read_cases(store, [d for d in digests if manifest.get(d.sha256) is None], params.statuses)
+            # New contents are read, derived, gated (without overrides) and split into search bigrams a
+            # chunk at a time: memory holds one chunk of cases, however many the casebook has.
+            grams_known = Grams(cache_root, site_fp)
+            need = [d for d in digests if manifest.get(d.sha256) is None]
+            for i in range(0, len(need), READ_CHUNK):
+                fresh = _read_cases(store, need[i:i + READ_CHUNK], params.statuses)
+                for d in need[i:i + READ_CHUNK]:
+                    case = fresh.get(d.id)
+                    if case is not None:  # else deleted since its digest was read
+                        derived = _derive(case)
+                        derived["gate"] = _gate_findings(case, [])
+                        manifest.put(d.sha256, derived)
+                        grams_known.add(derived["record"], case)
+                del fresh
             items: list[_Item] = []
             figures = Figures(activity)
             for d in digests:
-                derived, case = manifest.get(d.sha256), fresh.get(d.id)
+                derived = manifest.get(d.sha256)
                 if derived is None:
-                    if case is None:
-                        continue  # deleted since its digest was read
-                    derived = manifest.put(d.sha256, _derive(case))
-                else:
-                    manifest.touch(d.sha256)
+                    continue
+                manifest.touch(d.sha256)
                 e = derived["entry"]
-                item = _Item(d.id, d.version, d.sha256, derived, case)
+                item = _Item(d.id, d.version, d.sha256, derived)
                 item.key = page_key(derived["record"], figures.key(e[2], e[5]) if params.options.charts else "",
                                     notebook_hash=notebook_hash, code_hash=code_hash, params=params)
                 items.append(item)
@@ -312,7 +323,7 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             t = time.perf_counter()
             passed = _gate(store, items, manifest, JsonCache(cache_root / "gate.json"), gate_fp, report)
             # The search index needs every listed case's bigrams: read what the cache lacks while the store is open.
-            grams = search_grams(store, cache_root, passed, site_fp, manifest)
+            grams = search_grams(store, cache_root, passed, site_fp, manifest, grams_known)
             manifest.save()
             report.times["gate"] = time.perf_counter() - t
         except BaseException:

@@ -73,19 +73,29 @@ class LocalExecutor:
             self._pool.submit(warm)
 
     def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
-        """Submit every job now (the caller works meanwhile); iterate the results as they finish."""
-        from concurrent.futures import as_completed
+        """Submit every job now (the caller works meanwhile); iterate the results as they finish.
 
-        futures = {self._pool.submit(run_page, job): job for job in jobs}
+        Each result goes through a queue and is dropped once taken (no future keeps its page), so
+        memory holds the pages not yet written, not every page of the build."""
+        import queue
+
+        done: queue.Queue = queue.Queue()
+
+        def one(job: PageJob) -> None:
+            try:
+                done.put(run_page(job))
+            except BaseException as exc:
+                done.put(PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
+                                                                 "evalue": str(exc)}))
+
+        n = 0
+        for job in jobs:
+            self._pool.submit(one, job)
+            n += 1
 
         def results() -> Iterator[PageResult]:
-            for fut in as_completed(futures):
-                try:
-                    yield fut.result()
-                except Exception as exc:
-                    job = futures[fut]
-                    yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
-                                                                  "evalue": str(exc)})
+            for _ in range(n):
+                yield done.get()
 
         return results()
 
@@ -121,15 +131,20 @@ class DaskExecutor:
         futures = self.client.map(run_page, jobs, key=[f"casebook-page-{j.key[:16]}-{j.case_id}" for j in jobs],
                                   pure=False)
         by_future = dict(zip(futures, jobs))
+        pending = as_completed(futures)
+        del futures  # each page is released on the worker once taken: memory does not grow with the casebook
 
         def results() -> Iterator[PageResult]:
-            for fut in as_completed(futures):
-                job = by_future[fut]
+            for fut in pending:
+                job = by_future.pop(fut)
                 try:
-                    yield fut.result()
+                    res = fut.result()
                 except Exception as exc:
-                    yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
+                    res = PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
                                                                   "evalue": str(exc)})
+                fut.release()
+                del fut
+                yield res
 
         return results()
 

@@ -61,13 +61,18 @@ def bigrams(texts: Iterable[str]) -> set[str]:
     return out
 
 
-def build_index(docs: Sequence[tuple[Sequence[str], set[str]]]) -> dict:
-    """`docs`: (row shown in the results, bigram set) per case, in listing order."""
-    grams: dict[str, list[int]] = {}
-    for n, (_row, doc_grams) in enumerate(docs):
-        for g in doc_grams:
-            grams.setdefault(g, []).append(n)
-    return {"v": VERSION, "docs": [list(row) for row, _g in docs], "grams": dict(sorted(grams.items()))}
+def build_index(docs: Iterable[tuple[Sequence[str], set[str] | str]]) -> dict:
+    """`docs`: (row shown in the results, bigram set — or the bigrams joined by spaces) per case, in
+    listing order."""
+    from collections import defaultdict
+
+    grams: dict[str, list[int]] = defaultdict(list)
+    rows = []
+    for n, (row, doc_grams) in enumerate(docs):
+        rows.append(list(row))
+        for g in (doc_grams.split() if isinstance(doc_grams, str) else doc_grams):
+            grams[g].append(n)
+    return {"v": VERSION, "docs": rows, "grams": dict(sorted(grams.items()))}
 
 
 _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -103,30 +108,50 @@ def search_key(items, site_fp: str) -> str:
     return sha("search/2", site_fp, *(f"{it.id}:{it.derived['record']}" for it in items))
 
 
-def search_grams(store, cache_root: Path, passed: list[_Item], site_fp: str, manifest: Manifest) -> dict | None:
+class Grams:
+    """{record hash: its bigrams joined by spaces}, kept in search-grams.json beside the page cache;
+    read on first use (a build with nothing new never reads it)."""
+
+    def __init__(self, cache_root: Path, site_fp: str):
+        self.path, self.site_fp, self.added, self._known = cache_root / "search-grams.json", site_fp, False, None
+
+    @property
+    def known(self) -> dict[str, str]:
+        if self._known is None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._known = data["grams"] if data.get("fp") == self.site_fp else {}
+            except (OSError, ValueError, KeyError, AttributeError):
+                self._known = {}
+        return self._known
+
+    def add(self, record: str, case) -> None:
+        if record not in self.known:
+            self.known[record] = " ".join(sorted(bigrams(case_text(case))))
+            self.added = True
+
+    def save(self, live: set[str]) -> None:
+        if self._known is not None and (self.added or set(self._known) - live):
+            write_atomic(self.path, json.dumps({"fp": self.site_fp, "grams": {k: v for k, v in self._known.items()
+                                                                              if k in live}},
+                                               ensure_ascii=False, separators=(",", ":")))
+
+
+def search_grams(store, cache_root: Path, passed: list[_Item], site_fp: str, manifest: Manifest,
+                 known: Grams | None = None) -> dict | None:
     """{record hash: bigrams} for every passed case — or None when the search index for exactly
     these cases is already in the cache. Bigrams are kept by record hash in search-grams.json."""
-
+    known = known or Grams(cache_root, site_fp)
     if (cache_root / "search" / f"{search_key(passed, site_fp)}.js").exists():
+        known.save({e["record"] for e in manifest.cases.values()})
         return None
-    path = cache_root / "search-grams.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        known = data["grams"] if data.get("fp") == site_fp else {}
-    except (OSError, ValueError, KeyError, AttributeError):
-        known = {}
-    grams, added = {}, False
+    grams = {}
     for it in passed:
         rh = it.derived["record"]
-        if rh not in known:
-            case = it.case if it.case is not None else store.case_at(it.id, it.version)
-            known[rh] = " ".join(sorted(bigrams(case_text(case))))
-            added = True
-        grams[rh] = known[rh].split(" ") if known[rh] else []  # distinct already: no set needed
-    live = {e["record"] for e in manifest.cases.values()}
-    if added or set(known) - live:
-        write_atomic(path, json.dumps({"fp": site_fp, "grams": {k: v for k, v in known.items() if k in live}},
-                                       ensure_ascii=False, separators=(",", ":")))
+        if rh not in known.known:
+            known.add(rh, it.case if it.case is not None else store.case_at(it.id, it.version))
+        grams[rh] = known.known[rh]   # distinct already, joined by spaces (split one at a time later)
+    known.save({e["record"] for e in manifest.cases.values()})
     return grams
 
 

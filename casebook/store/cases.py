@@ -90,9 +90,11 @@ class CasesMixin:
             raise NotFoundError(f"事例番号「{case_id}」の事例はありません")
         return _record(row)
 
-    def list_cases(self, *, ward=None, status=None, fiscal_year=None, theme=None) -> list[CaseRecord]:
-        """Cases in ward order; status None: every status but 取り下げ (withdrawn)."""
+    def list_cases(self, *, ward=None, status=None, fiscal_year=None, theme=None, ids=None) -> list[CaseRecord]:
+        """Cases in ward order; status None: every status but 取り下げ (withdrawn). `ids`: only these."""
         query = sa.select(CASES)
+        if ids is not None:
+            query = query.where(CASES.c.id.in_(list(ids)))
         if ward is not None:
             query = query.where(CASES.c.ward == vocab.parse_ward(ward).name)
         if status is not None:
