@@ -3,26 +3,30 @@
     report = build_casebook(settings, params, jobs=2, force=False, scheduler=None)
 
 1. select the cases the parameter set names from the store — as digests (`Store.case_digests`: index
-   columns, version and a SHA-256 of the stored JSON), not as Case objects: a case whose stored
-   content is unchanged since an earlier build is not read, validated or gated again;
+   columns, version and a SHA-256 of the stored JSON), not as Case objects. Only rows whose version or
+   updated_at differ from the manifest's are read and hashed; a case whose stored content is unchanged
+   since an earlier build is not read, validated or gated again. As soon as a changed content is
+   seen, kernels start booting (in their own processes) while this one carries on;
 2. pass each through the privacy gate (`casebook.workflow.gate` with the editor's overrides): a
    case with a finding is not built, the report says which field, which text and why. The verdict
    is kept by the content's SHA-256 and the gate's code; a case with findings is judged again
-   whenever its overrides change;
+   whenever its overrides change. New contents are read, derived and gated 500 at a time, so memory
+   does not grow with the number of cases;
 3. for each remaining case compute a content hash of everything that decides its page — the case
    record (without its workflow status, which the page does not show), the ward figures its
    chart shows, the parameter set's title/options, the notebook, the template folder, the source
    of the modules that draw the page and the versions of the Jupyter stack. A page whose hash is in
    the cache is not executed again (unlike jupyter-cache, data changes are in the key);
 4. execute `case_page.ipynb` for the others with papermill on warm kernels (`casebook.pipeline.execute`),
-   in parallel threads or on Dask; render each with nbconvert (`casebook.render`). One failing
-   case is one row of the report, never the end of the build. Kernels start only when something
-   must be executed, as soon as that is known, and boot while the gate runs and the site is laid out;
+   in parallel threads or on Dask (`casebook.pipeline.executors`); render each with nbconvert
+   (`casebook.render`). One failing case is one row of the report, never the end of the build;
 5. write the index pages (home, 24 wards with counts, themes, fiscal years), the search index and
    the shared assets into a temporary folder beside `build/casebook/` (unchanged pages are hard
    links into the page cache), then swap it in with one atomic rename: a failed or killed build
    leaves the previous casebook as it was. When nothing changed at all, the casebook in place is
-   kept and only its report is renewed.
+   kept and only its report is renewed. When few pages changed (at most IN_PLACE_MAX of them) and
+   the casebook in place was made by the same code, templates and options, it is updated in place
+   instead: each changed page, index page and the search index replaced by a rename of its own.
 
 What was derived from each stored content (record hash, index entry, gate verdict) is kept in
 `cache/casebook/manifest.json` under the content's SHA-256 and a fingerprint of the code that
@@ -368,8 +372,7 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
     previous = _previous_report(target) if (target / "index.html").exists() else {}
     if not todo and previous.get("site_key") == report.site_key:
         # Nothing changed: the casebook in place is this very site; only its report is renewed.
-        report.pages_kb = _previous_report(target).get("pages_kb", {})
-        report.pdf = _previous_report(target).get("pdf", {})
+        report.pages_kb, report.pdf = previous.get("pages_kb", {}), previous.get("pdf", {})
         report.times["execute"] = 0.0
         report.times["site"] = time.perf_counter() - t
     elif _in_place(report, previous, passed, missing, params):
