@@ -102,7 +102,7 @@ def scenario_b(work: Path, n: int) -> dict:
     cache = get_cache(str(work / "b" / "cache"))
     for path in paths:
         cache.add_nb_to_project(str(path))
-    result = load_executor("local-parallel", cache=cache).run_and_cache(timeout=120)
+    result = load_executor("local-parallel", cache=cache).run_and_cache(timeout=600)  # per notebook; a loaded machine needs more than 120 s
     if result.excepted or result.errored:
         raise SystemExit(f"jupyter-cache failed: {result}")
     exporter = HTMLExporter(template_name="lab", exclude_input=True)
