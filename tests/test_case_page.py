@@ -410,3 +410,18 @@ def test_an_executed_case_page_keeps_what_papermill_records(settings):
     assert [o.output_type for o in cell.outputs] == ["error"] and cell.outputs[0].ename == err.ename
     assert "pages.load_case" in cell.source
     assert all(c.metadata.papermill.status == "pending" for c in bad.cells[err.cell_index + 3:])
+
+
+def test_the_search_index_written_in_ranges_is_the_same_file(tmp_path, monkeypatch):
+    """The build writes the search index a range of grams at a time (memory bounded at 10,000 cases);
+    the file is byte for byte the index of all cases at once, markup escaped the same way."""
+    cases = [_case(), _case(id="2024-27116-02", title="<b>夜間</b>の見守り & 居場所"), _case(id="2024-27116-03")]
+    docs = [((c.id, c.title), " ".join(sorted(search.bigrams(search.case_text(c))))) for c in cases]
+    docs.append((("2024-27116-04", "空"), ""))
+    docs.append((("2024-27116-05", "集合"), search.bigrams(["見守り 居場所"])))
+    whole = search.index_js(search.build_index(docs))
+    for per_pass in (10**9, 50, 1):   # one pass, a few, one per gram
+        monkeypatch.setattr(search, "GRAMS_PER_PASS", per_pass)
+        search.write_index_js(tmp_path / "index.js", docs)
+        assert (tmp_path / "index.js").read_text(encoding="utf-8") == whole
+    assert "<b>" not in whole and "\\u003cb\\u003e" in whole

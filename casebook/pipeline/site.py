@@ -78,6 +78,55 @@ def build_index(docs: Iterable[tuple[Sequence[str], set[str] | str]]) -> dict:
 _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+GRAMS_PER_PASS = 3_000_000   # doc numbers held at once while the search index file is written
+
+
+def write_index_js(path: Path, docs: Sequence[tuple[Sequence[str], set[str] | str]]) -> None:
+    """`index_js(build_index(docs))` written to `path` (atomically) without holding it whole: the
+    grams are taken in alphabetical ranges, one pass over the documents per range, each range's
+    postings written and let go. Memory stays near GRAMS_PER_PASS doc numbers however many cases the
+    casebook has (10,000 cases: over ten million); the file is the same, byte for byte."""
+    import os
+    import uuid
+
+    def doc_grams(g):
+        return g.split() if isinstance(g, str) else g
+
+    total = sum((g.count(" ") + 1 if g else 0) if isinstance(g, str) else len(g) for _row, g in docs)
+    passes = max(1, -(-total // GRAMS_PER_PASS))
+    which: dict[str, int] = {}
+    if passes > 1:  # each distinct gram's range
+        distinct: set[str] = set()
+        for _row, g in docs:
+            distinct.update(doc_grams(g))
+        which = {gram: i * passes // len(distinct) for i, gram in enumerate(sorted(distinct))}
+
+    def enc(obj) -> str:
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        for ch, esc in _JS_ESCAPES.items():
+            text = text.replace(ch, esc)
+        return text
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write('window.CASEBOOK_SEARCH={"v":' + enc(VERSION) + ',"docs":' + enc([list(r) for r, _g in docs])
+                 + ',"grams":{')
+        first = True
+        for k in range(passes):
+            grams: dict[str, list[int]] = {}
+            for n, (_row, g) in enumerate(docs):
+                for gram in doc_grams(g):
+                    if passes == 1 or which[gram] == k:
+                        grams.setdefault(gram, []).append(n)
+            if grams:
+                fh.write(("" if first else ",") + enc(dict(sorted(grams.items())))[1:-1])
+                first = False
+            del grams
+        fh.write("}};\n")
+    os.replace(tmp, path)
+
+
 def index_js(index: dict) -> str:
     """The index as a script assigning `window.CASEBOOK_SEARCH`; markup characters are \\u-escaped
     so the file stays inert even if someone inlines it into a page."""
@@ -207,7 +256,7 @@ def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templ
             old.unlink(missing_ok=True)
         docs = [((e.id, e.title, e.ward, vocab.format_fiscal_year(e.fiscal_year), f"cases/{e.id}.html"),
                  grams[it.derived["record"]]) for it, e in zip(items, entries)]
-        write_atomic(cached_index, index_js(build_index(docs)))
+        write_index_js(cached_index, docs)
     dst = tmp / "assets" / "search-index.js"
     if not in_place:
         dst.unlink(missing_ok=True)
