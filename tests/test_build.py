@@ -265,6 +265,42 @@ def test_a_case_with_personal_information_is_blocked_with_field_and_text(setting
     assert (settings.casebook_dir / "cases" / "2024-27116-05.html").exists()
 
 
+def test_a_few_changed_pages_are_replaced_in_place_and_the_casebook_equals_a_full_build(settings):
+    """One case edited among many: its page, the index pages showing its title and the search index are
+    replaced file by file inside the casebook a reader has open (no new folder), the other pages are not
+    touched — and the result is byte for byte what a full build of the same store makes."""
+    from casebook.pipeline import site as search
+    from casebook.store import Store
+
+    cases = fill(settings, 6)
+    assert build(settings).ok
+    out = settings.casebook_dir
+    folder, untouched = out.stat().st_ino, (out / "cases" / f"{cases[0].id}.html").stat().st_ino
+    with Store.open(settings) as store:
+        rec = store.get_case(cases[3].id)
+        store.save_case(rec.case.model_copy(update={"title": "夜間の見回り隊と作る居場所"}), author="編集者C",
+                        base_version=rec.version)
+    report = build(settings)
+    assert [b["case_id"] for b in report.built] == [cases[3].id] and report.ok
+    assert report.times["swap"] == 0.0 and out.stat().st_ino == folder, "updated in place, not swapped"
+    assert (out / "cases" / f"{cases[0].id}.html").stat().st_ino == untouched, "an unchanged page stays as it is"
+    assert "夜間の見回り隊と作る居場所" in (out / "cases" / f"{cases[3].id}.html").read_text(encoding="utf-8")
+    ward_page = out / "wards" / f"{cases[3].id.split('-')[1]}.html"   # the ward's listing shows the title
+    assert "夜間の見回り隊と作る居場所" in ward_page.read_text(encoding="utf-8")
+    text = (out / "assets" / "search-index.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))
+    assert [index["docs"][n][0] for n in search.search(index, "見回り隊")] == [cases[3].id]
+    assert not [p for p in out.rglob(".*") if p.is_file()], "no temporary file is left in the casebook"
+
+    def files():
+        return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "report.json"}
+
+    in_place = files()
+    full = build(settings, force=True)
+    assert len(full.built) == 6 and full.times["swap"] > 0 and out.stat().st_ino != folder, "a new folder swapped in"
+    assert files() == in_place
+
+
 def test_a_killed_build_leaves_the_previous_casebook_as_it_was(settings):
     import psutil
 
@@ -343,6 +379,10 @@ def test_case_digests_change_with_the_stored_content_on_both_backends(store_url)
         store.save_case(rec.case.model_copy(update={"title": "見直した題名"}), author="編集者C", base_version=rec.version)
         store.import_all(cases=[cases[2]], author="test")  # identical content: left alone
         after = {d.id: d for d in store.case_digests()}
+        # A rebuild passes what it saw last time: only rows at another version or time are read again.
+        known = {d.id: (d.version, d.updated_at.isoformat(), d.sha256) for d in before.values()}
+        assert {d.id: d for d in store.case_digests(known=known)} == after
+        assert list(store.case_digests(status="approved", known=known)) == list(store.case_digests(status="approved"))
     assert after[cases[1].id].sha256 != before[cases[1].id].sha256 and after[cases[1].id].version == 2
     assert after[cases[0].id] == before[cases[0].id] and after[cases[2].id] == before[cases[2].id]
 

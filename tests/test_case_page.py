@@ -350,3 +350,78 @@ def test_case_page_outputs_on_a_warm_kernel_equal_a_fresh_kernel_run(settings):
     assert [c.execution_count for c in warm.cells if c.cell_type == "code"] == \
         [c.execution_count for c in fresh.cells if c.cell_type == "code"]
     assert re.search(r"papermill", str(warm.metadata)), "papermill's own metadata is recorded"
+
+
+@pytest.mark.slow
+def test_an_executed_case_page_keeps_what_papermill_records(settings):
+    """The build's page execution (`execute_page`, papermill's steps on a warm kernel) records what
+    papermill records: the injected-parameters cell after the parameters cell, the parameters in the
+    notebook's metadata, papermill's timing and status on every cell — and, when a case page fails,
+    the failing cell marked with its error and papermill's error marker at the top."""
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+
+    from casebook.pipeline.build import WARMUP
+    from casebook.pipeline.execute import POOL, PageJob, execute_page
+    from casebook.store import Store
+
+    with Store.open(settings) as store:
+        store.import_all(cases=[_case()], activity=[])
+    notebook = str(REPO / "notebooks" / "case_page.ipynb")
+
+    def job(case_id):
+        params = {"case_id": case_id, "version": 1, "charts": False}
+        return PageJob(case_id=case_id, key="k", notebook=notebook, parameters=params, site={},
+                       env=settings.environ(), warmup=WARMUP)
+
+    try:
+        nb = execute_page(job("2024-27116-01"))
+        with pytest.raises(PapermillExecutionError) as failed:
+            execute_page(job("2024-27116-99"))   # no such case: the page's first code cell fails
+    finally:
+        POOL.shutdown()
+
+    nbformat.validate(nb)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    assert tags.index(["injected-parameters"]) == tags.index(["parameters"]) + 1
+    injected = nb.cells[tags.index(["injected-parameters"])].source
+    assert 'case_id = "2024-27116-01"' in injected and "version = 1" in injected
+    assert nb.metadata.papermill.parameters == {"case_id": "2024-27116-01", "version": 1, "charts": False}
+    assert nb.metadata.papermill.input_path == notebook
+    assert nb.metadata.language_info.name == "python"
+    for cell in nb.cells:
+        pm = cell.metadata.papermill
+        assert pm.status == "completed" and pm.exception is False
+        assert pm.start_time and pm.end_time and pm.duration >= 0
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2, 3, 4]
+    assert all("shell.execute_reply" in c.metadata.execution for c in code)
+    html = "".join(o["data"]["text/html"] for c in code for o in c.outputs if "data" in o)
+    assert "一人暮らしの高齢者と見守り活動" in html
+
+    err = failed.value
+    bad = err.notebook
+    nbformat.validate(bad)
+    # papermill's markers: a message at the top, an anchor just before the failing cell (cell_index
+    # counts the cells as they were executed, before both went in)
+    assert bad.cells[0].metadata.tags == bad.cells[err.cell_index + 1].metadata.tags == ["papermill-error-cell-tag"]
+    cell = bad.cells[err.cell_index + 2]
+    assert cell.metadata.papermill.status == "failed" and cell.metadata.papermill.exception is True
+    assert [o.output_type for o in cell.outputs] == ["error"] and cell.outputs[0].ename == err.ename
+    assert "pages.load_case" in cell.source
+    assert all(c.metadata.papermill.status == "pending" for c in bad.cells[err.cell_index + 3:])
+
+
+def test_the_search_index_written_in_ranges_is_the_same_file(tmp_path, monkeypatch):
+    """The build writes the search index a range of grams at a time (memory bounded at 10,000 cases);
+    the file is byte for byte the index of all cases at once, markup escaped the same way."""
+    cases = [_case(), _case(id="2024-27116-02", title="<b>夜間</b>の見守り & 居場所"), _case(id="2024-27116-03")]
+    docs = [((c.id, c.title), " ".join(sorted(search.bigrams(search.case_text(c))))) for c in cases]
+    docs.append((("2024-27116-04", "空"), ""))
+    docs.append((("2024-27116-05", "集合"), search.bigrams(["見守り 居場所"])))
+    whole = search.index_js(search.build_index(docs))
+    for per_pass in (10**9, 50, 1):   # one pass, a few, one per gram
+        monkeypatch.setattr(search, "GRAMS_PER_PASS", per_pass)
+        search.write_index_js(tmp_path / "index.js", docs)
+        assert (tmp_path / "index.js").read_text(encoding="utf-8") == whole
+    assert "<b>" not in whole and "\\u003cb\\u003e" in whole

@@ -3,26 +3,30 @@
     report = build_casebook(settings, params, jobs=2, force=False, scheduler=None)
 
 1. select the cases the parameter set names from the store — as digests (`Store.case_digests`: index
-   columns, version and a SHA-256 of the stored JSON), not as Case objects: a case whose stored
-   content is unchanged since an earlier build is not read, validated or gated again;
+   columns, version and a SHA-256 of the stored JSON), not as Case objects. Only rows whose version or
+   updated_at differ from the manifest's are read and hashed; a case whose stored content is unchanged
+   since an earlier build is not read, validated or gated again. As soon as a changed content is
+   seen, kernels start booting (in their own processes) while this one carries on;
 2. pass each through the privacy gate (`casebook.workflow.gate` with the editor's overrides): a
    case with a finding is not built, the report says which field, which text and why. The verdict
    is kept by the content's SHA-256 and the gate's code; a case with findings is judged again
-   whenever its overrides change;
+   whenever its overrides change. New contents are read, derived and gated 500 at a time, so memory
+   does not grow with the number of cases;
 3. for each remaining case compute a content hash of everything that decides its page — the case
    record (without its workflow status, which the page does not show), the ward figures its
    chart shows, the parameter set's title/options, the notebook, the template folder, the source
    of the modules that draw the page and the versions of the Jupyter stack. A page whose hash is in
    the cache is not executed again (unlike jupyter-cache, data changes are in the key);
 4. execute `case_page.ipynb` for the others with papermill on warm kernels (`casebook.pipeline.execute`),
-   in parallel threads or on Dask; render each with nbconvert (`casebook.render`). One failing
-   case is one row of the report, never the end of the build. Kernels start only when something
-   must be executed, as soon as that is known, and boot while the gate runs and the site is laid out;
+   in parallel threads or on Dask (`casebook.pipeline.executors`); render each with nbconvert
+   (`casebook.render`). One failing case is one row of the report, never the end of the build;
 5. write the index pages (home, 24 wards with counts, themes, fiscal years), the search index and
    the shared assets into a temporary folder beside `build/casebook/` (unchanged pages are hard
    links into the page cache), then swap it in with one atomic rename: a failed or killed build
    leaves the previous casebook as it was. When nothing changed at all, the casebook in place is
-   kept and only its report is renewed.
+   kept and only its report is renewed. When few pages changed (at most IN_PLACE_MAX of them) and
+   the casebook in place was made by the same code, templates and options, it is updated in place
+   instead: each changed page, index page and the search index replaced by a rename of its own.
 
 What was derived from each stored content (record hash, index entry, gate verdict) is kept in
 `cache/casebook/manifest.json` under the content's SHA-256 and a fingerprint of the code that
@@ -35,9 +39,6 @@ The report (`BuildReport`) is returned, printed by the CLI and written to `build
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import errno
 import json
 import os
 import shutil
@@ -49,7 +50,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from casebook.errors import WorkbenchError
 from casebook.pipeline.page_cache import (
     SITE_CODE,
     Figures,
@@ -67,7 +67,8 @@ from casebook.pipeline.page_cache import (
     stack_versions,
     write_atomic,
 )
-from casebook.pipeline.site import assemble, search_grams, write_indexes
+from casebook.pipeline.folders import BuildError, _lock, _recover, _swap_into_place
+from casebook.pipeline.site import Grams, assemble, search_grams, write_indexes
 from casebook.settings import PACKAGE_DIR
 
 if TYPE_CHECKING:
@@ -75,11 +76,8 @@ if TYPE_CHECKING:
     from casebook.settings import Settings
 
 WARMUP = "import IPython.display\nfrom casebook import store\nfrom casebook.render import pages, ecomap_svg, charts"
+READ_CHUNK = 500   # new or changed cases read, derived and gated this many at a time
 GATE_CODE = ("privacy", "workflow.py", "model.py", "vocab/__init__.py")   # a folder: every .py in it
-
-
-class BuildError(WorkbenchError, RuntimeError):
-    """The build could not run at all (another build holds the lock, the store cannot be read…)."""
 
 
 @dataclass
@@ -98,6 +96,7 @@ class BuildReport:
     pages_kb: dict[str, float] = field(default_factory=dict)
     pdf: dict = field(default_factory=dict)    # the printed casebook, when asked for (pipeline.printed)
     site_key: str = ""
+    site_base: str = ""                       # the site's code, templates and options (not its cases)
 
     @property
     def ok(self) -> bool:
@@ -193,9 +192,9 @@ def _read_cases(store, digests, statuses) -> dict[str, object]:
     if not digests:
         return {}
     out = {}
-    if len(digests) > 64:  # many (a first build): one query, then fix up any saved meanwhile
+    if len(digests) > 8:  # many: one query, then fix up any saved meanwhile
         wanted = {d.id: d for d in digests}
-        for rec in store.list_cases(status=statuses):
+        for rec in store.list_cases(status=statuses, ids=list(wanted)):
             d = wanted.get(rec.case.id)
             if d is not None and rec.version == d.version:
                 out[d.id] = rec.case
@@ -227,68 +226,6 @@ def _gate_findings(case, overrides: list[dict]) -> list[dict]:
 
     return [{"field": b.field, "label": field_label(b.field), "kind": b.finding.label, "text": b.finding.text,
              "suggestion": b.suggestion} for b in gate(case, overrides)]
-
-
-# --- assembling and swapping the site ----------------------------------------------------------
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    if fn(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(a))
-
-
-def _swap_into_place(tmp: Path, target: Path) -> None:
-    """Put the finished folder `tmp` at `target`; the old one is removed only after the swap."""
-    if not target.exists():
-        os.rename(tmp, target)
-        return
-    if _exchange(tmp, target):
-        shutil.rmtree(tmp, ignore_errors=True)   # tmp now holds the previous casebook
-        return
-    old = target.with_name(f".{target.name}-old-{os.getpid()}")
-    os.rename(target, old)
-    os.rename(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _recover(target: Path) -> None:
-    """Clean what a killed build left: temporary folders; restore a casebook left half-swapped."""
-    parent = target.parent
-    for old in sorted(parent.glob(f".{target.name}-old-*")):
-        if not target.exists():
-            os.rename(old, target)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-    for tmp in parent.glob(f".{target.name}-tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _lock(build_dir: Path):
-    import fcntl
-
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir / ".casebook.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError("別の事例集ビルドが実行中です。終わってからもう一度実行してください") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # --- the build -------------------------------------------------------------------------------
@@ -326,8 +263,25 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             raise BuildError(f"データベースを開けません: {type(exc).__name__}: {exc}") from exc
         executor = None
         try:
-            # 1. select: digests of the stored cases; only new or changed contents are read as Cases
-            digests = [d for d in store.case_digests(status=params.statuses) if params.selects(d)]
+            # 1. select: digests of the stored cases; only rows changed since the last build are read and
+            # hashed, only new or changed contents are read as Cases.
+            gate_fp = _gate_fingerprint()
+            site_fp = files_hash(code_files(SITE_CODE))
+            # What is derived from a stored record depends on the model, vocabulary, gate and site code,
+            # and pydantic's version — not on the notebook or templates (those are in the page keys).
+            manifest = Manifest(cache_root / "manifest.json", sha(gate_fp, site_fp, stack_versions()))
+            if force:  # everything is read, gated and executed again
+                manifest.cases, manifest.rows = {}, {}
+            every = store.case_digests(status=params.statuses, known=manifest.rows)
+            manifest.set_rows(every)
+            digests = [d for d in every if params.selects(d)]
+            new_content = sum(1 for d in digests if manifest.get(d.sha256) is None)
+            if new_content:
+                # A changed case (almost always) means a page to execute: the kernels boot from now on, while
+                # this process reads, hashes and gates. (A change the page does not show, e.g. its status
+                # alone, then costs a kernel started for nothing.)
+                executor = _start_executor(settings, report, notebook, jobs or params.options.jobs,
+                                           scheduler, warm=new_content, templates=templates)
             activity = store.activity() if params.options.charts else []
             report.times["select"] = time.perf_counter() - t_start
 
@@ -335,33 +289,36 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             t = time.perf_counter()
             notebook_hash = files_hash([notebook])
             code_hash = code_fingerprint(templates)
-            gate_fp = _gate_fingerprint()
-            site_fp = files_hash(code_files(SITE_CODE))
-            # What is derived from a stored record depends on the model, vocabulary, gate and site code,
-            # and pydantic's version — not on the notebook or templates (those are in the page keys).
-            manifest = Manifest(cache_root / "manifest.json", sha(gate_fp, site_fp, stack_versions()))
-            if force:  # everything is read, gated and executed again
-                manifest.cases = {}
-            fresh = _read_cases(store, [d for d in digests if manifest.get(d.sha256) is None], params.statuses)
+            # New contents are read, derived, gated (without overrides) and split into search bigrams a
+            # chunk at a time: memory holds one chunk of cases, however many the casebook has.
+            grams_known = Grams(cache_root, site_fp)
+            need = [d for d in digests if manifest.get(d.sha256) is None]
+            for i in range(0, len(need), READ_CHUNK):
+                fresh = _read_cases(store, need[i:i + READ_CHUNK], params.statuses)
+                for d in need[i:i + READ_CHUNK]:
+                    case = fresh.get(d.id)
+                    if case is not None:  # else deleted since its digest was read
+                        derived = _derive(case)
+                        derived["gate"] = _gate_findings(case, [])
+                        manifest.put(d.sha256, derived)
+                        grams_known.add(derived["record"], case)
+                del fresh
             items: list[_Item] = []
             figures = Figures(activity)
             for d in digests:
-                derived, case = manifest.get(d.sha256), fresh.get(d.id)
+                derived = manifest.get(d.sha256)
                 if derived is None:
-                    if case is None:
-                        continue  # deleted since its digest was read
-                    derived = manifest.put(d.sha256, _derive(case))
-                else:
-                    manifest.touch(d.sha256)
+                    continue
+                manifest.touch(d.sha256)
                 e = derived["entry"]
-                item = _Item(d.id, d.version, d.sha256, derived, case)
+                item = _Item(d.id, d.version, d.sha256, derived)
                 item.key = page_key(derived["record"], figures.key(e[2], e[5]) if params.options.charts else "",
                                     notebook_hash=notebook_hash, code_hash=code_hash, params=params)
                 items.append(item)
             report.selected = len(items)
             missing = {it.id for it in items if force or not (pages_dir / f"{it.key}.html").exists()}
             report.times["hash"] = time.perf_counter() - t
-            if missing:
+            if missing and executor is None:
                 # Kernels start (in their own processes) while this process runs the gate and lays out the site.
                 executor = _start_executor(settings, report, notebook, jobs or params.options.jobs,
                                            scheduler, warm=len(missing), templates=templates)
@@ -370,7 +327,7 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             t = time.perf_counter()
             passed = _gate(store, items, manifest, JsonCache(cache_root / "gate.json"), gate_fp, report)
             # The search index needs every listed case's bigrams: read what the cache lacks while the store is open.
-            grams = search_grams(store, cache_root, passed, site_fp, manifest)
+            grams = search_grams(store, cache_root, passed, site_fp, manifest, grams_known)
             manifest.save()
             report.times["gate"] = time.perf_counter() - t
         except BaseException:
@@ -410,12 +367,17 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
                     canonical([params.options.charts, printed] + [[it.id, it.key] for it in ok]))
 
     report.site_key = site_key(passed)
-    if not todo and _current_site_key(target) == report.site_key:
+    report.site_base = sha("site-base/1", code_hash, site_fp, canonical(site_common),
+                           canonical([params.options.charts, printed]))
+    previous = _previous_report(target) if (target / "index.html").exists() else {}
+    if not todo and previous.get("site_key") == report.site_key:
         # Nothing changed: the casebook in place is this very site; only its report is renewed.
-        report.pages_kb = _previous_report(target).get("pages_kb", {})
-        report.pdf = _previous_report(target).get("pdf", {})
+        report.pages_kb, report.pdf = previous.get("pages_kb", {}), previous.get("pdf", {})
         report.times["execute"] = 0.0
         report.times["site"] = time.perf_counter() - t
+    elif _in_place(report, previous, passed, missing, params):
+        _update_in_place(report, executor, previous, passed, missing, todo, settings, params, notebook, site_common,
+                         templates, target, pages_dir, cache_root, grams, progress, site_key, t)
     else:
         tmp = target.with_name(f".{target.name}-tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
@@ -456,6 +418,51 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
     write_atomic(target / "report.json", json.dumps(report.site_dict(), ensure_ascii=False, indent=1))
     write_atomic(cache_root / "report.json", json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     prune_pages(pages_dir, {it.key for it in items})
+
+
+IN_PLACE_MAX = 0.05   # changed pages as a share of the casebook up to which it is updated in place
+
+
+def _in_place(report: BuildReport, previous: dict, passed: list[_Item], missing: set[str], params) -> bool:
+    """Whether the casebook in place can be brought up to date file by file: it was built by the same
+    code, templates and options (only its cases differ), it has no printed book (which spans all pages),
+    and few pages change. Otherwise a new folder is assembled and swapped in whole."""
+    if params.pdf.enabled or not previous or previous.get("site_base") != report.site_base:
+        return False
+    before = {r["case_id"]: r["key"] for r in previous.get("built", []) + previous.get("cached", [])}
+    changed = sum(1 for it in passed if before.pop(it.id, None) != it.key or it.id in missing) + len(before)
+    return changed <= max(1, int(IN_PLACE_MAX * len(passed)))
+
+
+def _update_in_place(report: BuildReport, executor, previous: dict, passed: list[_Item], missing: set[str],
+                     todo: list[_Item], settings, params, notebook: Path, site_common: dict, templates, target: Path,
+                     pages_dir: Path, cache_root: Path, grams: dict | None, progress, site_key, t: float) -> None:
+    """Few pages changed: execute them, then replace each changed file of the casebook in place with a
+    rename of its own (a reader sees the old file or the new one, never half of one): the changed
+    pages, the pages of cases gone from the casebook removed, the index pages whose text changed and
+    the search index. A killed build leaves a casebook whose report still names the old pages, so the
+    next build redoes them."""
+    before = {r["case_id"]: r["key"] for r in previous.get("built", []) + previous.get("cached", [])}
+    results = _submit(executor, todo, settings, params, notebook, site_common, templates) if todo else None
+    t_site = time.perf_counter()
+    for it in passed:
+        if it.id not in missing and before.get(it.id) != it.key:   # cached, but not the page in place
+            place_page(pages_dir / f"{it.key}.html", target / "cases" / f"{it.id}.html", replace=True)
+    if todo:
+        _collect(results, todo, report, pages_dir, target, progress, replace=True)
+    report.times["execute"] = time.perf_counter() - t
+    failed = {f["case_id"] for f in report.failed}
+    ok = [it for it in passed if it.id not in failed]
+    for gone in set(before) - {it.id for it in ok}:
+        (target / "cases" / f"{gone}.html").unlink(missing_ok=True)
+    report.site_key = site_key(ok)
+    t_site = time.perf_counter()
+    write_indexes(target, ok, params, cache_root, templates, grams, in_place=True)
+    report.times["site"] = time.perf_counter() - t_site
+    sizes = [(target / "cases" / f"{it.id}.html").stat().st_size / 1024 for it in ok]
+    if sizes:
+        report.pages_kb = {"mean": round(sum(sizes) / len(sizes), 1), "max": round(max(sizes), 1)}
+    report.times["swap"] = 0.0
 
 
 def _gate(store, items: list[_Item], manifest: Manifest, gate_cache: "JsonCache", gate_fp: str,
@@ -500,14 +507,8 @@ def _previous_report(target: Path) -> dict:
         return {}
 
 
-def _current_site_key(target: Path) -> str | None:
-    if not (target / "index.html").exists():
-        return None
-    return _previous_report(target).get("site_key")
-
-
 def _start_executor(settings, report, notebook: Path, jobs: int | None, scheduler, *, warm: int, templates):
-    from casebook.pipeline.execute import make_executor
+    from casebook.pipeline.executors import make_executor
 
     jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
     try:
@@ -537,7 +538,7 @@ def _submit(executor, todo: list[_Item], settings, params, notebook, site_common
 
 
 def _collect(results, todo: list[_Item], report: BuildReport, pages_dir: Path, tmp: Path,
-             progress) -> None:
+             progress, replace: bool = False) -> None:
     """Each result as it comes: a page into the cache and the new site, or a row of `failed`."""
     from tqdm import tqdm
 
@@ -549,7 +550,7 @@ def _collect(results, todo: list[_Item], report: BuildReport, pages_dir: Path, t
         for res in results:
             if res.ok:
                 write_atomic(pages_dir / f"{res.key}.html", res.html)
-                place_page(pages_dir / f"{res.key}.html", tmp / "cases" / f"{res.case_id}.html")
+                place_page(pages_dir / f"{res.key}.html", tmp / "cases" / f"{res.case_id}.html", replace=replace)
                 report.built.append({"case_id": res.case_id, "key": res.key, "seconds": round(res.seconds, 3),
                                      "execute_seconds": round(res.execute_seconds, 3),
                                      "render_seconds": round(res.render_seconds, 3), "worker": res.worker})

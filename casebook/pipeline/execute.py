@@ -12,8 +12,7 @@ the point.
 executes the notebook for one case through `papermill.execute_notebook` and renders the result
 with `casebook.render`, returning a `PageResult` (HTML, or the failing cell and its error).
 
-Executors: `LocalExecutor(jobs)` (threads, one warm kernel each) and `DaskExecutor(address)`.
-Both have `map(jobs) -> iterator of PageResult` in completion order, and `close()`.
+The executors that hand pages to `run_page` (threads, Dask) are in `casebook.pipeline.executors`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from casebook.errors import WorkbenchError
 
@@ -151,6 +149,10 @@ class WarmKernel:
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=60)
         self.kc.allow_stdin = False
+        # nbclient asks every notebook's kernel for its language_info after the cells: one more round
+        # trip per page for an answer a kernel never changes; asked once here, given to each notebook.
+        reply = await self.kc.kernel_info(reply=True, timeout=60)
+        self.language_info = reply["content"]["language_info"]
 
     async def _arun(self, code: str, timeout: float) -> dict:
         return await self.kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
@@ -254,7 +256,14 @@ class KernelPool:
     def shutdown(self) -> None:
         with self._lock:
             kernels, self._all = self._all, []
+        # Every process ended first, together (what shutdown_kernel(now=True) does one kernel at a time,
+        # polling each every 0.1 s until it is gone), then the clients and files cleaned up.
         for k in kernels:
+            with contextlib.suppress(Exception):
+                k.km.provisioner.process.kill()
+        for k in kernels:
+            with contextlib.suppress(Exception):
+                k.km.provisioner.process.wait(timeout=5)
             k.shutdown()
         self._local = threading.local()
 
@@ -277,6 +286,18 @@ def _make_engine_class():
     from papermill.engines import Engine
     from papermill.log import logger
 
+    class WarmClient(PapermillNotebookClient):
+        """papermill's client (cells, per-cell metadata, errors) with the kernel's language_info
+        known from its start rather than asked for again after every notebook."""
+
+        def execute(self, **kwargs):
+            self.reset_execution_trackers()
+            with self.setup_kernel(**kwargs):
+                self.papermill_execute_cells()
+                self.nb.metadata["language_info"] = self.language_info
+                self.set_widgets_metadata()
+            return self.nb
+
     class WarmKernelEngine(Engine):
         """papermill engine: executes on a warm kernel from this thread's pool, reset first.
 
@@ -294,11 +315,11 @@ def _make_engine_class():
             kernel = POOL.get(kernel_name, env, cwd, kernel_warmup)
             kernel.reset()
             kernel.clean = False
-            client = PapermillNotebookClient(
+            client = WarmClient(
                 nb_man, km=kernel.km, kernel_name=kernel_name, log=logger, log_output=log_output,
                 timeout=execution_timeout or CELL_TIMEOUT_S, interrupt_on_timeout=True,
                 store_widget_state=True, record_timing=True)
-            client.kc = kernel.kc
+            client.kc, client.language_info = kernel.kc, kernel.language_info
             try:
                 nb = client.execute()
             except BaseException:
@@ -420,22 +441,44 @@ def _thread_context() -> contextvars.Context:
     return ctx
 
 
+def execute_page(job: PageJob):
+    """The executed notebook of one case: papermill's own steps of `papermill.execute_notebook` —
+    parameterize (the injected-parameters cell), notebook metadata, the engine with its execution
+    manager (per-cell metadata, errors recorded in the notebook), raise_for_execution_errors — without
+    the notebook's round trip through JSON text that `execute_notebook` makes when handed a notebook
+    object (written, read back and validated on the way in, written to nowhere on the way out)."""
+    from papermill.engines import papermill_engines
+    from papermill.execute import prepare_notebook_metadata, raise_for_execution_errors
+    from papermill.parameterize import parameterize_notebook
+
+    nb = copy.deepcopy(_load_notebook(job.notebook))
+    nb = parameterize_notebook(nb, job.parameters, kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME)
+    for cell in nb.cells:   # papermill gives its cell a random id, which the page shows: the same page twice
+        if "injected-parameters" in cell.metadata.get("tags", ()):  # would differ by that id alone
+            cell.id = "injected-parameters"
+    nb = prepare_notebook_metadata(nb, job.notebook, None)
+    nb = papermill_engines.execute_notebook_with_engine(
+        ENGINE_NAME, nb, kernel_name=KERNEL_NAME, input_path=job.notebook, output_path=None, progress_bar=False,
+        log_output=False, kernel_env={**os.environ, **job.env}, kernel_cwd=str(Path(job.notebook).parent),
+        kernel_warmup=job.warmup)
+    try:
+        raise_for_execution_errors(nb, None)   # papermill's error marker cell goes in first
+    except Exception as exc:
+        exc.notebook = nb                      # the executed notebook with its error, for whoever asks
+        raise
+    return nb
+
+
 def _run_page(job: PageJob) -> PageResult:
     skip_unused_iri_grammar()
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
     from casebook import render
 
     t0 = time.perf_counter()
     result = PageResult(job.case_id, job.key, worker=f"{socket.gethostname()}/{threading.current_thread().name}")
-    nb = copy.deepcopy(_load_notebook(job.notebook))
-    env = {**os.environ, **job.env}
     try:
-        nb = papermill.execute_notebook(
-            nb, None, parameters=job.parameters, engine_name=ENGINE_NAME, kernel_name=KERNEL_NAME,
-            progress_bar=False, request_save_on_cell_execute=False, kernel_env=env,
-            kernel_cwd=str(Path(job.notebook).parent), kernel_warmup=job.warmup)
+        nb = execute_page(job)
     except PapermillExecutionError as exc:
         # cell: index in the executed notebook (papermill's injected-parameters cell counts too)
         result.error = {"cell": exc.cell_index, "exec_count": exc.exec_count, "ename": exc.ename,
@@ -452,129 +495,3 @@ def _run_page(job: PageJob) -> PageResult:
     result.render_seconds = time.perf_counter() - t1
     result.seconds = time.perf_counter() - t0
     return result
-
-
-# --- executors -------------------------------------------------------------------------------
-
-class LocalExecutor:
-    """N worker threads, each with its own warm kernel (the kernels run in parallel processes)."""
-
-    def __init__(self, jobs: int = 2):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.jobs = max(1, int(jobs))
-        self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="casebook-page")
-
-    def prestart(self, n: int, *, env: dict[str, str], cwd: str, warmup: str = "", templates: str = "") -> None:
-        """Start n warm kernels now, one per worker thread, so they boot while the caller works
-        (the build runs the privacy gate meanwhile). Same kernel key as `run_page` will ask for.
-        papermill and nbconvert are imported meanwhile too (about 1.5 s that would otherwise wait)."""
-        n = max(0, min(n, self.jobs))
-        if not n:
-            return
-        skip_unused_iri_grammar()  # before any thread imports nbformat
-        full_env = {**os.environ, **env}
-        barrier = threading.Barrier(n)
-
-        def imports() -> None:
-            skip_unused_iri_grammar()
-            import nbconvert  # noqa: F401
-            import papermill  # noqa: F401
-            import papermill.engines  # noqa: F401
-
-            from casebook import render  # noqa: F401
-
-        importer = threading.Thread(target=imports, daemon=True)
-        importer.start()
-
-        def warm() -> None:
-            try:
-                barrier.wait(timeout=10)  # n tasks on n distinct threads
-            except threading.BrokenBarrierError:
-                pass
-            try:
-                _thread_context().run(POOL.get, KERNEL_NAME, full_env, cwd, warmup)
-                importer.join()
-                from casebook import render
-
-                render._exporter(Path(templates or render.TEMPLATES))
-            except Exception:  # the page job will try again and report the error
-                log.warning("could not start a warm kernel", exc_info=True)
-
-        for _ in range(n):
-            self._pool.submit(warm)
-
-    def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
-        """Submit every job now (the caller works meanwhile); iterate the results as they finish."""
-        from concurrent.futures import as_completed
-
-        futures = {self._pool.submit(run_page, job): job for job in jobs}
-
-        def results() -> Iterator[PageResult]:
-            for fut in as_completed(futures):
-                try:
-                    yield fut.result()
-                except Exception as exc:
-                    job = futures[fut]
-                    yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
-                                                                  "evalue": str(exc)})
-
-        return results()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        POOL.shutdown()
-
-
-def _shutdown_worker_kernels() -> int:
-    return shutdown_kernels()
-
-
-class DaskExecutor:
-    """The same jobs on a Dask distributed cluster (`tcp://HOST:PORT` or a Client/LocalCluster).
-
-    Each Dask worker thread keeps its own warm kernel; workers must be able to import casebook and
-    reach the store named in the job's environment.
-    """
-
-    def __init__(self, scheduler):
-        from distributed import Client
-
-        self._own = not isinstance(scheduler, Client)
-        self.client = Client(scheduler, timeout="15s") if self._own else scheduler
-
-    def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
-        """Submit every job now (the caller works meanwhile); iterate the results as they finish."""
-        from distributed import as_completed
-
-        jobs = list(jobs)
-        if not jobs:
-            return iter(())
-        futures = self.client.map(run_page, jobs, key=[f"casebook-page-{j.key[:16]}-{j.case_id}" for j in jobs],
-                                  pure=False)
-        by_future = dict(zip(futures, jobs))
-
-        def results() -> Iterator[PageResult]:
-            for fut in as_completed(futures):
-                job = by_future[fut]
-                try:
-                    yield fut.result()
-                except Exception as exc:
-                    yield PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
-                                                                  "evalue": str(exc)})
-
-        return results()
-
-    def close(self) -> None:
-        if self.client is None:
-            return
-        try:
-            self.client.run(_shutdown_worker_kernels)
-        finally:
-            if self._own:
-                self.client.close()
-            self.client = None
-
-
-def make_executor(jobs: int = 2, scheduler=None):
-    return DaskExecutor(scheduler) if scheduler else LocalExecutor(jobs)

@@ -177,6 +177,9 @@ class Manifest:
             data = {}
         ok = isinstance(data, dict) and data.get("v") == MANIFEST_VERSION and data.get("fp") == fingerprint
         self.cases: dict[str, dict] = data.get("cases", {}) if ok else {}
+        # {case id: [version, updated_at, sha256]} as the store last reported them: a row still at
+        # that version and time is not read or hashed again (Store.case_digests(known=…)).
+        self.rows: dict[str, list] = data.get("rows", {}) if ok else {}
         self.dirty = False
         self.now = time.time()
 
@@ -194,12 +197,18 @@ class Manifest:
             entry["seen"] = self.now
             self.dirty = True
 
+    def set_rows(self, digests) -> None:
+        rows = {d.id: [d.version, d.updated_at.isoformat(), d.sha256] for d in digests}
+        if rows != self.rows:
+            self.rows, self.dirty = rows, True
+
     def save(self) -> None:
         stale = [k for k, e in self.cases.items() if self.now - e.get("seen", 0) > PRUNE_AFTER_S]
         for k in stale:
             del self.cases[k]
         if self.dirty or stale:
-            write_atomic(self.path, json.dumps({"v": MANIFEST_VERSION, "fp": self.fingerprint, "cases": self.cases},
+            write_atomic(self.path, json.dumps({"v": MANIFEST_VERSION, "fp": self.fingerprint, "cases": self.cases,
+                                                "rows": self.rows},
                                                 ensure_ascii=False, separators=(",", ":")))
 
 
@@ -221,9 +230,13 @@ def prune_pages(pages_dir: Path, used: set[str]) -> None:
                 os.unlink(entry.path)
 
 
-def place_page(src: Path, dst: Path) -> None:
-    """A cached page into the new site: a hard link (same filesystem), else a copy."""
+def place_page(src: Path, dst: Path, replace: bool = False) -> None:
+    """A cached page into the new site: a hard link (same filesystem), else a copy. `replace`: over a
+    file a reader may be opening — made beside it and renamed over it in one step."""
+    final, dst = dst, (dst.with_name(f".{dst.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}") if replace else dst)
     try:
         os.link(src, dst)
     except OSError:
         shutil.copyfile(src, dst)
+    if replace:
+        os.replace(dst, final)

@@ -61,16 +61,70 @@ def bigrams(texts: Iterable[str]) -> set[str]:
     return out
 
 
-def build_index(docs: Sequence[tuple[Sequence[str], set[str]]]) -> dict:
-    """`docs`: (row shown in the results, bigram set) per case, in listing order."""
-    grams: dict[str, list[int]] = {}
-    for n, (_row, doc_grams) in enumerate(docs):
-        for g in doc_grams:
-            grams.setdefault(g, []).append(n)
-    return {"v": VERSION, "docs": [list(row) for row, _g in docs], "grams": dict(sorted(grams.items()))}
+def build_index(docs: Iterable[tuple[Sequence[str], set[str] | str]]) -> dict:
+    """`docs`: (row shown in the results, bigram set — or the bigrams joined by spaces) per case, in
+    listing order."""
+    from collections import defaultdict
+
+    grams: dict[str, list[int]] = defaultdict(list)
+    rows = []
+    for n, (row, doc_grams) in enumerate(docs):
+        rows.append(list(row))
+        for g in (doc_grams.split() if isinstance(doc_grams, str) else doc_grams):
+            grams[g].append(n)
+    return {"v": VERSION, "docs": rows, "grams": dict(sorted(grams.items()))}
 
 
 _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+GRAMS_PER_PASS = 3_000_000   # doc numbers held at once while the search index file is written
+
+
+def write_index_js(path: Path, docs: Sequence[tuple[Sequence[str], set[str] | str]]) -> None:
+    """`index_js(build_index(docs))` written to `path` (atomically) without holding it whole: the
+    grams are taken in alphabetical ranges, one pass over the documents per range, each range's
+    postings written and let go. Memory stays near GRAMS_PER_PASS doc numbers however many cases the
+    casebook has (10,000 cases: over ten million); the file is the same, byte for byte."""
+    import os
+    import uuid
+
+    def doc_grams(g):
+        return g.split() if isinstance(g, str) else g
+
+    total = sum((g.count(" ") + 1 if g else 0) if isinstance(g, str) else len(g) for _row, g in docs)
+    passes = max(1, -(-total // GRAMS_PER_PASS))
+    which: dict[str, int] = {}
+    if passes > 1:  # each distinct gram's range
+        distinct: set[str] = set()
+        for _row, g in docs:
+            distinct.update(doc_grams(g))
+        which = {gram: i * passes // len(distinct) for i, gram in enumerate(sorted(distinct))}
+
+    def enc(obj) -> str:
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        for ch, esc in _JS_ESCAPES.items():
+            text = text.replace(ch, esc)
+        return text
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write('window.CASEBOOK_SEARCH={"v":' + enc(VERSION) + ',"docs":' + enc([list(r) for r, _g in docs])
+                 + ',"grams":{')
+        first = True
+        for k in range(passes):
+            grams: dict[str, list[int]] = {}
+            for n, (_row, g) in enumerate(docs):
+                for gram in doc_grams(g):
+                    if passes == 1 or which[gram] == k:
+                        grams.setdefault(gram, []).append(n)
+            if grams:
+                fh.write(("" if first else ",") + enc(dict(sorted(grams.items())))[1:-1])
+                first = False
+            del grams
+        fh.write("}};\n")
+    os.replace(tmp, path)
 
 
 def index_js(index: dict) -> str:
@@ -103,30 +157,50 @@ def search_key(items, site_fp: str) -> str:
     return sha("search/2", site_fp, *(f"{it.id}:{it.derived['record']}" for it in items))
 
 
-def search_grams(store, cache_root: Path, passed: list[_Item], site_fp: str, manifest: Manifest) -> dict | None:
+class Grams:
+    """{record hash: its bigrams joined by spaces}, kept in search-grams.json beside the page cache;
+    read on first use (a build with nothing new never reads it)."""
+
+    def __init__(self, cache_root: Path, site_fp: str):
+        self.path, self.site_fp, self.added, self._known = cache_root / "search-grams.json", site_fp, False, None
+
+    @property
+    def known(self) -> dict[str, str]:
+        if self._known is None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._known = data["grams"] if data.get("fp") == self.site_fp else {}
+            except (OSError, ValueError, KeyError, AttributeError):
+                self._known = {}
+        return self._known
+
+    def add(self, record: str, case) -> None:
+        if record not in self.known:
+            self.known[record] = " ".join(sorted(bigrams(case_text(case))))
+            self.added = True
+
+    def save(self, live: set[str]) -> None:
+        if self._known is not None and (self.added or set(self._known) - live):
+            write_atomic(self.path, json.dumps({"fp": self.site_fp, "grams": {k: v for k, v in self._known.items()
+                                                                              if k in live}},
+                                               ensure_ascii=False, separators=(",", ":")))
+
+
+def search_grams(store, cache_root: Path, passed: list[_Item], site_fp: str, manifest: Manifest,
+                 known: Grams | None = None) -> dict | None:
     """{record hash: bigrams} for every passed case — or None when the search index for exactly
     these cases is already in the cache. Bigrams are kept by record hash in search-grams.json."""
-
+    known = known or Grams(cache_root, site_fp)
     if (cache_root / "search" / f"{search_key(passed, site_fp)}.js").exists():
+        known.save({e["record"] for e in manifest.cases.values()})
         return None
-    path = cache_root / "search-grams.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        known = data["grams"] if data.get("fp") == site_fp else {}
-    except (OSError, ValueError, KeyError, AttributeError):
-        known = {}
-    grams, added = {}, False
+    grams = {}
     for it in passed:
         rh = it.derived["record"]
-        if rh not in known:
-            case = it.case if it.case is not None else store.case_at(it.id, it.version)
-            known[rh] = " ".join(sorted(bigrams(case_text(case))))
-            added = True
-        grams[rh] = known[rh].split(" ") if known[rh] else []  # distinct already: no set needed
-    live = {e["record"] for e in manifest.cases.values()}
-    if added or set(known) - live:
-        write_atomic(path, json.dumps({"fp": site_fp, "grams": {k: v for k, v in known.items() if k in live}},
-                                       ensure_ascii=False, separators=(",", ":")))
+        if rh not in known.known:
+            known.add(rh, it.case if it.case is not None else store.case_at(it.id, it.version))
+        grams[rh] = known.known[rh]   # distinct already, joined by spaces (split one at a time later)
+    known.save({e["record"] for e in manifest.cases.values()})
     return grams
 
 
@@ -150,8 +224,9 @@ def assemble(tmp: Path, items: list[_Item], pages_dir: Path, params, cache_root:
 
 
 def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templates: Path | None,
-                   grams: dict | None) -> None:
-    """Home, ward/theme/year pages and the search index for exactly `items`."""
+                   grams: dict | None, in_place: bool = False) -> None:
+    """Home, ward/theme/year pages and the search index for exactly `items`. `in_place`: `tmp` is the
+    casebook readers see; only the files whose text changes are written, each with one rename."""
     from casebook import render
 
     templates_dir = Path(templates or render.TEMPLATES)
@@ -162,6 +237,14 @@ def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templ
     for path, html in render.render_site(entries, title=params.title, footer=params.options.footer,
                                          book_pdf=book_pdf, templates=templates_dir).items():
         out = tmp / path
+        if in_place:
+            try:
+                if out.read_text(encoding="utf-8") == html:
+                    continue
+            except OSError:
+                pass
+            write_atomic(out, html)
+            continue
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")
     site_fp = files_hash(code_files(SITE_CODE))
@@ -173,10 +256,11 @@ def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templ
             old.unlink(missing_ok=True)
         docs = [((e.id, e.title, e.ward, vocab.format_fiscal_year(e.fiscal_year), f"cases/{e.id}.html"),
                  grams[it.derived["record"]]) for it, e in zip(items, entries)]
-        write_atomic(cached_index, index_js(build_index(docs)))
+        write_index_js(cached_index, docs)
     dst = tmp / "assets" / "search-index.js"
-    dst.unlink(missing_ok=True)
-    place_page(cached_index, dst)
+    if not in_place:
+        dst.unlink(missing_ok=True)
+    place_page(cached_index, dst, replace=in_place)
 
 
 def grams_from_index(path: Path, items: list[_Item]) -> dict:

@@ -81,6 +81,9 @@ def _exporter(templates: Path = TEMPLATES, template_name: str = PAGE_TEMPLATE):
             exclude_input_prompt=True,
             exclude_output_prompt=True,
             embed_images=False,
+            # Check the notebook once after the preprocessors, not after each of them (a dozen
+            # full-schema validations of every page otherwise).
+            optimistic_validation=True,
             # None of these is used by our template; set to '' so a stray include cannot fetch.
             require_js_url="", mathjax_url="", widget_renderer_url="", jupyter_widgets_base_url="",
         )

@@ -90,9 +90,11 @@ class CasesMixin:
             raise NotFoundError(f"事例番号「{case_id}」の事例はありません")
         return _record(row)
 
-    def list_cases(self, *, ward=None, status=None, fiscal_year=None, theme=None) -> list[CaseRecord]:
-        """Cases in ward order; status None: every status but 取り下げ (withdrawn)."""
+    def list_cases(self, *, ward=None, status=None, fiscal_year=None, theme=None, ids=None) -> list[CaseRecord]:
+        """Cases in ward order; status None: every status but 取り下げ (withdrawn). `ids`: only these."""
         query = sa.select(CASES)
+        if ids is not None:
+            query = query.where(CASES.c.id.in_(list(ids)))
         if ward is not None:
             query = query.where(CASES.c.ward == vocab.parse_ward(ward).name)
         if status is not None:
@@ -124,22 +126,48 @@ class CasesMixin:
         with self._read() as conn:
             return tuple((r.id, r.version) for r in conn.execute(query))
 
-    def case_digests(self, *, status=None) -> list[CaseDigest]:
+    def case_digests(self, *, status=None, known: dict | None = None) -> list[CaseDigest]:
         """Every case (of `status`) as a CaseDigest, in list_cases order; reads no Case object, so a
-        rebuild learns what changed since last time for the cost of hashing the stored text."""
+        rebuild learns what changed since last time for the cost of hashing the stored text.
+
+        `known`: {id: (version, updated_at ISO text, sha256)} from an earlier call. A row whose version
+        and updated_at are those is not read or hashed again (every write bumps both); only the
+        others' stored text is read, in a second query."""
         import hashlib
 
-        query = sa.select(CASES.c.id, CASES.c.version, CASES.c.updated_at, CASES.c.ward, CASES.c.fiscal_year,
-                          CASES.c.status, CASES.c.themes, sa.cast(CASES.c.data, sa.Text).label("text"))
+        cols = (CASES.c.id, CASES.c.version, CASES.c.updated_at, CASES.c.ward, CASES.c.fiscal_year,
+                CASES.c.status, CASES.c.themes)
+        text = sa.cast(CASES.c.data, sa.Text).label("text")
+        where = []
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
-            query = query.where(CASES.c.status.in_([vocab.parse_status(s) for s in wanted]))
-        with self._read() as conn:
-            rows = conn.execute(query).all()
-        rows.sort(key=lambda r: (_WARD_ORDER.get(r.ward, 99), r.fiscal_year, r.id))
-        return [CaseDigest(r.id, r.version, _utc(r.updated_at), r.ward, r.fiscal_year, r.status,
-                           tuple(t for t in r.themes.split("|") if t),
-                           hashlib.sha256(r.text.encode("utf-8")).hexdigest()) for r in rows]
+            where.append(CASES.c.status.in_([vocab.parse_status(s) for s in wanted]))
+
+        def digest(r, sha: str) -> CaseDigest:
+            return CaseDigest(r.id, r.version, _utc(r.updated_at), r.ward, r.fiscal_year, r.status,
+                              tuple(t for t in r.themes.split("|") if t), sha)
+
+        out: dict[str, CaseDigest] = {}
+        with self._read(snapshot=True) as conn:
+            if known is None:
+                rows = conn.execute(sa.select(*cols, text).where(*where)).all()
+                changed = rows
+            else:
+                rows, changed = conn.execute(sa.select(*cols).where(*where)).all(), []
+                stale = []
+                for r in rows:
+                    k = known.get(r.id)
+                    if k is not None and k[0] == r.version and k[1] == _utc(r.updated_at).isoformat():
+                        out[r.id] = digest(r, k[2])
+                    else:
+                        stale.append(r.id)
+                for i in range(0, len(stale), 500):
+                    changed += conn.execute(sa.select(*cols, text).where(CASES.c.id.in_(stale[i:i + 500]))).all()
+            for r in changed:
+                out[r.id] = digest(r, hashlib.sha256(r.text.encode("utf-8")).hexdigest())
+        digests = [out[r.id] for r in rows if r.id in out]
+        digests.sort(key=lambda d: (_WARD_ORDER.get(d.ward, 99), d.fiscal_year, d.id))
+        return digests
 
     def change_status(self, case_id: str, new_status: str, *, author: str, role: str | None,
                       base_version: int, note: str = "") -> CaseRecord:
