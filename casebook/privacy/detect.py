@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from casebook.privacy.addresses import _find_addresses
+from casebook.privacy.around import _around
 from casebook.privacy.dictionary import _Tok, _tokens
 from casebook.privacy.facilities import _find_facilities, _widen_facilities
 from casebook.privacy.names import _find_people, _join_adjacent, _split_readings
@@ -63,7 +64,7 @@ def find_pii(text: str) -> list[Finding]:
     toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
     cands += _find_addresses(n, toks)
     cands += _find_people_and_facilities(n, toks)
-    return _repeat_mentions(text, _resolve(n, cands))
+    return _repeat_mentions(text, _resolve(n, _around(n.norm, cands)))
 
 
 def _script(ch: str) -> str:

@@ -42,6 +42,8 @@ FACILITY_SUFFIXES = (
     # offices and workshops: すみれ訪問介護事業所, つばさ工房 (就労支援)
     "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所", "事業所", "工房",
     "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
+    # shops and works by their trade: 大和田製作所, ヤマキチ青果店
+    "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
@@ -60,17 +62,20 @@ _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コー�
                   "福祉サービス", "ケアサービス", "不動産", "工務店", "住建", "商事", "商会", "こどもの家", "子どもの家",
                   "デイ", "内科", "歯科", "薬局", "病院", "デイサービスセンター", "デイケア", "グループホーム", "ケアハウス",
                   "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所",
-                  "事業所", "工房", "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局"}
+                  "事業所", "工房", "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
+                  "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店"}
 # A kana name with one kanji of a place after it: ひかり台, さくら野, みどり丘 (…小学校, …こどもの家).
 _PLACE_KANJI = "台野丘原坂里谷森浜町"
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
 _BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,5}}・?)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
-                              rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
+                              rf"\s?(?!(?:前|横|裏|内|側|周辺|付近)(?![{_CJK}]))([{_CJK}\u30a1-\u30faー]{{1,8}})")
 # French-style names, also in hiragana: メゾン・ド・さくら.
 _BUILDING_DOT = re.compile(rf"(?:コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス)・(?:ド・|デ・)?"
                            rf"(?:(?![にでをがへ])[{_CJK}\u3041-\u3096\u30a1-\u30faー]){{1,8}}?(?=\s?\d|[、。」』)）\s]|$)")
 # A room number after a named building: コーポ蒲生203号, さくら荘 2号室.
-_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-]))(?:\s?\d{1,4}\s?号室)?")
+# A bare number counts when kana, punctuation or the end follows (グリーンハイツ桐葉305の前), not a unit (2人).
+_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-])|(?=[\u3041-\u3096、。,)）」』]))"
+                         r"(?:\s?\d{1,4}\s?号室)?")
 # Public housing named after its estate: 府営みなみ野住宅3号棟, 市営ひばり台住宅.
 _PUBLIC_HOUSING = re.compile(rf"(?:府営|市営|県営|都営|区営|公営|UR|公団)([{_CJK}\u3041-\u3096\u30a1-\u30faー]{{1,10}}?)"
                              r"(?:住宅|団地|ハイツ|アパート)")
@@ -80,7 +85,8 @@ _LEGAL_ENTITY = re.compile(rf"(?:社会福祉法人|医療法人(?:社団|財団
                            rf"(?:福祉会|協会|学園|会|園|苑|舎)(?=[\s、。,)）」』のにでがはとも]|$)")
 
 # Companies under their legal form, before or after the name: 株式会社ナニワ運送, 丸福工業株式会社, (株)ミナミ.
-_COMPANY_BEFORE = re.compile(rf"(?:株式会社|有限会社|合同会社|\(株\)|\(有\))\s?[{_CJK}\u30a1-\u30faーA-Za-z0-9&・]{{2,12}}")
+_COMPANY_BEFORE = re.compile(rf"(?:株式会社|有限会社|合同会社|\(株\)|\(有\))\s?(?:(?![にでをがはへとものや])[\u3041-\u3096]{{2,6}})?"
+                             rf"[{_CJK}\u30a1-\u30faーA-Za-z0-9&・]{{2,12}}")
 _COMPANY_AFTER = re.compile(rf"[{_CJK}\u30a1-\u30faーA-Za-z0-9&・]{{2,12}}(?:株式会社|有限会社|合同会社|\(株\)|\(有\))")
 # Kinds of care facility written before their name: デイサービスあおぞら, グループホームひまわり.
 FACILITY_KIND_PREFIXES = (

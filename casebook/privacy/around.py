@@ -1,0 +1,127 @@
+"""Spans read from what stands next to them (round 6): a facility's name that goes on after its kana
+part (…すずらん坂, …萩ノ台, …ひばりの台所, …こはる日和), a person signing contact details in brackets
+(…@example.jp（城東区・雲母）, a phone, then （平日のみ）檜尾), a surname with a katakana given name after
+a space (渡辺 トメ) or ending in 子 (山本ヨシ子), a kin word never part of a name (孫 ケンジ), and a town
+written before 丁目 (茜原2丁目, 若鮎町の3丁目) or cut by the analyser (霞|藤町).
+
+Each takes the candidates of the other rules (spans of the normalised text) and returns new ones; the
+longer span wins when they are resolved."""
+
+from __future__ import annotations
+
+import re
+
+from casebook.privacy.facilities import FACILITY_KIND_PREFIXES, _NAME_END_KANJI
+from casebook.privacy.people import _plain_noun, _surname_shaped
+from casebook.privacy.words import _CJK, KIN_WORDS, _is_role
+
+_KANA_CH = r"\u3041-\u3096\u30a1-\u30faー"
+_KINDS = "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
+# The kind, the name (no particle inside) and an ending that belongs to a name: デイサービスもみじ坂,
+# ショートステイ萩ノ台, こども食堂ひばりの台所, グループホームこはる日和 (no particle first, no の inside).
+# A kanji-only name needs ノ/ヶ or 日和.
+_KIND_NAME_END = re.compile(rf"(?:{_KINDS})\s?((?![にでをがはへともやかまよ])(?:(?!の)[{_CJK}{_KANA_CH}]){{1,6}}?"
+                            rf"(?:[ノヶ][{_CJK}]|日和|の台所|の実|[{''.join(sorted(_NAME_END_KANJI))}]))"
+                            rf"(?![{_CJK}\u30a1-\u30fa])")
+
+
+def _facility_name_endings(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _KIND_NAME_END.finditer(s):
+        name = m.group(1)
+        if not re.search(rf"[{_KANA_CH}]", name[:-1]) and not re.search(r"[ノヶ].$|日和$", name):
+            continue   # デイサービス送迎館: kanji words before a kanji ending are not a name
+        out.append((m.start(), m.end(), "facility"))
+    return out
+
+
+# Words written in brackets after contact details that say when or whose it is, never who signs.
+_CONTACT_NOTES = frozenset("自宅 携帯 固定 事務所 職場 勤務先 夜間 日中 平日 休日 代表 直通 個人 仕事 仕事用 緊急 緊急時 "
+                           "連絡先 留守電 不通 旧 新 本人 家族 手書き 担当 窓口 受付 本部 支所 事務局 会社 "
+                           "父 母 夫 妻 兄 姉 弟 妹 祖父 祖母 長男 長女 次男 次女 三男 三女".split())
+_CONTACT_KINDS = ("email", "line_id", "phone")
+# （城東区・雲母）, （西淀川区 えびね）, （沙々）: a ward may come first; the name is 1–3 kanji or 2–5 kana.
+_SIGNED = re.compile(rf"\s?[(（]\s?(?:[{_CJK}]{{1,4}}区[・\s、,]\s?)?([{_CJK}]{{1,3}}|[\u3041-\u3096]{{2,5}}|"
+                     rf"[\u30a1-\u30faー]{{2,6}})\s?[)）]")
+# …５５４１（平日のみ）檜尾: a surname ending the line after the contact and a note.
+_SIGNED_AFTER = re.compile(rf"(?:\s?[(（][^()（）]{{1,10}}[)）])?\s?([{_CJK}]{{2,3}})\s*$")
+
+
+def _signer(word: str, ward: bool) -> bool:
+    if word in _CONTACT_NOTES or word in KIN_WORDS or _is_role(word):
+        return False
+    if re.fullmatch(rf"[{_CJK}]+", word):
+        return _surname_shaped(word) or _plain_noun(word) or ward and len(word) <= 2
+    return ward or re.fullmatch(r"[\u30a1-\u30faー]+", word) is None   # a bare katakana word is often a note (メモ)
+
+
+def _contact_signatures(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out = []
+    for _, end, kind in cands:
+        if kind not in _CONTACT_KINDS:
+            continue
+        if m := _SIGNED.match(s, end):
+            if _signer(m.group(1), "区" in s[m.start():m.start(1)]):
+                out.append((m.start(1), m.end(1), "person"))
+        elif (m := _SIGNED_AFTER.match(s, end)) and _surname_shaped(m.group(1)):
+            out.append((m.start(1), m.end(1), "person"))
+    return out
+
+
+# After a surname: a space and a katakana given name (渡辺 トメ) or 子 after a katakana one (山本ヨシ|子).
+_KATA_GIVEN = re.compile(r"[ \u3000]([\u30a1-\u30fa]{2,3}(?:子|江|代)?)(?=さん|様|[、。,()（）\s]|$)")
+_KATA_KO = re.compile(rf"[子江代枝](?![{_CJK}])")
+_KIN_HEAD = re.compile(r"([^\s]{1,3})[ \u3000](?=\S)")
+
+
+def _person_tails(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out = []
+    for a, b, kind in cands:
+        if kind != "person":
+            continue
+        word = s[a:b]
+        if re.fullmatch(rf"[{_CJK}]{{1,3}}", word) and _surname_shaped(word) or re.fullmatch(rf"[{_CJK}]{{1,3}}", word) \
+                and len(word) == 1:
+            if m := _KATA_GIVEN.match(s, b):
+                out.append((a, m.end(1), "person"))
+        elif re.search(r"[\u30a1-\u30fa]{2}$", word) and re.match(rf"[{_CJK}]", word) and (m := _KATA_KO.match(s, b)):
+            out.append((a, m.end(), "person"))
+    return out
+
+
+def _drop_kin_heads(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """孫 ケンジ: the kin word before the space is not part of the name."""
+    out = []
+    for a, b, kind in cands:
+        if kind == "person" and (m := _KIN_HEAD.match(s, a)) and m.group(1) in KIN_WORDS and m.end() < b:
+            out.append((m.end(), b, kind))
+        else:
+            out.append((a, b, kind))
+    return out
+
+
+_TOWN_END = "町丁原台野丘坂浜里谷山川島田園"
+_NOT_TOWN_HEAD = frozenset("同当本各旧新隣元前現全他別")
+
+
+def _town_before(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """茜原2丁目, 若鮎町の3丁目 (the town before the block), 霞|藤町 (a kanji the analyser cut off)."""
+    out = []
+    for a, b, kind in cands:
+        if kind != "address":
+            continue
+        if s[a:a + 1].isdigit() and (m := re.search(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(の)?$", s[max(0, a - 5):a])) \
+                and m.group(1)[-1] in _TOWN_END and m.group(1)[0] not in _NOT_TOWN_HEAD:
+            out.append((a - len(m.group()), b, kind))
+        elif re.match(rf"[{_CJK}]", s[a:a + 1]) and a >= 1 and re.match(rf"[{_CJK}]", s[a - 1]) \
+                and s[a - 1] not in _NOT_TOWN_HEAD and (a == 1 or not re.match(rf"[{_CJK}\u30a1-\u30fa]", s[a - 2])) \
+                and s[a - 1] not in "区市府県":
+            out.append((a - 1, b, kind))
+    return out
+
+
+def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The candidates with the kin words dropped from names and what their neighbours add."""
+    cands = _drop_kin_heads(s, cands)
+    return cands + _facility_name_endings(s) + _contact_signatures(s, cands) + _person_tails(s, cands) \
+        + _town_before(s, cands)
