@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from casebook.privacy.dictionary import _entries
 from casebook.privacy.facilities import FACILITY_KIND_PREFIXES, _NAME_END_KANJI
 from casebook.privacy.people import _plain_noun, _surname_shaped
 from casebook.privacy.words import _CJK, KIN_WORDS, _is_role
@@ -20,7 +21,7 @@ _KINDS = "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, revers
 # The kind, the name (no particle inside) and an ending that belongs to a name: デイサービスもみじ坂,
 # ショートステイ萩ノ台, こども食堂ひばりの台所, グループホームこはる日和 (no particle first, no の inside).
 # A kanji-only name needs ノ/ヶ or 日和.
-_KIND_NAME_END = re.compile(rf"(?:{_KINDS})\s?((?![にでをがはへともやかまよ])(?:(?!の)[{_CJK}{_KANA_CH}]){{1,6}}?"
+_KIND_NAME_END = re.compile(rf"(?:{_KINDS})\s?((?![にでをがはへやかまよと]|も[はもが])(?:(?!の)[{_CJK}{_KANA_CH}]){{1,6}}?"
                             rf"(?:[ノヶ][{_CJK}]|日和|の台所|の実|[{''.join(sorted(_NAME_END_KANJI))}]))"
                             rf"(?![{_CJK}\u30a1-\u30fa])")
 
@@ -31,6 +32,8 @@ def _facility_name_endings(s: str) -> list[tuple[int, int, str]]:
         name = m.group(1)
         if not re.search(rf"[{_KANA_CH}]", name[:-1]) and not re.search(r"[ノヶ].$|日和$", name):
             continue   # デイサービス送迎館: kanji words before a kanji ending are not a name
+        if re.search(_KINDS, name):
+            continue   # サロン|こども食堂: another kind, not a name
         out.append((m.start(), m.end(), "facility"))
     return out
 
@@ -41,7 +44,7 @@ _CONTACT_NOTES = frozenset("自宅 携帯 固定 事務所 職場 勤務先 夜�
                            "父 母 夫 妻 兄 姉 弟 妹 祖父 祖母 長男 長女 次男 次女 三男 三女".split())
 _CONTACT_KINDS = ("email", "line_id", "phone")
 # （城東区・雲母）, （西淀川区 えびね）, （沙々）: a ward may come first; the name is 1–3 kanji or 2–5 kana.
-_SIGNED = re.compile(rf"\s?[(（]\s?(?:[{_CJK}]{{1,4}}区[・\s、,]\s?)?([{_CJK}]{{1,3}}|[\u3041-\u3096]{{2,5}}|"
+_SIGNED = re.compile(rf"(?:[^。()（）@]{{0,12}}?(?=[(（][^()（）]+[)）]\s?(?:[」』。]|$)))?\s?[(（]\s?(?:[{_CJK}]{{1,4}}区[・\s、,]\s?)?([{_CJK}]{{1,3}}|[\u3041-\u3096]{{2,5}}|"
                      rf"[\u30a1-\u30faー]{{2,6}})\s?[)）]")
 # …５５４１（平日のみ）檜尾: a surname ending the line after the contact and a note.
 _SIGNED_AFTER = re.compile(rf"(?:\s?[(（][^()（）]{{1,10}}[)）])?\s?([{_CJK}]{{2,3}})\s*$")
@@ -51,8 +54,11 @@ def _signer(word: str, ward: bool) -> bool:
     if word in _CONTACT_NOTES or word in KIN_WORDS or _is_role(word):
         return False
     if re.fullmatch(rf"[{_CJK}]+", word):
-        return _surname_shaped(word) or _plain_noun(word) or ward and len(word) <= 2
-    return ward or re.fullmatch(r"[\u30a1-\u30faー]+", word) is None   # a bare katakana word is often a note (メモ)
+        return len(word) >= 2 and (_surname_shaped(word) or _plain_noun(word)) or ward and len(word) <= 2
+    if ward:
+        return True
+    # a bare katakana word is often a note (メモ), a hiragana one a common word (しんせき)
+    return re.fullmatch(r"[\u30a1-\u30faー]+", word) is None and not any(e[1] == "普通名詞" for e in _entries(word))
 
 
 def _contact_signatures(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -120,8 +126,18 @@ def _town_before(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, i
     return out
 
 
+# A surname quoted after 姓 or 表札: 夫の姓「鰍沢」, 表札は「平野」.
+_QUOTED_SURNAME = re.compile(rf"(?:姓|表札)(?:は|には|が|も)?[「『]([{_CJK}]{{1,4}})[」』]")
+
+
+def _quoted_surnames(s: str) -> list[tuple[int, int, str]]:
+    return [(m.start(1), m.end(1), "person") for m in _QUOTED_SURNAME.finditer(s)
+            if (_surname_shaped(m.group(1)) or any(e[2] == "人名" for e in _entries(m.group(1))))
+            and not _is_role(m.group(1))]
+
+
 def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """The candidates with the kin words dropped from names and what their neighbours add."""
     cands = _drop_kin_heads(s, cands)
     return cands + _facility_name_endings(s) + _contact_signatures(s, cands) + _person_tails(s, cands) \
-        + _town_before(s, cands)
+        + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else [])
