@@ -100,7 +100,8 @@ def _drop_kin_heads(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int
     out = []
     for a, b, kind in cands:
         if kind == "person" and (m := _KIN_HEAD.match(s, a)) and m.group(1) in KIN_WORDS and m.end() < b:
-            out.append((m.end(), b, kind))
+            if s[m.end():b] not in KIN_WORDS:   # 長子 末子: two kin words in a list, no name at all
+                out.append((m.end(), b, kind))
         else:
             out.append((a, b, kind))
     return out

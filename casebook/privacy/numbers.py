@@ -60,11 +60,11 @@ _SPOKEN_EMAIL = re.compile(rf"(?<![A-Za-z0-9._\-])[A-Za-z0-9][A-Za-z0-9._\-]*(?:
 _CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
                 r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
 _CHAT_ID = re.compile(
-    rf"(?:{_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
+    rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
     r"[\s:=はがの、,（(「『→⇒>?]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 # The handle a few words after the service or "ID" (LINE交換（kaze_01）, ID言うとくわ、hana1949, インスタ見てな @x):
 # taken only when it looks like a handle (an @, or letters with a digit, a dot or an underscore).
-_CHAT_LATER = re.compile(rf"(?:{_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,16}}?"
+_CHAT_LATER = re.compile(rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,16}}?"
                          r"(@?[A-Za-z][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 
 # The handle after an arrow from the service's name (ID：line→ handle): it must hold a letter.
