@@ -121,3 +121,41 @@ def test_spoken_contacts(text, expect):
 def test_spoken_contacts_clean(text):
     found_ = found(text)
     assert not {k for k, _ in found_} & {"phone", "email", "line_id"}
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a name and its reading in brackets
+    ("本人 金 志遠（キム・ジウォン）さんと面談。", [("person", "金 志遠"), ("person", "キム・ジウォン")]),
+    ("次男 東坊城 修（ひがしぼうじょう おさむ）氏に連絡。", [("person", "東坊城 修"), ("person", "ひがしぼうじょう おさむ")]),
+    # a kin word or 本人, a space and a name in hiragana
+    ("孫：長男 大輝（小2）、次女 こはる（年中）", [("person", "こはる")]),
+    ("本人 たなか うめ、大正15年生。", [("person", "たなか うめ")]),
+    # a kana given name introducing a message
+    ("「ゆみです。明日は休みます」", [("person", "ゆみ")]),
+    # a report signed by a role and a surname
+    ("記録者：相談担当 苔坂（東成）", [("person", "苔坂")]),
+    # a list joined with ・ where one item is a person
+    ("Cグループ：松田・宮本・シン（西成）で討議。", [("person", "松田"), ("person", "宮本"), ("person", "シン")]),
+    # the next number in a list after one found
+    ("被保険者番号：2000419377（本人）、２０００４１９３８５（妻）", [("insurance_number", "２０００４１９３８５")]),
+    # a bare 番号 with the shape and check digit of a My Number
+    ("保険の手続き書類に、本人の番号 4123-8807-2217 とあった。", [("my_number", "4123-8807-2217")]),
+    # a birth date after a spoken question
+    ("「誕生日？ 1949年の3月2日やで」", [("birth_date", "1949年の3月2日")]),
+    # a kana name before a kind of office, quoted after 事業所
+    ("居宅介護支援事業所「こもれびケアセンター」の担当者。", [("facility", "こもれびケアセンター")]),
+])
+def test_names_by_shape(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "孫：長男と次女が同居。",
+    "「そうです。明日は休みます」",
+    "記録者：相談担当（東成）",
+    "議題：報告・協議・連絡・その他",
+    "事業所「ケアセンター」の案内。",
+    "本人 まだ来ていない。",
+])
+def test_names_by_shape_clean(text):
+    assert not {t for k, t in found(text) if k in ("person", "facility")}

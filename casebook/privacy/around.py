@@ -13,7 +13,7 @@ import re
 
 from casebook.privacy.dictionary import _entries
 from casebook.privacy.facilities import FACILITY_KIND_PREFIXES, _NAME_END_KANJI
-from casebook.privacy.people import _plain_noun, _surname_shaped
+from casebook.privacy.people import _could_be_name, _plain_noun, _surname_shaped
 from casebook.privacy.words import _CJK, KIN_WORDS, _is_role
 
 _KANA_CH = r"\u3041-\u3096\u30a1-\u30faー"
@@ -100,8 +100,9 @@ def _drop_kin_heads(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int
     out = []
     for a, b, kind in cands:
         if kind == "person" and (m := _KIN_HEAD.match(s, a)) and m.group(1) in KIN_WORDS and m.end() < b:
-            if s[m.end():b] not in KIN_WORDS:   # 長子 末子: two kin words in a list, no name at all
-                out.append((m.end(), b, kind))
+            name = re.sub(r"(?:さん|ちゃん|くん|様)$", "", s[m.end():b])
+            if name not in KIN_WORDS:   # 長子 末子: two kin words in a list, no name at all
+                out.append((m.end(), m.end() + len(name), kind))
         else:
             out.append((a, b, kind))
     return out
@@ -140,5 +141,68 @@ def _quoted_surnames(s: str) -> list[tuple[int, int, str]]:
 def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """The candidates with the kin words dropped from names and what their neighbours add."""
     cands = _drop_kin_heads(s, cands)
+    cands += _names_by_shape(s)
     return cands + _facility_name_endings(s) + _contact_signatures(s, cands) + _person_tails(s, cands) \
-        + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else [])
+        + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
+        + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands)
+
+
+# A name and its reading in brackets: 李 秀英（イ・スヨン）, 勘解由小路 誠（かでのこうじ まこと）.
+_WITH_READING = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{1,5}}[ \u3000][{_CJK}]{{1,3}})\s?[(（]"
+                           rf"([\u3041-\u3096ー]{{1,8}}[ \u3000・][\u3041-\u3096ー]{{1,8}}|"
+                           rf"[\u30a1-\u30faー]{{1,8}}[ \u3000・][\u30a1-\u30faー]{{1,8}})[)）]")
+# A kin word or 本人/氏名, a space and a name in hiragana (長女 ひなた（…）, 本人 さとう きよ、).
+_HIRA_AFTER_WHO = re.compile(rf"(?:{'|'.join(sorted(KIN_WORDS | {'本人', '氏名', '名前'}, key=len, reverse=True))})"
+                             rf"[ \u3000:：]([\u3041-\u3096]{{2,5}}?(?:[ \u3000][\u3041-\u3096]{{2,4}})?)(?=[(（、,]|さん|ちゃん)")
+# A kana given name introducing a message: 「はるです♪ …」 (one the dictionary knows as a given name).
+_KANA_INTRO = re.compile(r"(?:^|[「『])([\u3041-\u3096]{2,4})です(?=[、。♪!！\s])")
+# A report signed by a role and a surname: 地域支援担当 稲架野（城東）.
+_ROLE_SIGNED = re.compile(r"(?:担当者?|報告者|記録者|記入者|作成者|文責)[ \u3000:：]+")
+_SIGNER = re.compile(rf"[{_CJK}]{{2,4}}(?=[(（、。\s]|$)")
+
+
+def _names_by_shape(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _WITH_READING.finditer(s):
+        out += [(m.start(1), m.end(1), "person"), (m.start(2), m.end(2), "person")]
+    for m in _HIRA_AFTER_WHO.finditer(s):
+        words = m.group(1).split()
+        first = _entries(words[0])
+        if any(e[2] == "人名" for e in first) if len(words) == 2 else \
+                not any(e[0] in ("動詞", "助詞", "助動詞", "副詞", "形容詞") for e in first) or any(e[2] == "人名" for e in first):
+            out.append((m.start(1), m.end(1), "person"))   # さとう きよ: a surname the dictionary knows, then any
+    for m in _KANA_INTRO.finditer(s):
+        if any(e[2:4] == ("人名", "名") for e in _entries(m.group(1))):
+            out.append((m.start(1), m.end(1), "person"))
+    for r in _ROLE_SIGNED.finditer(s):
+        if (m := _SIGNER.match(s, r.end())) and _surname_shaped(m.group()) and not _entries(m.group()):
+            out.append((m.start(), m.end(), "person"))
+    return out
+
+
+def _list_mates(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """岡田・西村・ファン: in a list joined with ・ where one item is a person, every item that could be one."""
+    out = []
+    people = {(a, b) for a, b, k in cands if k == "person"}
+    for m in re.finditer(rf"(?<![{_CJK}\u30a1-\u30fa・])[{_CJK}\u30a1-\u30faー]{{1,6}}(?:・[{_CJK}\u30a1-\u30faー]{{1,6}}){{2,5}}"
+                         rf"(?![{_CJK}\u30a1-\u30fa・])", s):
+        spans, pos = [], m.start()
+        for item in m.group().split("・"):
+            spans.append((pos, pos + len(item)))
+            pos += len(item) + 1
+        if any(sp in people for sp in spans) and all(_could_be_name(s[a:b]) for a, b in spans):
+            out += [(a, b, "person") for a, b in spans if (a, b) not in people]
+    return out
+
+
+# The next number of a list after one found: 1000582937（父）、1000583122（母）.
+_NEXT_IN_LIST = re.compile(r"\s?(?:[(（][^()（）]{1,6}[)）])?\s?[、,]\s?(\d[\d\-]{5,16})(?![\d\-])")
+
+
+def _list_numbers(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out = []
+    for a, b, kind in cands:
+        if kind in ("insurance_number", "my_number") and (m := _NEXT_IN_LIST.match(s, b)) \
+                and sum(c.isdigit() for c in m.group(1)) == sum(c.isdigit() for c in s[a:b]):
+            out.append((m.start(1), m.end(1), kind))
+    return out

@@ -269,10 +269,17 @@ def _quoted_facilities(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         if any(t.pos[0] in verbs and t.surface != "の" for t in inside) \
                 or re.fullmatch(rf"[{_CJK}]+", name) and all(t.pos[:2] == ("名詞", "普通名詞") for t in inside) \
                 and not _FACILITY_RE.search(name[1:]) \
-                or name in _GENERIC_KANA or _is_role(name) or re.search(r"[型級]$|^[A-Za-z0-9]{1,3}$", name):
+                or name in _GENERIC_KANA or _is_role(name) and not _named_station(name) \
+                or re.search(r"[型級]$|^[A-Za-z0-9]{1,3}$", name):
             continue   # 作業所「B型」: a type of service, not a name
         out.append((m.start(1), m.end(1), "facility"))
     return out
+
+
+def _named_station(name: str) -> bool:
+    """ひだまりケアステーション: a kana name before a kind of office is a name, not a role."""
+    m = re.fullmatch(r"([\u3041-\u3096]{2,6})([\u30a1-\u30faー]{3,10})", name)
+    return m is not None and m.group(1) not in _GENERIC_KANA and m.group(2).endswith(("ステーション", "センター", "プラザ"))
 
 
 def _kana_start(toks: list[_Tok], k: int) -> int:

@@ -70,7 +70,7 @@ _CHAT_LATER = re.compile(rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}|(?<![A-Za-z])ID)[^�
 # The handle after an arrow from the service's name (ID：line→ handle): it must hold a letter.
 _CHAT_ARROW = re.compile(rf"{_CHAT_SERVICE}\s?[→⇒]\s?(@?[A-Za-z0-9][A-Za-z0-9._\-]{{2,29}})(?![A-Za-z0-9@])")
 
-_BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、(（「『]*$")
+_BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、(（「『?？]*$")
 _BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
 # The word a little earlier in the clause, no other number between: 生年月日を確認（H3.6.21）.
 # A full date named as a birth date right after it: 昭和16年8月29日 と生年月日が, …（生年月日）.
@@ -210,6 +210,8 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
                 (im.group(1) != "番号" and len(digits) >= 3) or (
                     im.group(1) == "番号" and _INSURANCE_CONTEXT.search(before) and len(digits) >= 1)):
             kind = "insurance_number"
+            if im.group(1) == "番号" and lens == [4, 4, 4] and my_number_valid(digits):
+                kind = "my_number"   # 本人の番号 2988-…: a bare 番号 with the shape and check digit of one
             # A letter before the number belongs to it (療育手帳 A 12345, 記号 AB1234).
             window_start = max(0, start - 8)
             lead = re.search(rf"(?:[A-Za-z]{{1,2}}[\s\-]?|(?<![{_CJK}])[{_CJK}]{{1,2}}\s?-\s?)$", s[window_start:start])
