@@ -159,3 +159,29 @@ def test_names_by_shape(text, expect):
 ])
 def test_names_by_shape_clean(text):
     assert not {t for k, t in found(text) if k in ("person", "facility")}
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("通所先：就労継続支援A型 工房ひだまり。", [("facility", "工房ひだまり")]),
+    ("担当ケアマネ（ミライ居宅 長谷CM）から連絡。", [("facility", "ミライ居宅")]),
+    ("通院先：みどりの丘メンタルクリニック（月1回）", [("facility", "みどりの丘メンタルクリニック")]),
+    ("ひだまり庵（デイ）の職員と話した。", [("facility", "ひだまり庵")]),
+    # a signature a few words after an e-mail, in brackets before the quote closes
+    ("「資料は hana.t@example.jp に送ってください（梢々）」", [("person", "梢々")]),
+    # a katakana name signing an SMS after です
+    ("SMS「ｱｼﾀ ｲｷﾏｽ ﾖﾛｼｸ ﾃﾞｽ ｸﾙﾐｻﾞﾜ」", [("person", "ｸﾙﾐｻﾞﾜ")]),
+])
+def test_more_names(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "工房で作業をしている。",
+    "居宅を訪問した。",
+    "ヘルパー居宅訪問の日程。",
+    "メンタルクリニックへの受診を勧めた。",
+    "「資料は hana.t@example.jp に送ってください（至急）」",
+    "SMS「ｱｼﾀ ｲｷﾏｽ ﾖﾛｼｸ ﾃﾞｽ ﾖﾛｼｸ」",
+])
+def test_more_names_clean(text):
+    assert not {t for k, t in found(text) if k in ("person", "facility")}

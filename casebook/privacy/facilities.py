@@ -43,7 +43,7 @@ FACILITY_SUFFIXES = (
     "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所", "事業所", "工房",
     "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
     # shops and works by their trade: 大和田製作所, ヤマキチ青果店
-    "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店",
+    "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
@@ -63,7 +63,7 @@ _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コー�
                   "デイ", "内科", "歯科", "薬局", "病院", "デイサービスセンター", "デイケア", "グループホーム", "ケアハウス",
                   "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所",
                   "事業所", "工房", "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
-                  "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店"}
+                  "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵"}
 # A kana name with one kanji of a place after it: ひかり台, さくら野, みどり丘 (…小学校, …こどもの家).
 _PLACE_KANJI = "台野丘原坂里谷森浜町"
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
@@ -73,7 +73,7 @@ _BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,5}}・?)?(コーポ|�
 _BUILDING_DOT = re.compile(rf"(?:コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス)・(?:ド・|デ・)?"
                            rf"(?:(?![にでをがへ])[{_CJK}\u3041-\u3096\u30a1-\u30faー]){{1,8}}?(?=\s?\d|[、。」』)）\s]|$)")
 # A room number after a named building: コーポ蒲生203号, さくら荘 2号室.
-# A bare number counts when kana, punctuation or the end follows (グリーンハイツ桐葉305の前), not a unit (2人).
+# A bare number counts when kana, punctuation or the end follows (ハイツ楓丘203の前), not a unit (2人).
 _ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-])|(?=[\u3041-\u3096、。,)）」』]))"
                          r"(?:\s?\d{1,4}\s?号室)?")
 # Public housing named after its estate: 府営みなみ野住宅3号棟, 市営ひばり台住宅.
@@ -97,7 +97,7 @@ FACILITY_KIND_PREFIXES = (
     "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック", "老人保健施設",
     "介護付き有料老人ホーム", "住宅型有料老人ホーム", "ふれあい喫茶", "子育てサロン", "ふれあいサロン", "いきいきサロン",
     "喫茶", "カフェ", "ケアプランセンター", "居宅介護支援センター", "相談支援事業所", "訪問介護ステーション",
-    "地域包括支援センター", "包括支援センター",
+    "地域包括支援センター", "包括支援センター", "工房",
 )
 _HIRAGANA_NAME_ONLY = ("喫茶", "カフェ")   # 喫茶コーナー, カフェスペース are kinds of room, not names
 _KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
@@ -317,7 +317,8 @@ def _widen_facilities(s: str, out: list[tuple[int, int, str]], toks: list[_Tok])
             out[i] = (start, place_end, kind)
     # The kind written before a named home belongs to the name: ケアハウス緑風荘, 特別養護老人ホーム寿楽園.
     for i, (start, end, kind) in enumerate(out):
-        if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)):
+        if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)) \
+                and not _KIND_PREFIX_RE.match(s, start):   # 就労継続支援A型 工房ひだまり: the name starts with its own kind
             out[i] = (pre.start(), end, kind)
     # A school's owner written bare before it is part of how it is named (市立萩ノ台小学校), unless a city is named.
     for i, (start, end, kind) in enumerate(out):

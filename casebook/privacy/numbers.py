@@ -211,7 +211,7 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
                     im.group(1) == "番号" and _INSURANCE_CONTEXT.search(before) and len(digits) >= 1)):
             kind = "insurance_number"
             if im.group(1) == "番号" and lens == [4, 4, 4] and my_number_valid(digits):
-                kind = "my_number"   # 本人の番号 2988-…: a bare 番号 with the shape and check digit of one
+                kind = "my_number"   # 本人の番号 4123-…: a bare 番号 with the shape and check digit of one
             # A letter before the number belongs to it (療育手帳 A 12345, 記号 AB1234).
             window_start = max(0, start - 8)
             lead = re.search(rf"(?:[A-Za-z]{{1,2}}[\s\-]?|(?<![{_CJK}])[{_CJK}]{{1,2}}\s?-\s?)$", s[window_start:start])
