@@ -72,6 +72,8 @@ def test_facility_names_clean(text):
     ("同居の甥 タケシ（22歳）と二人暮らし。", [("person", "タケシ")]),
     # a name's reading in brackets after it
     ("本人 朴 美玲（パク・ミリョン）さんと面談。", [("person", "朴 美玲"), ("person", "パク・ミリョン")]),
+    # a kanji surname and Latin given names one space apart
+    ("本人（佐藤 Ana Lucia）は日本語が少し話せる。", [("person", "佐藤 Ana Lucia")]),
     # names joined with ・ in a list of people
     ("Aグループ：田村・石井・ロペス（生野）", [("person", "田村"), ("person", "石井"), ("person", "ロペス")]),
     # a surname in quotes after 姓 or 表札
@@ -108,6 +110,7 @@ def test_addresses_by_context(text, expect):
     ("「sato.k(アットマーク)example.com へ」", [("email", "sato.k(アットマーク)example.com")]),
     ("妹のアドレス yumi.t あっと example.ne.jp", [("email", "yumi.t あっと example.ne.jp")]),
     ("ID：LINE→ mika0707mika（手書き）", [("line_id", "mika0707mika")]),
+    ("「郵便番号はゴーゴーイチ、ゼロゼロロクニ」", [("postal_code", "ゴーゴーイチ、ゼロゼロロクニ")]),
 ])
 def test_spoken_contacts(text, expect):
     check(text, expect)

@@ -149,7 +149,7 @@ def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, s
     cands += _names_by_shape(s)
     return cands + _facility_name_endings(s) + _contact_signatures(s, cands) + _person_tails(s, cands) \
         + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
-        + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands)
+        + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands)
 
 
 # A name and its reading in brackets: 金 志遠（キム・ジウォン）, 東坊城 修（ひがしぼうじょう おさむ）.
@@ -216,6 +216,20 @@ def _list_mates(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, in
         if any(sp in people for sp in spans) and all(_could_be_name(s[a:b]) for a, b in spans):
             out += [(a, b, "person") for a, b in spans if (a, b) not in people]
     return out
+
+
+def _mixed_script_names(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """佐藤 Ana Lucia, Ana Lucia 佐藤: a kanji surname and Latin given names one space apart are one person."""
+    people = sorted((a, b) for a, b, k in cands if k == "person")
+    out = []
+    for (a, b), (c, d) in zip(people, people[1:]):
+        if c - b == 1 and s[b] in " \u3000" and {_script(s[a]), _script(s[c])} == {"kanji", "latin"}:
+            out.append((a, d, "person"))
+    return out
+
+
+def _script(ch: str) -> str:
+    return "latin" if re.match(r"[A-Za-z]", ch) else "kanji" if re.match(rf"[{_CJK}]", ch) else ""
 
 
 # The next number of a list after one found: 2000419377（本人）、2000419385（妻）.

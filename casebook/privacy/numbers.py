@@ -142,7 +142,7 @@ _SPOKEN_PHONE = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はが�
 # Digits read out in groups with の or a comma between (070の、9934の、1208): a phone by its length.
 _GROUPED_PHONE = re.compile(r"(?<![\d.,])0\d{1,4}(?:の、?|、)\d{2,4}(?:の、?|、)\d{3,4}(?![\d.,])")
 # A postal code read out in kana: three digit words, a pause, four (ごーごーにーの、ぜろぜろいちよん).
-_SPOKEN_POSTAL = re.compile(rf"(?<![\u3041-\u3096\u30a1-\u30fa]){_KANA_DIGIT_EITHER}{{3}}[、,\s・の-]{{1,2}}"
+_SPOKEN_POSTAL = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はがもの])){_KANA_DIGIT_EITHER}{{3}}[、,\s・の-]{{1,2}}"
                             rf"{_KANA_DIGIT_EITHER}{{4}}(?![\u3041-\u3096\u30a1-\u30fa])")
 
 
