@@ -22,7 +22,7 @@ _KINDS = "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, revers
 # The kind, the name (no particle inside) and an ending that belongs to a name: デイサービスもみじ坂,
 # ショートステイ柊ノ森, 子ども食堂つばめの台所, グループホームそよ風日和 (no particle first, no の inside).
 # A kanji-only name needs ノ/ヶ or 日和.
-_KIND_NAME_END = re.compile(rf"(?:{_KINDS})\s?((?![にでをがはへやかまよと]|も[はもが])(?:(?!の)[{_CJK}{_KANA_CH}]){{1,6}}?"
+_KIND_NAME_END = re.compile(rf"(?:{_KINDS})\s?((?![にでをがはへと]|も[はもが]|から|まで|より|や(?=[{_CJK}]))(?:(?!の)[{_CJK}{_KANA_CH}]){{1,6}}?"
                             rf"(?:[ノヶ][{_CJK}]|日和|の台所|の実|[{''.join(sorted(_NAME_END_KANJI))}]))"
                             rf"(?![{_CJK}\u30a1-\u30fa])")
 
@@ -175,8 +175,16 @@ _NO_CLINIC = re.compile(rf"(?<![\u3041-\u3096])[\u3041-\u3096]{{2,5}}の[{_CJK}]
                         r"(?:クリニック|医院|病院)")
 
 
+# A chain's branch: a katakana name, the place and 店 (スーパーマルヤス鶴見店, ファミリーストア緑橋店).
+_BRANCH = re.compile(rf"(?<![\u30a1-\u30faー])[\u30a1-\u30faー]{{3,12}}[{_CJK}]{{1,3}}店(?![{_CJK}])")
+
+
 def _names_by_shape(s: str) -> list[tuple[int, int, str]]:
     out = []
+    for m in _BRANCH.finditer(s):
+        place = re.search(rf"[{_CJK}]+(?=店$)", m.group()).group()
+        if place not in ("本", "支", "各", "同", "当", "新", "旧", "売", "商", "飲食", "専門", "販売", "小売"):
+            out.append((m.start(), m.end(), "facility"))
     for m in _KATA_AFTER_DESU.finditer(s):
         if not _entries(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
