@@ -175,6 +175,9 @@ def test_names_by_shape_clean(text):
     ("ひだまり庵（デイ）の職員と話した。", [("facility", "ひだまり庵")]),
     # a signature a few words after an e-mail, in brackets before the quote closes
     ("「資料は hana.t@example.jp に送ってください（梢々）」", [("person", "梢々")]),
+    # a hiragana given name alone on the last line of a message; a name quoted before 署名
+    ("明日の件、了解です。\nかおり", [("person", "かおり")]),
+    ("連絡帳に「けいこ」と署名があった。", [("person", "けいこ")]),
     # a katakana name signing an SMS after です
     ("SMS「ｱｼﾀ ｲｷﾏｽ ﾖﾛｼｸ ﾃﾞｽ ｸﾙﾐｻﾞﾜ」", [("person", "ｸﾙﾐｻﾞﾜ")]),
 ])
@@ -193,6 +196,8 @@ def test_more_names(text, expect):
     "メンタルクリニックへの受診を勧めた。",
     "「資料は hana.t@example.jp に送ってください（至急）」",
     "SMS「ｱｼﾀ ｲｷﾏｽ ﾖﾛｼｸ ﾃﾞｽ ﾖﾛｼｸ」",
+    "明日の件、了解です。\nよろしく",
+    "書類に「本人」と署名があった。",
 ])
 def test_more_names_clean(text):
     assert not {t for k, t in found(text) if k in ("person", "facility")}

@@ -10,6 +10,7 @@ longer span wins when they are resolved."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from casebook.privacy.dictionary import _entries
@@ -179,8 +180,19 @@ _NO_CLINIC = re.compile(rf"(?<![\u3041-\u3096])[\u3041-\u3096]{{2,5}}の[{_CJK}]
 _BRANCH = re.compile(rf"(?<![\u30a1-\u30faー])[\u30a1-\u30faー]{{3,12}}[{_CJK}]{{1,3}}店(?![{_CJK}])")
 
 
+# A message signed with a hiragana given name alone on its last line: …了解です。⏎かおり
+_LAST_LINE_NAME = re.compile(r"\n\s?([\u3041-\u3096]{2,5})\s*$")
+# A name quoted before 署名/サイン: 「けいこ」と署名.
+_QUOTED_SIGNATURE = re.compile(r"[「『]([^「」『』、。\s]{1,8})[」』]\s?(?:と|の)?(?:署名|サイン|記名)")
+
+
 def _names_by_shape(s: str) -> list[tuple[int, int, str]]:
     out = []
+    if (m := _LAST_LINE_NAME.search(s)) and any(e[2:4] == ("人名", "名") for e in _entries(m.group(1))):
+        out.append((m.start(1), m.end(1), "person"))
+    for m in _QUOTED_SIGNATURE.finditer(s):
+        if not _is_role(m.group(1)) and m.group(1) not in KIN_WORDS and m.group(1) not in _CONTACT_NOTES:
+            out.append((m.start(1), m.end(1), "person"))
     for m in _BRANCH.finditer(s):
         place = re.search(rf"[{_CJK}]+(?=店$)", m.group()).group()
         if place not in ("本", "支", "各", "同", "当", "新", "旧", "売", "商", "飲食", "専門", "販売", "小売"):
@@ -230,7 +242,7 @@ def _mixed_script_names(s: str, cands: list[tuple[int, int, str]]) -> list[tuple
     """佐藤 Ana Lucia, Ana Lucia 佐藤: a kanji surname and Latin given names one space apart are one person."""
     people = sorted((a, b) for a, b, k in cands if k == "person")
     out = []
-    for (a, b), (c, d) in zip(people, people[1:]):
+    for (a, b), (c, d) in itertools.pairwise(people):
         if c - b == 1 and s[b] in " \u3000" and {_script(s[a]), _script(s[c])} == {"kanji", "latin"}:
             out.append((a, d, "person"))
     return out
