@@ -84,6 +84,11 @@ def _contact_signatures(s: str, cands: list[tuple[int, int, str]]) -> list[tuple
 _KATA_GIVEN = re.compile(r"[ \u3000]([\u30a1-\u30fa]{2,3}(?:子|江|代)?)(?=さん|様|[、。,()（）\s]|$)")
 _KATA_KO = re.compile(rf"[子江代枝](?![{_CJK}])")
 _KIN_HEAD = re.compile(r"([^\s]{1,3})[ \u3000](?=\S)")
+_KANJI_1_3 = re.compile(rf"[{_CJK}]{{1,3}}")
+_KANJI_1 = re.compile(rf"[{_CJK}]")
+_KANJI_OR_KATA_1 = re.compile(rf"[{_CJK}\u30a1-\u30fa]")
+_KATA_2_END = re.compile(r"[\u30a1-\u30fa]{2}$")
+_TOWN_BEFORE_BLOCK = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(の)?$")
 
 
 def _person_tails(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -92,11 +97,10 @@ def _person_tails(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, 
         if kind != "person":
             continue
         word = s[a:b]
-        if re.fullmatch(rf"[{_CJK}]{{1,3}}", word) and _surname_shaped(word) or re.fullmatch(rf"[{_CJK}]{{1,3}}", word) \
-                and len(word) == 1:
+        if _KANJI_1_3.fullmatch(word) and (len(word) == 1 or _surname_shaped(word)):
             if m := _KATA_GIVEN.match(s, b):
                 out.append((a, m.end(1), "person"))
-        elif re.search(r"[\u30a1-\u30fa]{2}$", word) and re.match(rf"[{_CJK}]", word) and (m := _KATA_KO.match(s, b)):
+        elif _KANJI_1.match(word) and _KATA_2_END.search(word) and (m := _KATA_KO.match(s, b)):
             out.append((a, m.end(), "person"))
     return out
 
@@ -124,11 +128,11 @@ def _town_before(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, i
     for a, b, kind in cands:
         if kind != "address":
             continue
-        if s[a:a + 1].isdigit() and (m := re.search(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(の)?$", s[max(0, a - 5):a])) \
+        if s[a:a + 1].isdigit() and (m := _TOWN_BEFORE_BLOCK.search(s[max(0, a - 5):a])) \
                 and m.group(1)[-1] in _TOWN_END and m.group(1)[0] not in _NOT_TOWN_HEAD:
             out.append((a - len(m.group()), b, kind))
-        elif re.match(rf"[{_CJK}]", s[a:a + 1]) and a >= 1 and re.match(rf"[{_CJK}]", s[a - 1]) \
-                and s[a - 1] not in _NOT_TOWN_HEAD and (a == 1 or not re.match(rf"[{_CJK}\u30a1-\u30fa]", s[a - 2])) \
+        elif a >= 1 and _KANJI_1.match(s, a) and _KANJI_1.match(s, a - 1) \
+                and s[a - 1] not in _NOT_TOWN_HEAD and (a == 1 or not _KANJI_OR_KATA_1.match(s, a - 2)) \
                 and s[a - 1] not in "区市府県":
             out.append((a - 1, b, kind))
     return out
@@ -160,6 +164,7 @@ _WITH_READING = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{1,5}}[ \u3000][{_CJK}]{{1,
 # A kin word or 本人/氏名, a space and a name in hiragana (次女 こはる（…）, 本人 たなか うめ、).
 _HIRA_AFTER_WHO = re.compile(rf"(?:{'|'.join(sorted(KIN_WORDS | {'本人', '氏名', '名前'}, key=len, reverse=True))})"
                              rf"[ \u3000:：]([\u3041-\u3096]{{2,5}}?(?:[ \u3000][\u3041-\u3096]{{2,4}})?)(?=[(（、,]|さん|ちゃん)")
+_SPACE_HIRA = re.compile(r"[ \u3000:：][\u3041-\u3096]")
 # A kana given name introducing a message: 「ゆみです。…」 (one the dictionary knows as a given name).
 _KANA_INTRO = re.compile(r"(?:^|[「『])([\u3041-\u3096]{2,4})です(?=[、。♪!！\s])")
 # A report signed by a role and a surname: 相談担当 苔坂（東成）.
@@ -188,27 +193,27 @@ _QUOTED_SIGNATURE = re.compile(r"[「『]([^「」『』、。\s]{1,8})[」』]\
 
 def _names_by_shape(s: str) -> list[tuple[int, int, str]]:
     out = []
-    if (m := _LAST_LINE_NAME.search(s)) and any(e[2:4] == ("人名", "名") for e in _entries(m.group(1))):
+    if "\n" in s and (m := _LAST_LINE_NAME.search(s)) and any(e[2:4] == ("人名", "名") for e in _entries(m.group(1))):
         out.append((m.start(1), m.end(1), "person"))
-    for m in _QUOTED_SIGNATURE.finditer(s):
+    for m in _QUOTED_SIGNATURE.finditer(s) if ("署名" in s or "サイン" in s or "記名" in s) else ():
         if not _is_role(m.group(1)) and m.group(1) not in KIN_WORDS and m.group(1) not in _CONTACT_NOTES:
             out.append((m.start(1), m.end(1), "person"))
-    for m in _BRANCH.finditer(s):
+    for m in _BRANCH.finditer(s) if "店" in s else ():
         place = re.search(rf"[{_CJK}]+(?=店$)", m.group()).group()
         if place not in ("本", "支", "各", "同", "当", "新", "旧", "売", "商", "飲食", "専門", "販売", "小売"):
             out.append((m.start(), m.end(), "facility"))
-    for m in _KATA_AFTER_DESU.finditer(s):
+    for m in _KATA_AFTER_DESU.finditer(s) if ("デス" in s or "です" in s) else ():
         if not _entries(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
-    for m in _KATA_KYOTAKU.finditer(s):
+    for m in _KATA_KYOTAKU.finditer(s) if "居宅" in s else ():
         if not _is_role(m.group()[:-2]):
             out.append((m.start(), m.end(), "facility"))
-    for m in _NO_CLINIC.finditer(s):
+    for m in _NO_CLINIC.finditer(s) if ("クリニック" in s or "医院" in s or "病院" in s) else ():
         if m.group()[:m.group().index("の")] not in ("こころ", "こども") or re.search(r"[森丘里杜郷]", m.group()):
             out.append((m.start(), m.end(), "facility"))
-    for m in _WITH_READING.finditer(s):
+    for m in _WITH_READING.finditer(s) if "(" in s else ():
         out += [(m.start(1), m.end(1), "person"), (m.start(2), m.end(2), "person")]
-    for m in _HIRA_AFTER_WHO.finditer(s):
+    for m in _HIRA_AFTER_WHO.finditer(s) if _SPACE_HIRA.search(s) else ():
         words = m.group(1).split()
         first = _entries(words[0])
         if any(e[2] == "人名" for e in first) if len(words) == 2 else \
