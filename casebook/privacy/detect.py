@@ -93,8 +93,11 @@ def _repeat_mentions(text: str, found: list[Finding]) -> list[Finding]:
     extra = []
     for name in sorted(names, key=len, reverse=True):
         first, last = _script(name[0]), _script(name[-1])
-        for m in re.finditer(re.escape(name), text):
-            s, e = m.start(), m.end()
+        # str.find, not a regex per name: every name would be compiled and push the rules' own
+        # patterns out of the re module's cache (recompiling them cost more than the search)
+        pos = 0
+        while (s := text.find(name, pos)) >= 0:
+            e = pos = s + len(name)
             if any(s < te and e > ts for ts, te in taken):
                 continue
             before = text[s - 1] if s else ""
