@@ -100,6 +100,7 @@ def test_people_by_context_clean(text):
     ("加藤さん宅（桜坂3丁目）を訪問。", [("address", "桜坂3丁目")]),
     ("「家は柳町の2丁目、銭湯の横や」", [("address", "柳町の2丁目")]),
     ("10:00 梅園町の本人宅を訪問。", [("address", "梅園町")]),
+    ("「わしは今里の四丁目に住んどる」", [("address", "今里の四丁目")]),
 ])
 def test_addresses_by_context(text, expect):
     check(text, expect)
@@ -109,6 +110,10 @@ def test_addresses_by_context(text, expect):
     ("「番号はゼロキューゼロ、3321、8876です」", [("phone", "ゼロキューゼロ、3321、8876")]),
     ("「sato.k(アットマーク)example.com へ」", [("email", "sato.k(アットマーク)example.com")]),
     ("妹のアドレス yumi.t あっと example.ne.jp", [("email", "yumi.t あっと example.ne.jp")]),
+    ("メール：kumi.s あっとまーく example.com", [("email", "kumi.s あっとまーく example.com")]),
+    ("アドレスは yoko_m(a)example.jp です", [("email", "yoko_m(a)example.jp")]),
+    ("メールは hiro-t＠マークexample.ne.jp", [("email", "hiro-t＠マークexample.ne.jp")]),
+    ("「電話は 090 の 1234 の 5678」", [("phone", "090 の 1234 の 5678")]),
     ("ID：LINE→ mika0707mika（手書き）", [("line_id", "mika0707mika")]),
     ("「郵便番号はゴーゴーイチ、ゼロゼロロクニ」", [("postal_code", "ゴーゴーイチ、ゼロゼロロクニ")]),
 ])
@@ -120,6 +125,8 @@ def test_spoken_contacts(text, expect):
     "「あっという間やった」",
     "ID：LINE→ 未登録",
     "ゼロから始める料理教室、3回、参加。",
+    "選択肢 a(a)b と c(b)d を比べた。",
+    "「会議は 10 の 30 の 2 回」",
 ])
 def test_spoken_contacts_clean(text):
     found_ = found(text)

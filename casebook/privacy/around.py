@@ -118,6 +118,7 @@ def _drop_kin_heads(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int
     return out
 
 
+_KANJI_DIGITS = "一二三四五六七八九十"
 _TOWN_END = "町丁原台野丘坂浜里谷山川島田園"
 _NOT_TOWN_HEAD = frozenset("同当本各旧新隣元前現全他別")
 
@@ -128,8 +129,9 @@ def _town_before(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, i
     for a, b, kind in cands:
         if kind != "address":
             continue
-        if s[a:a + 1].isdigit() and (m := _TOWN_BEFORE_BLOCK.search(s[max(0, a - 5):a])) \
-                and m.group(1)[-1] in _TOWN_END and m.group(1)[0] not in _NOT_TOWN_HEAD:
+        if (s[a:a + 1].isdigit() or s[a:a + 1] in _KANJI_DIGITS) and (m := _TOWN_BEFORE_BLOCK.search(s[max(0, a - 5):a])) \
+                and (m.group(1)[-1] in _TOWN_END or m.group(2) and any(e[2] == "地名" for e in _entries(m.group(1)))) \
+                and m.group(1)[0] not in _NOT_TOWN_HEAD:   # 蒲生の四丁目: a known place before の and the block
             out.append((a - len(m.group()), b, kind))
         elif a >= 1 and _KANJI_1.match(s, a) and _KANJI_1.match(s, a - 1) \
                 and s[a - 1] not in _NOT_TOWN_HEAD and (a == 1 or not _KANJI_OR_KATA_1.match(s, a - 2)) \

@@ -44,7 +44,7 @@ _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ 
 
 # The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
 # dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
-_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット(?:マーク)?)\s?[)\]>}]\s?|\s(?:at|AT|あっと)\s|\s?アット(?:マーク)?\s?|★|☆)"
+_AT = r"(?:@(?:マーク)?|\s?[(\[<{]\s?(?:at|AT|At|a|アット(?:マーク)?|あっと(?:まーく)?)\s?[)\]>}]\s?|\s(?:at|AT|あっと(?:まーく)?)\s|\s?アット(?:マーク)?\s?|★|☆)"
 _DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?|\s?ドット\s?|\s(?:dot|DOT)\s)"
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
@@ -140,7 +140,7 @@ _SPOKEN_PHONE = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はが�
 
 
 # Digits read out in groups with の or a comma between (070の、9934の、1208): a phone by its length.
-_GROUPED_PHONE = re.compile(r"(?<![\d.,])0\d{1,4}(?:の、?|、)\d{2,4}(?:の、?|、)\d{3,4}(?![\d.,])")
+_GROUPED_PHONE = re.compile(r"(?<![\d.,])0\d{1,4}(?:\s?の、?\s?|、\s?)\d{2,4}(?:\s?の、?\s?|、\s?)\d{3,4}(?![\d.,])")
 # A postal code read out in kana: three digit words, a pause, four (ごーごーにーの、ぜろぜろいちよん).
 _SPOKEN_POSTAL = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はがもの])){_KANA_DIGIT_EITHER}{{3}}[、,\s・の-]{{1,2}}"
                             rf"{_KANA_DIGIT_EITHER}{{4}}(?![\u3041-\u3096\u30a1-\u30fa])")
