@@ -11,7 +11,8 @@ tests/data/pii_fourth_dev.yaml, every other sentence of that fourth blind set (m
 round 4: 78.8 % recall on the whole set), the development half of round 5 (the other half is kept
 outside the project to check that round 5's rules generalise; it is tests/data/pii_fourth_check.yaml,
 measured once after round 5); and tests/data/pii_fifth.yaml, a fifth set written blind after round 4
-and measured once after round 5 (the honest figure now; nothing was tuned on it):
+and measured once after round 5 (83.6 % and 88.9 % recall); round 6 then tuned on both (so optimistic
+now; the honest figure is a sixth set written blind after round 5, kept outside the project until measured):
 
 - recall per kind and overall: an expected finding counts only when found with exactly its kind
   and its text;

@@ -16,6 +16,9 @@ Modules, each importing only those before it:
     names       people
     people      people written in context (rosters, speakers, titles, Latin letters, sign-offs), and
                 names that are not someone in the case (cited authors, towns taken for surnames)
+    around      spans read from what stands next to other findings (a signature after contact
+                details, a facility's name going on after its kana part, a town before 丁目) and
+                names by their shape (a reading in brackets, lists joined with ・)
     detect      find_pii, Finding, KINDS: every family's candidates, overlaps resolved
     suggest     anonymize: Aさん, B病院, （略）
     cases       case_findings, case_suggestions, anonymize_case

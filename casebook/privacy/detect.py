@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from casebook.privacy.addresses import _find_addresses
+from casebook.privacy.around import _around
 from casebook.privacy.dictionary import _Tok, _tokens
 from casebook.privacy.facilities import _find_facilities, _widen_facilities
 from casebook.privacy.names import _find_people, _join_adjacent, _split_readings
@@ -63,7 +64,7 @@ def find_pii(text: str) -> list[Finding]:
     toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
     cands += _find_addresses(n, toks)
     cands += _find_people_and_facilities(n, toks)
-    return _repeat_mentions(text, _resolve(n, cands))
+    return _repeat_mentions(text, _resolve(n, _around(n.norm, cands)))
 
 
 def _script(ch: str) -> str:
@@ -92,8 +93,11 @@ def _repeat_mentions(text: str, found: list[Finding]) -> list[Finding]:
     extra = []
     for name in sorted(names, key=len, reverse=True):
         first, last = _script(name[0]), _script(name[-1])
-        for m in re.finditer(re.escape(name), text):
-            s, e = m.start(), m.end()
+        # str.find, not a regex per name: every name would be compiled and push the rules' own
+        # patterns out of the re module's cache (recompiling them cost more than the search)
+        pos = 0
+        while (s := text.find(name, pos)) >= 0:
+            e = pos = s + len(name)
             if any(s < te and e > ts for ts, te in taken):
                 continue
             before = text[s - 1] if s else ""

@@ -42,6 +42,9 @@ FACILITY_SUFFIXES = (
     # offices and workshops: すみれ訪問介護事業所, つばさ工房 (就労支援)
     "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所", "事業所", "工房",
     "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
+    # shops and works by their trade: 大和田製作所, ヤマキチ青果店
+    "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵",
+    "小児科", "眼科", "皮膚科", "耳鼻科", "耳鼻咽喉科", "整形外科", "心療内科", "婦人科", "産婦人科",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
@@ -60,17 +63,21 @@ _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コー�
                   "福祉サービス", "ケアサービス", "不動産", "工務店", "住建", "商事", "商会", "こどもの家", "子どもの家",
                   "デイ", "内科", "歯科", "薬局", "病院", "デイサービスセンター", "デイケア", "グループホーム", "ケアハウス",
                   "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所",
-                  "事業所", "工房", "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局"}
+                  "事業所", "工房", "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
+                  "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵",
+                  "小児科", "眼科", "皮膚科", "耳鼻科", "耳鼻咽喉科", "整形外科", "心療内科", "婦人科", "産婦人科"}
 # A kana name with one kanji of a place after it: ひかり台, さくら野, みどり丘 (…小学校, …こどもの家).
 _PLACE_KANJI = "台野丘原坂里谷森浜町"
 # Flat buildings named after the kind: コーポ蒲生, ハイツ桃谷, メゾン中川 (the room number goes with them).
 _BUILDING_PREFIX = re.compile(rf"(?:[\u30a1-\u30faー]{{1,5}}・?)?(コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス|グランドール)"
-                              rf"\s?([{_CJK}\u30a1-\u30faー]{{1,8}})")
+                              rf"\s?(?!(?:前|横|裏|内|側|周辺|付近)(?![{_CJK}]))([{_CJK}\u30a1-\u30faー]{{1,8}})")
 # French-style names, also in hiragana: メゾン・ド・さくら.
 _BUILDING_DOT = re.compile(rf"(?:コーポ|ハイツ|メゾン|レジデンス|シャトー|ハイム|パレス)・(?:ド・|デ・)?"
                            rf"(?:(?![にでをがへ])[{_CJK}\u3041-\u3096\u30a1-\u30faー]){{1,8}}?(?=\s?\d|[、。」』)）\s]|$)")
 # A room number after a named building: コーポ蒲生203号, さくら荘 2号室.
-_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-]))(?:\s?\d{1,4}\s?号室)?")
+# A bare number counts when kana, punctuation or the end follows (ハイツ楓丘203の前), not a unit (2人).
+_ROOM_AFTER = re.compile(r"\s?(?:第)?\d{1,4}(?:\s?号(?:室|棟)?|\s?棟|(?![\d\w%.:/-])|(?=[\u3041-\u3096、。,)）」』]))"
+                         r"(?:\s?\d{1,4}\s?号室)?")
 # Public housing named after its estate: 府営みなみ野住宅3号棟, 市営ひばり台住宅.
 _PUBLIC_HOUSING = re.compile(rf"(?:府営|市営|県営|都営|区営|公営|UR|公団)([{_CJK}\u3041-\u3096\u30a1-\u30faー]{{1,10}}?)"
                              r"(?:住宅|団地|ハイツ|アパート)")
@@ -80,7 +87,8 @@ _LEGAL_ENTITY = re.compile(rf"(?:社会福祉法人|医療法人(?:社団|財団
                            rf"(?:福祉会|協会|学園|会|園|苑|舎)(?=[\s、。,)）」』のにでがはとも]|$)")
 
 # Companies under their legal form, before or after the name: 株式会社ナニワ運送, 丸福工業株式会社, (株)ミナミ.
-_COMPANY_BEFORE = re.compile(rf"(?:株式会社|有限会社|合同会社|\(株\)|\(有\))\s?[{_CJK}\u30a1-\u30faーA-Za-z0-9&・]{{2,12}}")
+_COMPANY_BEFORE = re.compile(rf"(?:株式会社|有限会社|合同会社|\(株\)|\(有\))\s?(?:(?![にでをがはへとものや])[\u3041-\u3096]{{2,6}})?"
+                             rf"[{_CJK}\u30a1-\u30faーA-Za-z0-9&・]{{2,12}}")
 _COMPANY_AFTER = re.compile(rf"[{_CJK}\u30a1-\u30faーA-Za-z0-9&・]{{2,12}}(?:株式会社|有限会社|合同会社|\(株\)|\(有\))")
 # Kinds of care facility written before their name: デイサービスあおぞら, グループホームひまわり.
 FACILITY_KIND_PREFIXES = (
@@ -91,7 +99,7 @@ FACILITY_KIND_PREFIXES = (
     "放課後等デイサービス", "放課後デイ", "子ども食堂", "こども食堂", "保育園", "クリニック", "老人保健施設",
     "介護付き有料老人ホーム", "住宅型有料老人ホーム", "ふれあい喫茶", "子育てサロン", "ふれあいサロン", "いきいきサロン",
     "喫茶", "カフェ", "ケアプランセンター", "居宅介護支援センター", "相談支援事業所", "訪問介護ステーション",
-    "地域包括支援センター", "包括支援センター",
+    "地域包括支援センター", "包括支援センター", "工房", "就労移行支援事業所", "就労継続支援事業所",
 )
 _HIRAGANA_NAME_ONLY = ("喫茶", "カフェ")   # 喫茶コーナー, カフェスペース are kinds of room, not names
 _KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
@@ -263,10 +271,17 @@ def _quoted_facilities(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         if any(t.pos[0] in verbs and t.surface != "の" for t in inside) \
                 or re.fullmatch(rf"[{_CJK}]+", name) and all(t.pos[:2] == ("名詞", "普通名詞") for t in inside) \
                 and not _FACILITY_RE.search(name[1:]) \
-                or name in _GENERIC_KANA or _is_role(name) or re.search(r"[型級]$|^[A-Za-z0-9]{1,3}$", name):
+                or name in _GENERIC_KANA or _is_role(name) and not _named_station(name) \
+                or re.search(r"[型級]$|^[A-Za-z0-9]{1,3}$", name):
             continue   # 作業所「B型」: a type of service, not a name
         out.append((m.start(1), m.end(1), "facility"))
     return out
+
+
+def _named_station(name: str) -> bool:
+    """ひだまりケアステーション: a kana name before a kind of office is a name, not a role."""
+    m = re.fullmatch(r"([\u3041-\u3096]{2,6})([\u30a1-\u30faー]{3,10})", name)
+    return m is not None and m.group(1) not in _GENERIC_KANA and m.group(2).endswith(("ステーション", "センター", "プラザ"))
 
 
 def _kana_start(toks: list[_Tok], k: int) -> int:
@@ -304,7 +319,8 @@ def _widen_facilities(s: str, out: list[tuple[int, int, str]], toks: list[_Tok])
             out[i] = (start, place_end, kind)
     # The kind written before a named home belongs to the name: ケアハウス緑風荘, 特別養護老人ホーム寿楽園.
     for i, (start, end, kind) in enumerate(out):
-        if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)):
+        if kind == "facility" and (pre := _KIND_BEFORE.search(s, max(0, start - 16), start)) \
+                and not _KIND_PREFIX_RE.match(s, start):   # 就労継続支援A型 工房ひだまり: the name starts with its own kind
             out[i] = (pre.start(), end, kind)
     # A school's owner written bare before it is part of how it is named (市立萩ノ台小学校), unless a city is named.
     for i, (start, end, kind) in enumerate(out):

@@ -4,11 +4,13 @@ look-alikes beside digits turned into '-', and a per-character map back to the o
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\u2500\u2501\u207b\u208b\uff70\u02d7"
 _JOINERS = "\uff9e\uff9f"   # half-width voiced marks: NFKC joins them to the kana before
+_HAS_DASH = re.compile("[" + re.escape(_DASHES) + "]").search   # most text has none: nothing to turn into '-'
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ def _normalise(text: str) -> _Normalised:
                 e.append(j)
             i = j
         norm, starts, ends = "".join(chars), tuple(s), tuple(e)
+    if not _HAS_DASH(norm):
+        return _Normalised(text, norm, norm, starts, ends)
     m = list(norm)
     for k, c in enumerate(m):
         if c in _DASHES and ((k > 0 and norm[k - 1].isdigit()) or (k + 1 < len(norm) and norm[k + 1].isdigit())):

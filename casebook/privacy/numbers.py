@@ -44,7 +44,7 @@ _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ 
 
 # The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
 # dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
-_AT = r"(?:@|\s?[(\[<{]\s?(?:at|AT|At|アット)\s?[)\]>}]\s?|\s(?:at|AT)\s|\s?アット(?:マーク)?\s?|★|☆)"
+_AT = r"(?:@(?:マーク)?|\s?[(\[<{]\s?(?:at|AT|At|a|アット(?:マーク)?|あっと(?:まーく)?)\s?[)\]>}]\s?|\s(?:at|AT|あっと(?:まーく)?)\s|\s?アット(?:マーク)?\s?|★|☆)"
 _DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?|\s?ドット\s?|\s(?:dot|DOT)\s)"
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
@@ -60,14 +60,17 @@ _SPOKEN_EMAIL = re.compile(rf"(?<![A-Za-z0-9._\-])[A-Za-z0-9][A-Za-z0-9._\-]*(?:
 _CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
                 r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
 _CHAT_ID = re.compile(
-    rf"(?:{_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
+    rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
     r"[\s:=はがの、,（(「『→⇒>?]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 # The handle a few words after the service or "ID" (LINE交換（kaze_01）, ID言うとくわ、hana1949, インスタ見てな @x):
 # taken only when it looks like a handle (an @, or letters with a digit, a dot or an underscore).
-_CHAT_LATER = re.compile(rf"(?:{_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,16}}?"
+_CHAT_LATER = re.compile(rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}|(?<![A-Za-z])ID)[^。\nA-Za-z0-9@]{{1,16}}?"
                          r"(@?[A-Za-z][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 
-_BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、(（「『]*$")
+# The handle after an arrow from the service's name (ID：line→ handle): it must hold a letter.
+_CHAT_ARROW = re.compile(rf"{_CHAT_SERVICE}\s?[→⇒]\s?(@?[A-Za-z0-9][A-Za-z0-9._\-]{{2,29}})(?![A-Za-z0-9@])")
+
+_BIRTH_BEFORE = re.compile(r"(生年月日|誕生日|生年|出生日|出生|生まれ|うまれ|生)[\s:：はがの、(（「『?？]*$")
 _BIRTH_AFTER = re.compile(r"^\s*(生まれ|うまれ|生(?=[\s()（）」、。,.]|$|で|の|、|や|だ|と|か)|出生|誕生)")
 # The word a little earlier in the clause, no other number between: 生年月日を確認（H3.6.21）.
 # A full date named as a birth date right after it: 昭和16年8月29日 と生年月日が, …（生年月日）.
@@ -104,11 +107,16 @@ def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
             continue
         if n.norm[m.end():m.end() + 1] == "@":
             continue   # the local part of an e-mail address
+        if re.fullmatch(_CHAT_SERVICE, handle) and re.match(r"\s?[→⇒>]", n.norm[m.end():]):
+            continue   # ID：LINE→ handle: the service's name, the handle comes after the arrow
         out.append((m.start(1), m.end(1), "line_id"))
     for m in _CHAT_LATER.finditer(n.norm):
         handle = m.group(1)
         if (handle.startswith("@") or re.search(r"[A-Za-z]", handle) and re.search(r"[\d._]", handle)) \
                 and n.norm[m.end():m.end() + 1] != "@":
+            out.append((m.start(1), m.end(1), "line_id"))
+    for m in _CHAT_ARROW.finditer(n.norm):
+        if re.search(r"[A-Za-z]", m.group(1)) and n.norm[m.end():m.end() + 1] != "@":
             out.append((m.start(1), m.end(1), "line_id"))
     return out
 
@@ -128,19 +136,19 @@ def _either_script(word: str) -> str:
 _KANA_DIGIT_EITHER = "(?:" + "|".join(_either_script(w) for w in sorted(_KANA_DIGITS, key=len, reverse=True)) + ")"
 _SPOKEN_PHONE = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はがもの]))(?:{_either_script('ぜろ')}|{_either_script('れい')}|"
                            rf"{_either_script('まる')}){_KANA_DIGIT_EITHER}{{0,4}}"
-                           rf"(?:[、,\s・の-]{{1,2}}{_KANA_DIGIT_EITHER}{{1,5}}){{1,3}}")
+                           rf"(?:[、,\s・の-]{{1,2}}(?:{_KANA_DIGIT_EITHER}{{1,5}}|\d{{2,5}}(?!\d))){{1,3}}")
 
 
 # Digits read out in groups with の or a comma between (070の、9934の、1208): a phone by its length.
-_GROUPED_PHONE = re.compile(r"(?<![\d.,])0\d{1,4}(?:の、?|、)\d{2,4}(?:の、?|、)\d{3,4}(?![\d.,])")
+_GROUPED_PHONE = re.compile(r"(?<![\d.,])0\d{1,4}(?:\s?の、?\s?|、\s?)\d{2,4}(?:\s?の、?\s?|、\s?)\d{3,4}(?![\d.,])")
 # A postal code read out in kana: three digit words, a pause, four (ごーごーにーの、ぜろぜろいちよん).
-_SPOKEN_POSTAL = re.compile(rf"(?<![\u3041-\u3096\u30a1-\u30fa]){_KANA_DIGIT_EITHER}{{3}}[、,\s・の-]{{1,2}}"
+_SPOKEN_POSTAL = re.compile(rf"(?:(?<![\u3041-\u3096\u30a1-\u30fa])|(?<=[はがもの])){_KANA_DIGIT_EITHER}{{3}}[、,\s・の-]{{1,2}}"
                             rf"{_KANA_DIGIT_EITHER}{{4}}(?![\u3041-\u3096\u30a1-\u30fa])")
 
 
 def _kana_digits(text: str) -> str:
     hira = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
-    return "".join(_KANA_DIGITS[w] for w in re.findall(_KANA_DIGIT, hira))
+    return "".join(_KANA_DIGITS.get(w, w) for w in re.findall(rf"{_KANA_DIGIT}|\d", hira))
 
 
 def _find_spoken_phones(n: _Normalised) -> list[tuple[int, int, str]]:
@@ -202,6 +210,8 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
                 (im.group(1) != "番号" and len(digits) >= 3) or (
                     im.group(1) == "番号" and _INSURANCE_CONTEXT.search(before) and len(digits) >= 1)):
             kind = "insurance_number"
+            if im.group(1) == "番号" and lens == [4, 4, 4] and my_number_valid(digits):
+                kind = "my_number"   # 本人の番号 4123-…: a bare 番号 with the shape and check digit of one
             # A letter before the number belongs to it (療育手帳 A 12345, 記号 AB1234).
             window_start = max(0, start - 8)
             lead = re.search(rf"(?:[A-Za-z]{{1,2}}[\s\-]?|(?<![{_CJK}])[{_CJK}]{{1,2}}\s?-\s?)$", s[window_start:start])
