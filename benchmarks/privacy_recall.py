@@ -12,7 +12,8 @@ round 4: 78.8 % recall on the whole set), the development half of round 5 (the o
 outside the project to check that round 5's rules generalise; it is tests/data/pii_fourth_check.yaml,
 measured once after round 5); and tests/data/pii_fifth.yaml, a fifth set written blind after round 4
 and measured once after round 5 (83.6 % and 88.9 % recall); round 6 then tuned on both (so optimistic
-now; the honest figure is a sixth set written blind after round 5, kept outside the project until measured):
+now); and tests/data/pii_sixth.yaml, the sixth set written blind after round 5, measured once after round 6
+and never tuned on (86.4 % before round 6, 89.3 % after: the honest figure):
 
 - recall per kind and overall: an expected finding counts only when found with exactly its kind
   and its text;
@@ -42,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = (ROOT / "tests" / "data" / "pii_sentences.yaml", ROOT / "tests" / "data" / "pii_blind.yaml",
         ROOT / "tests" / "data" / "pii_heldout.yaml", ROOT / "tests" / "data" / "pii_final.yaml",
         ROOT / "tests" / "data" / "pii_fourth_dev.yaml", ROOT / "tests" / "data" / "pii_fourth_check.yaml",
-        ROOT / "tests" / "data" / "pii_fifth.yaml")
+        ROOT / "tests" / "data" / "pii_fifth.yaml", ROOT / "tests" / "data" / "pii_sixth.yaml")
 
 LOAD = """
 import time

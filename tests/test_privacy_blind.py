@@ -32,7 +32,9 @@ Round 6 then tuned on those two sets (tests/test_privacy_round6.py: rules by con
 with fresh sentences, each counted against the clean sentences of every set): the fourth set's check
 half went to 144 of 146 (98.6 %), the fifth set to 276 of 280 (98.6 %), false alarms unchanged (2 of
 104, 0 of 186). Their floors below are those optimistic figures now; the honest one is a sixth set
-written blind after round 5 and measured once by the lead.
+written blind after round 5 and measured once by the lead: pii_sixth.yaml, before round 6 (round 5's
+code) 266 of 308 spans (86.4 %; the code before issue #17's round 4, 82.1 %), after round 6 275 of 308
+(89.3 %), 1 false alarm of 191 both times. That is its floor: still short of the goal (98 %).
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ FLOORS = {
     # 14, 21, 16, 28, 13 expected)
     "pii_fifth.yaml": ({"person": 115, "phone": 19, "postal_code": 13, "address": 25, "my_number": 13,
                         "email": 14, "birth_date": 21, "insurance_number": 16, "facility": 27, "line_id": 13}, 0),
+    # measured untouched after round 6 (of 141, 20, 14, 26, 14, 14, 16, 14, 34, 15 expected)
+    "pii_sixth.yaml": ({"person": 125, "phone": 18, "postal_code": 14, "address": 23, "my_number": 14,
+                        "email": 13, "birth_date": 16, "insurance_number": 14, "facility": 25, "line_id": 13}, 1),
 }
 
 
@@ -119,7 +124,10 @@ def test_anonymized_sentences_have_no_findings_and_no_labelled_text(labelled):
         out = anonymize(item["text"])
         assert find_pii(out) == [], (item["text"], out)
         found = {(f.kind, f.text) for f in find_pii(item["text"])}
+        missed = [str(t) for k, t in item["expect"] if (k, str(t)) not in found]
         for kind, text in item["expect"]:
-            if (kind, str(text)) in found:   # what the gate finds is gone (misses are counted above)
+            # what the gate finds is gone (misses are counted above; a found nickname may stay inside a
+            # missed full name: みよ in みよこ)
+            if (kind, str(text)) in found and not any(str(text) in m for m in missed):
                 # (a surname may stay inside a ward's name, which is not private: 表札は「住吉」… 住吉区の出身)
                 assert str(text) not in re.sub(r"[^\s、。]{1,4}区", "", out), (text, out)
