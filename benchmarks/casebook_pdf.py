@@ -108,7 +108,9 @@ def measure(name: str, work: Path, n: int | None, jobs: int, baseline: Path | No
         parts = " + ".join(f"{p['cases']} cases {p['seconds']:.1f} s, CPU {p.get('cpu_seconds', 0):.1f} s"
                            for p in row["parts"]) or "one layout"
         print(f"{name:>14} {row['code']:>7}: {row['cases']} cases, {row['pages']} pages "
-              f"({row['pages'] / row['cases']:.1f}/case) · PDF {row['pdf_s']:.1f} s ({parts}; handouts "
+              f"({row['pages'] / row['cases']:.1f}/case) · PDF {row['pdf_s']:.1f} s ({parts}; skeleton "
+              f"{pdf.get('skeleton_seconds', 0):.1f} s, CPU {pdf.get('skeleton_cpu_seconds', 0):.1f} s; merge "
+              f"{pdf.get('merge_seconds', 0):.1f} s, CPU {pdf.get('merge_cpu_seconds', 0):.1f} s; handouts "
               f"{row['handouts_s']:.1f} s) · build --pdf wall {wall:.1f} s, CPU {cpu:.1f} s, peak {peak:.0f} MB · "
               f"book {row['kb'] / 1024:.1f} MB = {row['kb_per_case']:.0f} KB/case · handout mean "
               f"{row['handout_kb']:.0f} KB", flush=True)

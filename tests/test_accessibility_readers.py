@@ -225,6 +225,7 @@ def test_the_html_the_pdf_is_printed_from_is_accessible(browser, printed_html):
 
 
 def test_the_pdf_is_tagged_in_japanese_with_alternative_text_for_the_ecomap(printed_html, tmp_path):
+    """What WeasyPrint tags, on a book laid out in one process."""
     import pikepdf
 
     from casebook.render import pdf
@@ -263,7 +264,5 @@ def test_the_pdf_is_tagged_in_japanese_with_alternative_text_for_the_ecomap(prin
     assert len(ecomaps) == len(cases) and all("関係線" in a for a in ecomaps), alts
     assert any(a for a in alts if not a.startswith("エコマップ")), "the charts' names are their alternative text"
 
-    handout = tmp_path / "case.pdf"
-    pdf.write_pdf(doc, handout, pages=(3, 4), title="一事例")
-    with pikepdf.open(handout) as part:
-        assert "/StructTreeRoot" in part.Root and str(part.Root.Lang) == "ja"
+    # The real book (laid out in parts and merged) and its handouts: tests/test_pdf.py
+    # test_the_booklet_and_every_handout_are_tagged_across_the_parts.

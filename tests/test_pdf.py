@@ -247,6 +247,163 @@ def test_the_same_casebook_prints_to_the_same_bytes(printed):
     assert (printed["settings"].casebook_dir / "pdf" / f"{handout}.pdf").read_bytes() == handout_before
 
 
+
+def structure(path: Path) -> dict:
+    """A tagged PDF read as a screen reader walks it: the structure tree from its root (pikepdf), each
+    element with the pages its content is on, checked on the way (every kid's /P is its element,
+    every /Pg a page of the document, every page's marked content owned through the parent tree by an
+    element of that page that reaches the root), and each heading's text and pages, its text read from
+    the marked content its elements point to. (poppler's `pdfinfo -struct-text` reads the same, but
+    takes minutes on a book of this size.)"""
+    import pikepdf
+
+    def kids_of(element):
+        kids = element.get("/K")
+        return list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+
+    with pikepdf.open(path) as pdf:
+        page_no = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+        root = pdf.Root.StructTreeRoot
+        info = {"lang": str(pdf.Root.get("/Lang", "")), "marked": bool(pdf.Root.MarkInfo.Marked),
+                "display_title": bool(pdf.Root.ViewerPreferences.DisplayDocTitle)}
+        elements, records, todo = [], {}, [(root, None)]
+        while todo:
+            element, parent = todo.pop()
+            record = {"s": str(element.get("/S", "")), "pages": set(), "kids": [], "alt": str(element.get("/Alt", "")),
+                      "headers": len(element.A.get("/Headers", [])) if isinstance(element.get("/A"), pikepdf.Dictionary) else 0}
+            if parent is not None:
+                assert element.P.objgen == parent.objgen, "an element's /P is the element that holds it"
+                records[parent.objgen]["kids"].append(record)
+            records[element.objgen] = record
+            elements.append(record)
+            record["marked"] = []   # (page, MCID) of its own content, in order
+            for holder in [element] + [k for k in kids_of(element) if isinstance(k, pikepdf.Dictionary)
+                                       and k.get("/Type") == "/MCR"]:
+                if "/Pg" in holder:
+                    assert holder.Pg.objgen in page_no, "a /Pg is a page of this document"
+                    record["pages"].add(page_no[holder.Pg.objgen])
+            for kid in kids_of(element):
+                if isinstance(kid, int) and "/Pg" in element:
+                    record["marked"].append((page_no[element.Pg.objgen], kid))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    record["marked"].append((page_no[kid.get("/Pg", element.get("/Pg")).objgen], int(kid.MCID)))
+            for kid in reversed(kids_of(element)):
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") not in ("/MCR", "/OBJR"):
+                    todo.append((kid, element))
+        for record in reversed(elements):   # kids come after their element: its pages are theirs too
+            for kid in record["kids"]:
+                record["pages"] |= kid["pages"]
+        nums = root.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        for n, page in enumerate(pdf.pages):
+            streams = page.obj.Contents if isinstance(page.obj.Contents, pikepdf.Array) else [page.obj.Contents]
+            mcids = {int(m) for m in re.findall(rb"/MCID (\d+)", b"".join(s.read_bytes() for s in streams))}
+            for mcid in mcids:
+                owner = parents[int(page.obj.StructParents)][mcid]
+                assert owner.Pg.objgen == page.obj.objgen and mcid in list(owner.K), \
+                    f"page {n + 1}: its marked content {mcid} belongs to an element of that page"
+                for _ in range(200):   # up to the root (WeasyPrint's running heads are not their parent's kids)
+                    if owner.objgen in records:
+                        break
+                    owner = owner.P
+                assert owner.objgen in records, f"page {n + 1}: marked content {mcid} is in the tree"
+        info["elements"] = elements[1:]
+        texts: dict[int, dict[int, str]] = {}
+
+        def text_of(record) -> str:
+            for n, _ in record["marked"]:
+                if n not in texts:
+                    texts[n] = marked_text(pdf.pages[n])
+            own = "".join(texts[n].get(mcid, "") for n, mcid in record["marked"])
+            return own + "".join(text_of(kid) for kid in record["kids"])
+
+        info["headings"] = [(squeeze(text_of(r)), r["pages"]) for r in elements if re.fullmatch(r"/H\d?", r["s"])]
+    return info
+
+
+def marked_text(page) -> dict[int, str]:
+    """{MCID: its text} on a page: the text shown inside each marked-content sequence, read through the
+    fonts' ToUnicode maps (WeasyPrint's: two-byte codes, Identity-H)."""
+    import pikepdf
+
+    fonts = {}
+    for name, font in page.obj.Resources.get("/Font", {}).items():
+        data = font.ToUnicode.read_bytes().decode("latin-1") if "/ToUnicode" in font else ""
+        cmap = {}
+        for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
+            for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                cmap[int(src, 16)] = bytes.fromhex(dst).decode("utf-16-be")
+        for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
+            for lo, hi, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                for code in range(int(lo, 16), int(hi, 16) + 1):
+                    cmap[code] = chr(int(dst, 16) + code - int(lo, 16))
+        fonts[name] = cmap
+    texts: dict[int, str] = {}
+    marks: list = []
+    cmap: dict = {}
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        if op == "BDC":
+            props = operands[1]
+            marks.append(int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props else None)
+        elif op == "BMC":
+            marks.append(None)
+        elif op == "EMC" and marks:
+            marks.pop()
+        elif op == "Tf":
+            cmap = fonts.get(str(operands[0]), {})
+        elif op in ("Tj", "TJ"):
+            mcid = next((m for m in reversed(marks) if m is not None), None)
+            strings = operands[0] if op == "TJ" else [operands[0]]
+            for string in strings:
+                if isinstance(string, pikepdf.String) and mcid is not None:
+                    raw = bytes(string)
+                    texts[mcid] = texts.get(mcid, "") + "".join(
+                        cmap.get(int.from_bytes(raw[i:i + 2], "big"), "") for i in range(0, len(raw) - 1, 2))
+    return texts
+
+
+def test_the_booklet_and_every_handout_are_tagged_across_the_parts(printed):
+    """The book is laid out in parts and merged, each handout copied out of it: both stay tagged PDF
+    as a book laid out at once is (structure tree, /Lang ja, figures' alternative text, table cells
+    naming their headers), and the tree reaches the case pages of every part: each case's title is a
+    heading on the page where the contents say it begins."""
+    parts = printed["report"]["pdf"]["parts"]
+    assert len(parts) >= 2
+    assert re.search(r"^Tagged:\s+yes", _run("pdfinfo", str(printed["book"])), re.M)
+    book = structure(printed["book"])
+    assert book["lang"] == "ja" and book["marked"] and book["display_title"]
+    kinds = {r["s"] for r in book["elements"]}
+    for wanted in ("/H1", "/H2", "/P", "/Table", "/TH", "/TD", "/L", "/LI", "/Figure", "/Link"):
+        assert wanted in kinds, f"no {wanted} in the book's structure tree"
+    assert all(r["headers"] for r in book["elements"] if r["s"] == "/TD"), "every data cell names its headers"
+    ecomaps = [r for r in book["elements"] if r["s"] == "/Figure" and r["alt"].startswith("エコマップ")]
+    assert len(ecomaps) == len(printed["titles"]) and all("関係線" in r["alt"] for r in ecomaps)
+    headings = book["headings"]
+    toc = contents(printed["pages"])
+    for title in printed["titles"].values():
+        page = toc[squeeze(title)] - 1
+        found = [pages for text, pages in headings if text == squeeze(title)]
+        assert any(page in pages for pages in found), f"{title}: no heading on page {page + 1} ({found})"
+    covered = set().union(*(r["pages"] for r in book["elements"]))
+    assert covered == set(range(len(printed["pages"]))), "every page has tagged content, in both parts too"
+
+    out = printed["settings"].casebook_dir / "pdf"
+    for case_id, title in printed["titles"].items():
+        handout = out / f"{case_id}.pdf"
+        assert re.search(r"^Tagged:\s+yes", _run("pdfinfo", str(handout)), re.M)
+        tagged = structure(handout)
+        assert tagged["lang"] == "ja" and tagged["marked"] and tagged["display_title"]
+        texts = [text for text, _ in tagged["headings"]]
+        assert squeeze(title) in texts, f"{case_id}: {texts}"
+        others = [squeeze(t) for other_id, t in printed["titles"].items() if other_id != case_id]
+        strays = [t for t in texts if t in others]
+        assert not strays, f"{case_id}: only its own case's elements, not {strays}"
+        figures = [r for r in tagged["elements"] if r["s"] == "/Figure" and r["alt"].startswith("エコマップ")]
+        assert len(figures) == 1, f"{case_id}: its own ecomap"
+        assert all(r["headers"] for r in tagged["elements"] if r["s"] == "/TD")
+
+
 def _pages_of_each(doc, tag: str, css_class: str = "") -> dict[int, set[int]]:
     """{element: pages it has a box on} for every element `tag` (with `css_class`) of a laid-out document."""
     seen: dict[int, set[int]] = {}
