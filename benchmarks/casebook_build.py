@@ -81,6 +81,16 @@ def scenario_a(work: Path, n: int) -> dict:
     return {"cases": len(sizes), "seconds": time.perf_counter() - t, "page_kb": sum(sizes) / len(sizes)}
 
 
+def _uncached(cache, path: Path) -> bool:
+    import nbformat
+
+    try:
+        cache.match_cache_notebook(nbformat.read(str(path), as_version=4))
+        return False
+    except KeyError:
+        return True
+
+
 def scenario_b(work: Path, n: int) -> dict:
     import nbformat
     from jupyter_cache import get_cache
@@ -102,9 +112,20 @@ def scenario_b(work: Path, n: int) -> dict:
     cache = get_cache(str(work / "b" / "cache"))
     for path in paths:
         cache.add_nb_to_project(str(path))
-    result = load_executor("local-parallel", cache=cache).run_and_cache(timeout=600)  # per notebook; a loaded machine needs more than 120 s
-    if result.excepted or result.errored:
-        raise SystemExit(f"jupyter-cache failed: {result}")
+    # local-parallel now and then reports a notebook as succeeded yet stores no cache record for it (seen
+    # twice, on a loaded and on a quiet machine: its worker processes write one SQLite file); what a user
+    # would do is run it again, so the missing ones are run again inside the timed region (at most twice).
+    for attempt in range(3):
+        result = load_executor("local-parallel", cache=cache).run_and_cache(timeout=600)  # per notebook
+        if result.excepted or result.errored:
+            raise SystemExit(f"jupyter-cache failed: {result}")
+        missing = [p for p in paths if _uncached(cache, p)]
+        if not missing:
+            break
+        print(f"jupyter-cache: {len(missing)} notebook(s) without a cache record after run {attempt + 1}; running again",
+              file=sys.stderr)
+    else:
+        raise SystemExit(f"jupyter-cache stored no record for {missing}")
     exporter = HTMLExporter(template_name="lab", exclude_input=True)
     sizes = []
     for path in paths:

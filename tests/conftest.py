@@ -82,3 +82,10 @@ def offline(page):
     """A page that cannot reach beyond 127.0.0.1 / file://; `page.external_requests` lists what it tried."""
     page.external_requests = keep_local(page)
     return page
+
+
+@pytest.fixture
+def reader(offline):
+    """A reader's page on the published server: kept local, and patient (a live kernel may be starting)."""
+    offline.set_default_timeout(60_000)
+    return offline

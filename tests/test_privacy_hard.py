@@ -15,10 +15,7 @@ import pytest
 
 from casebook import privacy
 from casebook.privacy import anonymize, find_pii
-
-
-def found(text: str) -> set[tuple[str, str]]:
-    return {(f.kind, f.text) for f in find_pii(text)}
+from privacy_support import check, found
 
 
 def covered(text: str, kind: str, sub: str) -> bool:
@@ -26,12 +23,6 @@ def covered(text: str, kind: str, sub: str) -> bool:
     start = text.index(sub)
     spans = [(f.start, f.end) for f in find_pii(text) if f.kind == kind]
     return all(any(s <= i < e for s, e in spans) for i in range(start, start + len(sub)))
-
-
-def check(text: str, expect: list[tuple[str, str]]) -> None:
-    got = found(text)
-    missing = [e for e in expect if e not in got]
-    assert not missing, f"missing {missing} in {text!r}; found {sorted(got)}"
 
 
 # --- names ----------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import pytest
 from casebook.apps.publish import BROWSER_NOTEBOOK, DASHBOARD_NOTEBOOK, publish, serve_published
 from casebook.settings import Settings
 from casebook.store import Store
-from browser_support import keep_local
 from tests.publish_seed import APPROVED_TITLE, DRAFT_TITLE, PUBLISHED_TITLE, seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -27,13 +26,6 @@ def server(tmp_path_factory):
     publish(settings, static=False)
     with serve_published(settings, pool_size=1, max_kernels=8) as srv:
         yield srv
-
-
-@pytest.fixture
-def reader(page):
-    page.external_requests = keep_local(page)
-    page.set_default_timeout(60_000)
-    return page
 
 
 def test_dashboard_shows_all_24_wards_and_the_filters_change_the_charts(server, reader):

@@ -29,13 +29,6 @@ def server(tmp_path_factory):
         yield srv
 
 
-@pytest.fixture
-def reader(page):
-    page.external_requests = keep_local(page)
-    page.set_default_timeout(60_000)
-    return page
-
-
 def test_the_static_page_opens_the_live_dashboard_when_the_reader_asks(server, reader):
     reader.goto(server.url + "/")
     assert reader.url.endswith("/published/index.html")

@@ -11,7 +11,6 @@ Hand computation (population.yaml, 大阪府の住民基本台帳人口 2020-01-
 from __future__ import annotations
 
 import pytest
-from browser_support import keep_local
 from typer.testing import CliRunner
 
 from casebook.apps.publish import (
@@ -57,13 +56,6 @@ def server(tmp_path_factory):
     publish(settings)
     with serve_published(settings, pool_size=1, max_kernels=8, max_kernels_per_client=6) as srv:
         yield srv
-
-
-@pytest.fixture
-def reader(page):
-    page.external_requests = keep_local(page)
-    page.set_default_timeout(60_000)
-    return page
 
 
 def test_the_static_dashboard_shows_rates_beside_counts_with_the_source(server, reader):
