@@ -30,6 +30,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from casebook.apps.serving import free_port
 from casebook.settings import Settings
 
 STICKY_COOKIE = "WBSERVER"
@@ -45,9 +46,11 @@ class Backend:
 
 
 def haproxy_config(backends: list[Backend], *, port: int, host: str = "127.0.0.1", tls_pem: Path | None = None,
-                   stats_socket: Path | None = None, check_interval_ms: int = 2000) -> str:
+                   stats_socket: Path | None = None, check_interval_ms: int = 2000,
+                   health_path: str = HEALTH_PATH) -> str:
     """The haproxy.cfg text: HTTP mode (websockets pass through as upgraded tunnels), sticky by an
-    inserted cookie, health checks on the sign-in page, redispatch when a browser's server is down."""
+    inserted cookie, health checks on the sign-in page (`health_path`: a page that answers 200 with
+    no kernel and no sign-in), redispatch when a browser's server is down."""
     bind = f"bind {host}:{port}" + (f" ssl crt {tls_pem}" if tls_pem else "")
     lines = [
         "# Written by `workbench serve --servers N` (casebook.apps.balancer); edit the servers for other machines.",
@@ -81,7 +84,7 @@ def haproxy_config(backends: list[Backend], *, port: int, host: str = "127.0.0.1
         "    balance roundrobin",
         # A browser stays on the server that rendered its first page (its kernels live there).
         f"    cookie {STICKY_COOKIE} insert indirect nocache httponly" + (" secure" if tls_pem else ""),
-        f"    option httpchk GET {HEALTH_PATH}",
+        f"    option httpchk GET {health_path}",
         "    http-check expect status 200",
         # A dead server refuses at once (a check fails in no time; redispatch moves its browsers). A busy
         # one may answer slowly: 5 s per check and three failures in a row before it is taken out, and
@@ -121,6 +124,7 @@ class Balanced:
     log_path: Path
     stats_socket: Path
     killed: set[int] = field(default_factory=set)
+    health_path: str = HEALTH_PATH
 
     def server_of(self, sticky: str | None) -> int | None:
         """Which server (index) a WBSERVER cookie value names."""
@@ -203,12 +207,12 @@ def serve_balanced(settings: Settings | None = None, *, servers: int = 2, port: 
     one secret) and HAProxy on host:port in front of them; wait until HAProxy sees every one UP."""
     from casebook.accounts import SECRET_FILE_ENV
     from casebook.apps.editable import APP_NOTEBOOKS, prepare_apps_dir
-    from casebook.apps.serving import SignInOptions, VoilaOptions, free_port, start_signed_in
+    from casebook.apps.serving import SignInOptions, VoilaOptions, start_signed_in
 
     if not 1 <= servers <= 16:
         raise ValueError("servers: 1..16")
     settings = settings or Settings.from_env()
-    exe = haproxy_path()
+    haproxy_path()                             # missing HAProxy: said before any server starts
     folder = folder or settings.build_dir / "balancer"
     folder.mkdir(parents=True, exist_ok=True)
     secret = secret_file(settings)
@@ -226,26 +230,37 @@ def serve_balanced(settings: Settings | None = None, *, servers: int = 2, port: 
         for server in started:
             server.wait_ready()
         backends = [Backend(f"app{i + 1}", "127.0.0.1", s.opts.port) for i, s in enumerate(started)]
-        port = port or free_port(host if host != "0.0.0.0" else "127.0.0.1")
-        stats = folder / "haproxy.sock"
-        config = folder / "haproxy.cfg"
-        config.write_text(haproxy_config(backends, port=port, host=host, tls_pem=tls_pem, stats_socket=stats,
-                                         check_interval_ms=check_interval_ms), encoding="utf-8")
-        checked = subprocess.run([exe, "-c", "-q", "-f", str(config)], capture_output=True, text=True)
-        if checked.returncode != 0:
-            raise RuntimeError(f"haproxy.cfg is not valid:\n{checked.stdout}{checked.stderr}")
-        log_path = folder / "haproxy.log"
-        with open(log_path, "ab") as log:
-            proc = subprocess.Popen([exe, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        scheme = "https" if tls_pem else "http"
-        balanced = Balanced(url=f"{scheme}://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}", servers=started,
-                            backends=backends, haproxy=proc, config_path=config, log_path=log_path,
-                            stats_socket=stats)
+        return start_haproxy(backends, started, folder=folder, port=port, host=host, tls_pem=tls_pem,
+                             check_interval_ms=check_interval_ms)
     except BaseException:
         for server in started:
             server.stop()
         raise
+
+
+def start_haproxy(backends: list[Backend], servers: list, *, folder: Path, port: int = 0, host: str = "127.0.0.1",
+                  tls_pem: Path | None = None, check_interval_ms: int = 2000,
+                  health_path: str = HEALTH_PATH) -> Balanced:
+    """HAProxy on host:port (0: a free port) in front of running `servers` (one per backend), its
+    config and log in `folder`; waits until it sees every server UP (stopped again if not). Also
+    casebook.apps.hub_balanced's: the hub's route points at it."""
+    exe = haproxy_path()
+    port = port or free_port(host if host != "0.0.0.0" else "127.0.0.1")
+    stats = folder / "haproxy.sock"
+    config = folder / "haproxy.cfg"
+    config.write_text(haproxy_config(backends, port=port, host=host, tls_pem=tls_pem, stats_socket=stats,
+                                     check_interval_ms=check_interval_ms, health_path=health_path), encoding="utf-8")
+    checked = subprocess.run([exe, "-c", "-q", "-f", str(config)], capture_output=True, text=True, check=False)
+    if checked.returncode != 0:
+        raise RuntimeError(f"haproxy.cfg is not valid:\n{checked.stdout}{checked.stderr}")
+    log_path = folder / "haproxy.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([exe, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    scheme = "https" if tls_pem else "http"
+    balanced = Balanced(url=f"{scheme}://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}", servers=servers,
+                        backends=backends, haproxy=proc, config_path=config, log_path=log_path,
+                        stats_socket=stats, health_path=health_path)
     try:
         _wait_up(balanced)
     except BaseException:
@@ -262,7 +277,7 @@ def _wait_up(balanced: Balanced, timeout: float = 60.0) -> None:
                                + balanced.log_path.read_text(errors="replace")[-2000:])
         try:
             if balanced.stats_socket.exists() and all(v == "UP" for v in balanced.haproxy_state().values()):
-                urllib.request.urlopen(balanced.url + HEALTH_PATH, timeout=5)
+                urllib.request.urlopen(balanced.url + balanced.health_path, timeout=5)
                 return
         except (OSError, urllib.error.URLError):
             pass

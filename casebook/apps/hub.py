@@ -33,6 +33,7 @@ from casebook.apps.auth_pages import HomeHandler, WorkbenchHandler
 
 GROUPS_ENV = "WORKBENCH_HUB_GROUPS"      # the group file the service reads (parameters/hub/groups.yaml)
 PIDFILE_ENV = "WORKBENCH_HUB_PIDFILE"    # where a managed service notes its pid (`workbench hub` stops what is left)
+APPS_DIR_ENV = "WORKBENCH_HUB_APPS_DIR"  # an apps folder prepared once for several servers (casebook.apps.hub_balanced)
 HUB_TOKENS: dict[str, str] = {}          # login id -> hub OAuth token, for the sign-out check (this process only)
 
 
@@ -215,7 +216,9 @@ def main() -> None:
     where = urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/workbench/")
     group_map()   # a bad group file stops the service here, with its message, before anyone comes
-    root = prepare_apps_dir(settings)
+    # Several servers on one machine serve one folder prepared before they start: each preparing it
+    # would delete the folder another one is already serving from.
+    root = os.environ.get(APPS_DIR_ENV) or prepare_apps_dir(settings)
     opts = VoilaOptions(root=root, port=where.port or 80, host=where.hostname or "127.0.0.1",
                         pool_size=int(os.environ.get("WORKBENCH_POOL", "2")),
                         preheat_notebooks=list(APP_NOTEBOOKS))
