@@ -45,15 +45,18 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _stop)
 
 
-def _serve_until_stopped(server, lines: list[str]) -> None:
-    """Say where to go, keep the server running until Ctrl+C or SIGTERM, and always stop it."""
+def _serve_until_stopped(server, lines: list[str], *, alive=None, log=None) -> None:
+    """Say where to go, keep the server running until Ctrl+C or SIGTERM, and always stop it.
+    `server` is anything with `stop()`; by default it runs while its `proc` does and logs to `log_path`
+    (a set of processes says how it is `alive` and where its `log` is)."""
     import time
 
+    alive = alive or (lambda: server.proc.poll() is None)
     for line in lines:
         typer.echo(line)
-    typer.echo(f"ログ: {server.log_path}")
+    typer.echo(f"ログ: {server.log_path if log is None else log}")
     try:
-        while server.proc.poll() is None:
+        while alive():
             time.sleep(1)
     except KeyboardInterrupt:
         pass

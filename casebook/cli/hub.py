@@ -59,7 +59,6 @@ def hub(
 
 def _hub_balanced(settings, hub_settings, servers: int, files) -> None:
     """`hub --servers N`: the hub's route -> HAProxy (service.url) -> N app servers, until stopped."""
-    import time
 
     from casebook.apps.hub_balanced import serve_hub_balanced
     from casebook.errors import WorkbenchError
@@ -69,18 +68,10 @@ def _hub_balanced(settings, hub_settings, servers: int, files) -> None:
                                      log_dir=settings.build_dir / "logs" / "hub-balanced")
     except (WorkbenchError, RuntimeError, TimeoutError, ValueError) as exc:
         raise fail(f"JupyterHub・HAProxy・アプリサーバーを起動できませんでした:\n{exc}")
-    typer.echo(f"ワークベンチ（ハブでサインイン）: {running.url}{hub_settings.service_prefix}")
-    typer.echo(f"HAProxy（ハブの経路の行き先）: {running.balanced.url}")
-    for backend in running.balanced.backends:
-        typer.echo(f"  アプリサーバー {backend.name}: {backend.host}:{backend.port}")
+    lines = [f"ワークベンチ（ハブでサインイン）: {running.url}{hub_settings.service_prefix}",
+             f"HAProxy（ハブの経路の行き先）: {running.balanced.url}"]
+    lines += [f"  アプリサーバー {b.name}: {b.host}:{b.port}" for b in running.balanced.backends]
     if hub_settings.authenticator_class.endswith("SharedPasswordAuthenticator"):
-        typer.echo(f"デモ用の共通パスワード: {files.demo_password}（0600）")
-    typer.echo(f"ログ: {running.balanced.config_path.parent}")
-    try:
-        while running.hub.proc.poll() is None and running.balanced.haproxy.poll() is None:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        running.stop()
-    typer.echo("停止しました。")
+        lines.append(f"デモ用の共通パスワード: {files.demo_password}（0600）")
+    _serve_until_stopped(running, lines, log=running.balanced.config_path.parent,
+                         alive=lambda: running.hub.proc.poll() is None and running.balanced.haproxy.poll() is None)

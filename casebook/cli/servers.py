@@ -55,7 +55,6 @@ def serve(
 
 def _serve_balanced(*, servers: int, port: int, pool: int, host: str, tls_pem: str) -> None:
     """`serve --servers N`: N app servers and HAProxy in front (casebook.apps.balancer) until stopped."""
-    import time
     from pathlib import Path
 
     from casebook.apps.balancer import serve_balanced
@@ -69,19 +68,11 @@ def _serve_balanced(*, servers: int, port: int, pool: int, host: str, tls_pem: s
     except (WorkbenchError, RuntimeError, TimeoutError) as exc:
         raise fail(f"アプリサーバーまたは HAProxy を起動できませんでした: {exc}")
     shown = "このサーバーのアドレス" if host == "0.0.0.0" else host
-    typer.echo(f"ホーム（サインイン）: {balanced.url.split('://')[0]}://{shown}:{balanced.url.rsplit(':', 1)[1]}/")
-    for backend in balanced.backends:
-        typer.echo(f"  アプリサーバー {backend.name}: {backend.host}:{backend.port}")
-    typer.echo(f"HAProxy の設定: {balanced.config_path}")
-    typer.echo(f"ログ: {balanced.config_path.parent}")
-    try:
-        while balanced.haproxy.poll() is None:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        balanced.stop()
-    typer.echo("停止しました。")
+    lines = [f"ホーム（サインイン）: {balanced.url.split('://')[0]}://{shown}:{balanced.url.rsplit(':', 1)[1]}/"]
+    lines += [f"  アプリサーバー {b.name}: {b.host}:{b.port}" for b in balanced.backends]
+    lines.append(f"HAProxy の設定: {balanced.config_path}")
+    _serve_until_stopped(balanced, lines, alive=lambda: balanced.haproxy.poll() is None,
+                         log=balanced.config_path.parent)
 
 
 # --- publishing (casebook.apps.publish) ---------------------------------------------------------------------
