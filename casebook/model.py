@@ -54,7 +54,7 @@ assert set(TARGETS) == set(Target.__args__)  # the vocabulary file and the model
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_assignment=True, defer_build=True)
 
 
 # --- the case sheet ------------------------------------------------------------------------

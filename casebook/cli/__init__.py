@@ -24,4 +24,12 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # Everything is written and closed by now. The interpreter's last garbage collections would
+        # walk every object the command made (a build's manifest, its pages' search grams, nbconvert's
+        # templates): 0.2 s of a 1.8 s one-page rebuild, measured. Frozen objects are left to the OS.
+        import gc
+
+        gc.freeze()
