@@ -352,6 +352,37 @@ def test_a_parameter_set_selects_wards_and_years(settings, tmp_path):
     assert "北区と都島区の事例" in (settings.casebook_dir / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_large_build_runs_pages_in_worker_processes_and_equals_a_build_on_kernels(settings, monkeypatch):
+    """Many pages to make: worker processes run them in-process (no kernel), the first chunks' pages
+    while later chunks are still read and gated. The casebook is byte for byte the one kernels make,
+    and a page that fails is reported with the same cell and error."""
+    from casebook.pipeline import build as build_module
+    from casebook.pipeline import executors
+
+    broken = _gen().make_cases(7)[6].model_copy(update={"id": "2025-27126-07"})
+    broken = Case.model_validate({**broken.model_dump(), "ethics": {"consent": False, "anonymised": True}})
+    cases = fill(settings, 6, [broken])
+    monkeypatch.setattr(executors, "PROCESSES_FROM", 1)
+    monkeypatch.setattr(build_module, "READ_CHUNK", 2)   # four chunks: pages start before the gate ends
+    workers = build(settings)
+    assert workers.executor == "local processes × 2"
+    assert {b["case_id"] for b in workers.built} == {c.id for c in cases[:6]}
+    assert len({b["worker"] for b in workers.built}) >= 1 and all(b["worker"] for b in workers.built)
+    [failed] = workers.failed
+    assert failed["case_id"] == "2025-27126-07" and failed["cell"] == 3 and failed["ename"] == "PageError"
+    out = settings.casebook_dir
+
+    def files():
+        return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "report.json"}
+
+    by_workers = files()
+    monkeypatch.setattr(executors, "PROCESSES_FROM", 10**9)
+    kernels = build(settings, force=True)
+    assert kernels.executor == "local threads × 2" and len(kernels.built) == 6
+    assert [(f["cell"], f["ename"], f["evalue"]) for f in kernels.failed] == [(3, "PageError", failed["evalue"])]
+    assert files() == by_workers
+
+
 def test_the_same_build_runs_on_a_dask_cluster(settings):
     from distributed import Client, LocalCluster
 

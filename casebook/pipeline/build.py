@@ -42,14 +42,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from casebook.pipeline.folders import BuildError, _lock, _recover, _swap_into_place
 from casebook.pipeline.page_cache import (
     SITE_CODE,
     Figures,
@@ -67,15 +67,26 @@ from casebook.pipeline.page_cache import (
     stack_versions,
     write_atomic,
 )
-from casebook.pipeline.folders import BuildError, _lock, _recover, _swap_into_place
-from casebook.pipeline.site import Grams, assemble, search_grams, write_indexes
+from casebook.pipeline.runs import (  # noqa: F401 (WARMUP: tests)
+    WARMUP,
+    PageRuns,
+    collect,
+    site_common,
+    start_executor,
+)
+from casebook.pipeline.site import (
+    Grams,
+    assemble,
+    prepare_indexes,
+    search_grams,
+    write_indexes,
+)
 from casebook.settings import PACKAGE_DIR
 
 if TYPE_CHECKING:
     from casebook.pipeline.params import CasebookParams
     from casebook.settings import Settings
 
-WARMUP = "import IPython.display\nfrom casebook import store\nfrom casebook.render import pages, ecomap_svg, charts"
 READ_CHUNK = 500   # new or changed cases read, derived and gated this many at a time
 GATE_CODE = ("privacy", "workflow.py", "model.py", "vocab/__init__.py")   # a folder: every .py in it
 
@@ -86,7 +97,7 @@ class BuildReport:
     output: str
     params: str | None = None
     executor: str = ""
-    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     selected: int = 0
     built: list[dict] = field(default_factory=list)
     cached: list[dict] = field(default_factory=list)
@@ -230,7 +241,7 @@ def _gate_findings(case, overrides: list[dict]) -> list[dict]:
 
 # --- the build -------------------------------------------------------------------------------
 
-def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | None" = None, *,
+def build_casebook(settings: Settings, params: CasebookParams | str | Path | None = None, *,
                    jobs: int | None = None, force: bool = False, scheduler=None, progress: bool | None = None,
                    notebook: Path | None = None, params_path: str | None = None,
                    templates: Path | None = None) -> BuildReport:
@@ -261,7 +272,7 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             raise BuildError(str(exc)) from exc
         except Exception as exc:
             raise BuildError(f"データベースを開けません: {type(exc).__name__}: {exc}") from exc
-        executor = None
+        executor = runs = None
         try:
             # 1. select: digests of the stored cases; only rows changed since the last build are read and
             # hashed, only new or changed contents are read as Cases.
@@ -280,8 +291,9 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
                 # A changed case (almost always) means a page to execute: the kernels boot from now on, while
                 # this process reads, hashes and gates. (A change the page does not show, e.g. its status
                 # alone, then costs a kernel started for nothing.)
-                executor = _start_executor(settings, report, notebook, jobs or params.options.jobs,
-                                           scheduler, warm=new_content, templates=templates)
+                executor = start_executor(settings, report, notebook, jobs or params.options.jobs,
+                                          scheduler, warm=new_content, templates=templates)
+                runs = PageRuns(executor, settings, params, notebook, templates)
             activity = store.activity() if params.options.charts else []
             report.times["select"] = time.perf_counter() - t_start
 
@@ -289,12 +301,19 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
             t = time.perf_counter()
             notebook_hash = files_hash([notebook])
             code_hash = code_fingerprint(templates)
+            figures = Figures(activity)
+
+            def key_of(derived: dict) -> str:
+                e = derived["entry"]
+                return page_key(derived["record"], figures.key(e[2], e[5]) if params.options.charts else "",
+                                notebook_hash=notebook_hash, code_hash=code_hash, params=params)
             # New contents are read, derived, gated (without overrides) and split into search bigrams a
             # chunk at a time: memory holds one chunk of cases, however many the casebook has.
             grams_known = Grams(cache_root, site_fp)
             need = [d for d in digests if manifest.get(d.sha256) is None]
             for i in range(0, len(need), READ_CHUNK):
                 fresh = _read_cases(store, need[i:i + READ_CHUNK], params.statuses)
+                ready = []
                 for d in need[i:i + READ_CHUNK]:
                     case = fresh.get(d.id)
                     if case is not None:  # else deleted since its digest was read
@@ -302,26 +321,32 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
                         derived["gate"] = _gate_findings(case, [])
                         manifest.put(d.sha256, derived)
                         grams_known.add(derived["record"], case)
+                        if not derived["gate"]:   # nothing found: passes whatever the overrides say
+                            item = _Item(d.id, d.version, d.sha256, derived)
+                            item.key = key_of(derived)
+                            if force or not (pages_dir / f"{item.key}.html").exists():
+                                ready.append(item)
                 del fresh
+                if runs is not None and len(need) > READ_CHUNK:
+                    # A cold build: these pages run while the next chunk is read and gated.
+                    runs.submit(ready)
             items: list[_Item] = []
-            figures = Figures(activity)
             for d in digests:
                 derived = manifest.get(d.sha256)
                 if derived is None:
                     continue
                 manifest.touch(d.sha256)
-                e = derived["entry"]
                 item = _Item(d.id, d.version, d.sha256, derived)
-                item.key = page_key(derived["record"], figures.key(e[2], e[5]) if params.options.charts else "",
-                                    notebook_hash=notebook_hash, code_hash=code_hash, params=params)
+                item.key = key_of(derived)
                 items.append(item)
             report.selected = len(items)
             missing = {it.id for it in items if force or not (pages_dir / f"{it.key}.html").exists()}
             report.times["hash"] = time.perf_counter() - t
             if missing and executor is None:
                 # Kernels start (in their own processes) while this process runs the gate and lays out the site.
-                executor = _start_executor(settings, report, notebook, jobs or params.options.jobs,
-                                           scheduler, warm=len(missing), templates=templates)
+                executor = start_executor(settings, report, notebook, jobs or params.options.jobs,
+                                          scheduler, warm=len(missing), templates=templates)
+                runs = PageRuns(executor, settings, params, notebook, templates)
 
             # 3. privacy gate
             t = time.perf_counter()
@@ -339,7 +364,7 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
 
         # 4 + 5. execute what is not cached while the site is laid out around it; then one swap
         try:
-            _execute_and_swap(report, executor, passed, missing, items, settings, params, notebook, templates,
+            _execute_and_swap(report, runs, passed, missing, items, settings, params, notebook, templates,
                               target, pages_dir, cache_root, grams, code_hash, site_fp, progress, t_start)
         finally:
             if executor is not None:  # kernels stop after the swap: the new casebook need not wait for them
@@ -347,12 +372,11 @@ def build_casebook(settings: "Settings", params: "CasebookParams | str | Path | 
     return report
 
 
-def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missing: set[str], items: list[_Item],
+def _execute_and_swap(report: BuildReport, runs: PageRuns | None, passed: list[_Item], missing: set[str], items: list[_Item],
                       settings, params, notebook: Path, templates, target: Path, pages_dir: Path, cache_root: Path,
                       grams: dict | None, code_hash: str, site_fp: str, progress, t_start: float) -> None:
     t = time.perf_counter()
-    site_common = {"title": params.title, "root": "../", "footer": params.options.footer,
-                   "pdf": params.pdf.enabled and params.pdf.per_case}
+    common = site_common(params)
     todo = [it for it in passed if it.id in missing]
     report.cached = [{"case_id": it.id, "key": it.key} for it in passed if it.id not in missing]
 
@@ -363,11 +387,11 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
         printed = [params.pdf.model_dump(mode="json"), print_fingerprint(templates)]
 
     def site_key(ok: list[_Item]) -> str:
-        return sha("site/2", code_hash, site_fp, canonical(site_common),
+        return sha("site/2", code_hash, site_fp, canonical(common),
                     canonical([params.options.charts, printed] + [[it.id, it.key] for it in ok]))
 
     report.site_key = site_key(passed)
-    report.site_base = sha("site-base/1", code_hash, site_fp, canonical(site_common),
+    report.site_base = sha("site-base/1", code_hash, site_fp, canonical(common),
                            canonical([params.options.charts, printed]))
     previous = _previous_report(target) if (target / "index.html").exists() else {}
     if not todo and previous.get("site_key") == report.site_key:
@@ -376,18 +400,18 @@ def _execute_and_swap(report: BuildReport, executor, passed: list[_Item], missin
         report.times["execute"] = 0.0
         report.times["site"] = time.perf_counter() - t
     elif _in_place(report, previous, passed, missing, params):
-        _update_in_place(report, executor, previous, passed, missing, todo, settings, params, notebook, site_common,
+        _update_in_place(report, runs, previous, passed, missing, todo, settings, params, notebook,
                          templates, target, pages_dir, cache_root, grams, progress, site_key, t)
     else:
         tmp = target.with_name(f".{target.name}-tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
-            results = _submit(executor, todo, settings, params, notebook, site_common, templates) if todo else None
+            results = runs.results(todo) if todo else None
             t_site = time.perf_counter()
             # Optimistic: the index pages assume every page to execute succeeds (redone if one fails).
             assemble(tmp, passed, pages_dir, params, cache_root, templates, grams, missing)
             report.times["site"] = time.perf_counter() - t_site
             if todo:
-                _collect(results, todo, report, pages_dir, tmp, progress)
+                collect(results, todo, report, pages_dir, tmp, progress)
             report.times["execute"] = time.perf_counter() - t
             ok = passed
             if report.failed:
@@ -434,8 +458,8 @@ def _in_place(report: BuildReport, previous: dict, passed: list[_Item], missing:
     return changed <= max(1, int(IN_PLACE_MAX * len(passed)))
 
 
-def _update_in_place(report: BuildReport, executor, previous: dict, passed: list[_Item], missing: set[str],
-                     todo: list[_Item], settings, params, notebook: Path, site_common: dict, templates, target: Path,
+def _update_in_place(report: BuildReport, runs: PageRuns | None, previous: dict, passed: list[_Item], missing: set[str],
+                     todo: list[_Item], settings, params, notebook: Path, templates, target: Path,
                      pages_dir: Path, cache_root: Path, grams: dict | None, progress, site_key, t: float) -> None:
     """Few pages changed: execute them, then replace each changed file of the casebook in place with a
     rename of its own (a reader sees the old file or the new one, never half of one): the changed
@@ -443,13 +467,17 @@ def _update_in_place(report: BuildReport, executor, previous: dict, passed: list
     the search index. A killed build leaves a casebook whose report still names the old pages, so the
     next build redoes them."""
     before = {r["case_id"]: r["key"] for r in previous.get("built", []) + previous.get("cached", [])}
-    results = _submit(executor, todo, settings, params, notebook, site_common, templates) if todo else None
+    results = runs.results(todo) if todo else None
     t_site = time.perf_counter()
+    # The index pages and search index are made while the pages run (a kernel is still booting),
+    # as if every page succeeds; they reach the casebook only after the pages, or are made again.
+    prepared = prepare_indexes(target, passed, params, cache_root, templates, grams)
+    site_seconds = time.perf_counter() - t_site
     for it in passed:
         if it.id not in missing and before.get(it.id) != it.key:   # cached, but not the page in place
             place_page(pages_dir / f"{it.key}.html", target / "cases" / f"{it.id}.html", replace=True)
     if todo:
-        _collect(results, todo, report, pages_dir, target, progress, replace=True)
+        collect(results, todo, report, pages_dir, target, progress, replace=True)
     report.times["execute"] = time.perf_counter() - t
     failed = {f["case_id"] for f in report.failed}
     ok = [it for it in passed if it.id not in failed]
@@ -457,15 +485,16 @@ def _update_in_place(report: BuildReport, executor, previous: dict, passed: list
         (target / "cases" / f"{gone}.html").unlink(missing_ok=True)
     report.site_key = site_key(ok)
     t_site = time.perf_counter()
-    write_indexes(target, ok, params, cache_root, templates, grams, in_place=True)
-    report.times["site"] = time.perf_counter() - t_site
+    write_indexes(target, ok, params, cache_root, templates, grams, in_place=True,
+                  prepared=None if failed else prepared)
+    report.times["site"] = site_seconds + time.perf_counter() - t_site
     sizes = [(target / "cases" / f"{it.id}.html").stat().st_size / 1024 for it in ok]
     if sizes:
         report.pages_kb = {"mean": round(sum(sizes) / len(sizes), 1), "max": round(max(sizes), 1)}
     report.times["swap"] = 0.0
 
 
-def _gate(store, items: list[_Item], manifest: Manifest, gate_cache: "JsonCache", gate_fp: str,
+def _gate(store, items: list[_Item], manifest: Manifest, gate_cache: JsonCache, gate_fp: str,
           report: BuildReport) -> list[_Item]:
     """The items that pass the privacy gate; the others go to report.blocked with their findings.
 
@@ -505,61 +534,3 @@ def _previous_report(target: Path) -> dict:
         return json.loads((target / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def _start_executor(settings, report, notebook: Path, jobs: int | None, scheduler, *, warm: int, templates):
-    from casebook.pipeline.executors import make_executor
-
-    jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
-    try:
-        executor = make_executor(jobs, scheduler)
-    except Exception as exc:  # an unreachable scheduler: nothing built, the old casebook stays
-        raise BuildError(f"Dask のスケジューラ {scheduler} に接続できません: {type(exc).__name__}: {exc}") from exc
-    report.executor = f"dask {scheduler}" if scheduler else f"local threads × {jobs}"
-    if hasattr(executor, "prestart"):
-        executor.prestart(min(jobs, warm), env=settings.environ(), cwd=str(notebook.parent), warmup=WARMUP,
-                          templates=str(templates or ""))
-    return executor
-
-
-def _submit(executor, todo: list[_Item], settings, params, notebook, site_common, templates):
-    """Hand every page to the executor now; returns the iterator of its results."""
-    from casebook.pipeline.execute import PageJob
-
-    env = settings.environ()
-    jobs = []
-    for it in todo:
-        e = it.derived["entry"]
-        site = {**site_common, "ward": e[2], "ward_code": e[3], "case_id": it.id, "case_title": e[1]}
-        jobs.append(PageJob(case_id=it.id, key=it.key, notebook=str(notebook),
-                            parameters={"case_id": it.id, "version": it.version, "charts": params.options.charts},
-                            site=site, env=env, warmup=WARMUP, templates=str(templates or "")))
-    return executor.map(jobs)
-
-
-def _collect(results, todo: list[_Item], report: BuildReport, pages_dir: Path, tmp: Path,
-             progress, replace: bool = False) -> None:
-    """Each result as it comes: a page into the cache and the new site, or a row of `failed`."""
-    from tqdm import tqdm
-
-    titles = {it.id: it.title for it in todo}
-    pages_dir.mkdir(parents=True, exist_ok=True)
-    bar = tqdm(total=len(todo) + len(report.cached), initial=len(report.cached), desc="事例ページ",
-               unit="件", disable=(None if progress is None else not progress), file=sys.stderr)
-    try:
-        for res in results:
-            if res.ok:
-                write_atomic(pages_dir / f"{res.key}.html", res.html)
-                place_page(pages_dir / f"{res.key}.html", tmp / "cases" / f"{res.case_id}.html", replace=replace)
-                report.built.append({"case_id": res.case_id, "key": res.key, "seconds": round(res.seconds, 3),
-                                     "execute_seconds": round(res.execute_seconds, 3),
-                                     "render_seconds": round(res.render_seconds, 3), "worker": res.worker})
-            else:
-                report.failed.append({"case_id": res.case_id, "title": titles.get(res.case_id, ""), **res.error})
-            bar.set_postfix_str(f"作成 {len(report.built)} ・ キャッシュ {len(report.cached)} ・ 失敗 {len(report.failed)}")
-            bar.update(1)
-    finally:
-        bar.close()
-    order = {it.id: i for i, it in enumerate(todo)}
-    report.built.sort(key=lambda r: order[r["case_id"]])
-    report.failed.sort(key=lambda r: order[r["case_id"]])

@@ -388,6 +388,7 @@ class PageJob:
     env: dict[str, str] = field(default_factory=dict)   # added to the kernel's environment
     warmup: str = ""
     templates: str = ""                        # template folder; "" = casebook/templates
+    engine: str = ENGINE_NAME                  # papermill engine: warm kernel, or "casebook_inprocess"
 
 
 @dataclass
@@ -452,13 +453,13 @@ def execute_page(job: PageJob):
     from papermill.parameterize import parameterize_notebook
 
     nb = copy.deepcopy(_load_notebook(job.notebook))
-    nb = parameterize_notebook(nb, job.parameters, kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME)
+    nb = parameterize_notebook(nb, job.parameters, kernel_name=KERNEL_NAME, engine_name=job.engine)
     for cell in nb.cells:   # papermill gives its cell a random id, which the page shows: the same page twice
         if "injected-parameters" in cell.metadata.get("tags", ()):  # would differ by that id alone
             cell.id = "injected-parameters"
     nb = prepare_notebook_metadata(nb, job.notebook, None)
     nb = papermill_engines.execute_notebook_with_engine(
-        ENGINE_NAME, nb, kernel_name=KERNEL_NAME, input_path=job.notebook, output_path=None, progress_bar=False,
+        job.engine, nb, kernel_name=KERNEL_NAME, input_path=job.notebook, output_path=None, progress_bar=False,
         log_output=False, kernel_env={**os.environ, **job.env}, kernel_cwd=str(Path(job.notebook).parent),
         kernel_warmup=job.warmup)
     try:

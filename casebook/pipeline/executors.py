@@ -1,5 +1,6 @@
 """Executors for `casebook.pipeline.execute.run_page`: `LocalExecutor(jobs)` (threads, one warm kernel
-each) and `DaskExecutor(address)`. Both have `map(jobs) -> iterator of PageResult` in completion order,
+each), `ProcessExecutor(jobs)` (worker processes that run pages in-process) and
+`DaskExecutor(address)`. All have `map(jobs) -> iterator of PageResult` in completion order,
 and `close()`; `make_executor(jobs, scheduler)` picks one."""
 
 from __future__ import annotations
@@ -7,8 +8,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from casebook.pipeline.execute import (
     KERNEL_NAME,
@@ -22,32 +24,62 @@ from casebook.pipeline.execute import (
 )
 
 log = logging.getLogger(__name__)
+INPROCESS_ENGINE = "casebook_inprocess"   # casebook.pipeline.inprocess.ENGINE_NAME (not imported here: IPython)
 
 
 class LocalExecutor:
-    """N worker threads, each with its own warm kernel (the kernels run in parallel processes)."""
+    """Up to N worker threads, each with its own warm kernel (the kernels run in parallel processes).
+
+    Threads are started only as there is work for them: `prestart(n)` starts n that boot their kernels
+    at once, and `map` adds threads up to N only while more pages wait than threads exist. A page thus
+    waits for a kernel already booting rather than landing on an idle thread that starts a second one
+    (one changed page among 1,000 used to boot two kernels and wait for the later)."""
+
+    kind = "threads"
 
     def __init__(self, jobs: int = 2):
-        from concurrent.futures import ThreadPoolExecutor
+        import queue
 
         self.jobs = max(1, int(jobs))
-        self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="casebook-page")
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._waiting = 0                       # pages handed over and not yet taken by a thread
+        self._lock = threading.Lock()
+
+    def _worker(self, warm) -> None:
+        if warm is not None:
+            warm()
+        while True:
+            task = self._queue.get()
+            if task is None:
+                return
+            with self._lock:
+                self._waiting -= 1
+            task()
+
+    def _add_thread(self, warm=None) -> bool:
+        if len(self._threads) >= self.jobs:
+            return False
+        t = threading.Thread(target=self._worker, args=(warm,), daemon=True,
+                             name=f"casebook-page_{len(self._threads)}")
+        self._threads.append(t)
+        t.start()
+        return True
 
     def prestart(self, n: int, *, env: dict[str, str], cwd: str, warmup: str = "", templates: str = "") -> None:
-        """Start n warm kernels now, one per worker thread, so they boot while the caller works
+        """Start n warm kernels now, one per new worker thread, so they boot while the caller works
         (the build runs the privacy gate meanwhile). Same kernel key as `run_page` will ask for.
         papermill and nbconvert are imported meanwhile too (about 1.5 s that would otherwise wait)."""
-        n = max(0, min(n, self.jobs))
+        n = max(0, min(n, self.jobs - len(self._threads)))
         if not n:
             return
         skip_unused_iri_grammar()  # before any thread imports nbformat
         full_env = {**os.environ, **env}
-        barrier = threading.Barrier(n)
 
         def imports() -> None:
             skip_unused_iri_grammar()
             import nbconvert  # noqa: F401
-            import papermill  # noqa: F401
+            import papermill
             import papermill.engines  # noqa: F401
 
             from casebook import render  # noqa: F401
@@ -56,10 +88,6 @@ class LocalExecutor:
         importer.start()
 
         def warm() -> None:
-            try:
-                barrier.wait(timeout=10)  # n tasks on n distinct threads
-            except threading.BrokenBarrierError:
-                pass
             try:
                 _thread_context().run(POOL.get, KERNEL_NAME, full_env, cwd, warmup)
                 importer.join()
@@ -70,27 +98,34 @@ class LocalExecutor:
                 log.warning("could not start a warm kernel", exc_info=True)
 
         for _ in range(n):
-            self._pool.submit(warm)
+            self._add_thread(warm)
 
     def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
-        """Submit every job now (the caller works meanwhile); iterate the results as they finish.
+        """Hand every job over now (the caller works meanwhile); iterate the results as they finish.
 
         Each result goes through a queue and is dropped once taken (no future keeps its page), so
         memory holds the pages not yet written, not every page of the build."""
         import queue
 
-        done: queue.Queue = queue.Queue()
+        done: queue.SimpleQueue = queue.SimpleQueue()
 
-        def one(job: PageJob) -> None:
-            try:
-                done.put(run_page(job))
-            except BaseException as exc:
-                done.put(PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
-                                                                 "evalue": str(exc)}))
+        def task(job: PageJob):
+            def one() -> None:
+                try:
+                    done.put(run_page(job))
+                except BaseException as exc:
+                    done.put(PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
+                                                                     "evalue": str(exc)}))
+            return one
 
         n = 0
         for job in jobs:
-            self._pool.submit(one, job)
+            with self._lock:
+                self._waiting += 1
+                more = self._waiting > len(self._threads)
+            if more:
+                self._add_thread()
+            self._queue.put(task(job))
             n += 1
 
         def results() -> Iterator[PageResult]:
@@ -100,8 +135,86 @@ class LocalExecutor:
         return results()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join()
+        self._threads = []
         POOL.shutdown()
+
+
+class ProcessExecutor:
+    """N worker processes made for pages: each runs them with papermill on its own IPython shell
+    (`casebook.pipeline.inprocess`), the process being the kernel. For builds with many pages.
+
+    On a kernel most of a page's cost is the messages of each cell, nbclient's side of them in this
+    process, where threads take turns under one GIL. Worker processes each have their own, and no
+    messages. They are spawned (not forked: this process has threads) and set up their shell as
+    they start, while the caller runs the gate; a handful of pages are better served by
+    `LocalExecutor`, whose kernels boot while this process imports papermill and nbconvert."""
+
+    kind = "processes"
+
+    def __init__(self, jobs: int = 2):
+        self.jobs = max(1, int(jobs))
+        self._pool = None
+
+    def prestart(self, n: int, *, env: dict[str, str], cwd: str, warmup: str = "", templates: str = "") -> None:
+        """Start the worker processes now; each boots its kernel and imports papermill and nbconvert
+        before it takes a page (`_process_start`). Same kernel key as `run_page` will ask for."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._pool is not None:
+            return
+        self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_process_start,
+                                         initargs=({**os.environ, **env}, cwd, warmup, templates))
+        for _ in range(max(1, min(n, self.jobs))):   # workers are spawned as tasks arrive
+            self._pool.submit(os.getpid)
+
+    def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
+        """Submit every job now (the caller works meanwhile); iterate the results as they finish."""
+        from concurrent.futures import as_completed
+
+        if self._pool is None:
+            raise RuntimeError("ProcessExecutor.map before prestart")
+        by_future = {self._pool.submit(run_page, replace(job, engine=INPROCESS_ENGINE)): job for job in jobs}
+
+        def results() -> Iterator[PageResult]:
+            for fut in as_completed(list(by_future)):
+                job = by_future.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as exc:  # a worker that died: one row in the report, not the end
+                    res = PageResult(job.case_id, job.key, error={"cell": None, "ename": type(exc).__name__,
+                                                                  "evalue": str(exc)})
+                del fut
+                yield res
+
+        return results()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+def _process_start(env: dict[str, str], cwd: str, warmup: str, templates: str) -> None:
+    """A worker process's start: its page shell is set up (environment, working directory, the
+    warm-up imports) and papermill and the renderer are made ready before the first page."""
+    skip_unused_iri_grammar()
+    try:
+        from casebook.pipeline.inprocess import shell_for
+
+        shell_for(env, cwd, warmup)
+        import papermill.engines  # noqa: F401
+
+        from casebook import render
+
+        render._exporter(Path(templates or render.TEMPLATES))
+    except Exception:  # the page job will try again and report the error
+        log.warning("could not set up the page shell", exc_info=True)
 
 
 def _shutdown_worker_kernels() -> int:
@@ -159,5 +272,12 @@ class DaskExecutor:
             self.client = None
 
 
-def make_executor(jobs: int = 2, scheduler=None):
-    return DaskExecutor(scheduler) if scheduler else LocalExecutor(jobs)
+PROCESSES_FROM = 50   # pages to execute from which worker processes pay for their start
+
+
+def make_executor(jobs: int = 2, scheduler=None, pages: int = 0):
+    """Dask when a scheduler is named; else worker processes for `pages` ≥ PROCESSES_FROM (and more than
+    one job), threads in this process for fewer."""
+    if scheduler:
+        return DaskExecutor(scheduler)
+    return ProcessExecutor(jobs) if jobs > 1 and pages >= PROCESSES_FROM else LocalExecutor(jobs)

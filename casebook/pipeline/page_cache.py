@@ -97,7 +97,7 @@ def figures_hash(figures) -> str:
     return sha("figures/1", canonical([f.model_dump(mode="json") for f in figures]))
 
 
-def page_key(record: str, figures: str, *, notebook_hash: str, code_hash: str, params: "CasebookParams") -> str:
+def page_key(record: str, figures: str, *, notebook_hash: str, code_hash: str, params: CasebookParams) -> str:
     """The content hash a case page is cached under, from `record_hash(case)` and
     `figures_hash(the ward figures its charts show)`."""
     options = {"title": params.title, "charts": params.options.charts, "footer": params.options.footer,

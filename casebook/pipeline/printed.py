@@ -85,7 +85,7 @@ def chapters(entries, by: str) -> list[dict]:
     return out
 
 
-def book_info(params: "CasebookParams", entries, day: dt.date) -> dict:
+def book_info(params: CasebookParams, entries, day: dt.date) -> dict:
     """What the cover, はじめに and 奥付 print (every value text; the templates escape it)."""
     pdf = params.pdf
     year = pdf.fiscal_year or max((e.fiscal_year for e in entries), default=vocab.fiscal_year_of(day))
@@ -198,7 +198,7 @@ def _print_book(book: dict, target: Path, parts: int, templates: Path, info: dic
             "cases": {case_id: [begins[i], max(begins[i], begins[i + 1] - 1)] for i, case_id in enumerate(order)}}
 
 
-def write_printed(tmp: Path, items: list["_Item"], params: "CasebookParams", cache_root: Path,
+def write_printed(tmp: Path, items: list[_Item], params: CasebookParams, cache_root: Path,
                   templates: Path | None = None, today: dt.date | None = None, jobs: int | None = None) -> dict:
     """Write `事例集.pdf` (and `pdf/<case_id>.pdf` per case: its pages of the book) into the new site
     `tmp` for `items`, whose executed pages are already in `tmp/cases/`. Returns what the build

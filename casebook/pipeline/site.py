@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import shutil
 import unicodedata
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from casebook import vocab
 from casebook.pipeline.page_cache import (
@@ -223,19 +224,39 @@ def assemble(tmp: Path, items: list[_Item], pages_dir: Path, params, cache_root:
     write_indexes(tmp, items, params, cache_root, templates, grams)
 
 
-def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templates: Path | None,
-                   grams: dict | None, in_place: bool = False) -> None:
-    """Home, ward/theme/year pages and the search index for exactly `items`. `in_place`: `tmp` is the
-    casebook readers see; only the files whose text changes are written, each with one rename."""
+def prepare_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templates: Path | None,
+                    grams: dict | None) -> tuple[dict[str, str], Path]:
+    """What `write_indexes` writes for exactly `items`, made without touching the casebook: the index
+    pages' HTML by path, and the search index in the cache (a build makes them while its pages run)."""
     from casebook import render
+    from casebook.pipeline.printed import BOOK_NAME
 
     templates_dir = Path(templates or render.TEMPLATES)
     entries = [it.entry() for it in items]
-    from casebook.pipeline.printed import BOOK_NAME
-
     book_pdf = BOOK_NAME if params.pdf.enabled and items else ""   # pipeline.printed writes it after the pages
-    for path, html in render.render_site(entries, title=params.title, footer=params.options.footer,
-                                         book_pdf=book_pdf, templates=templates_dir).items():
+    pages = render.render_site(entries, title=params.title, footer=params.options.footer,
+                               book_pdf=book_pdf, templates=templates_dir)
+    site_fp = files_hash(code_files(SITE_CODE))
+    cached_index = cache_root / "search" / f"{search_key(items, site_fp)}.js"
+    if not cached_index.exists():
+        if grams is None:  # a page failed after the index of all pages came from the cache
+            grams = grams_from_index(tmp / "assets" / "search-index.js", items)
+        for old in (cache_root / "search").glob("*.js"):
+            old.unlink(missing_ok=True)
+        docs = [((e.id, e.title, e.ward, vocab.format_fiscal_year(e.fiscal_year), f"cases/{e.id}.html"),
+                 grams[it.derived["record"]]) for it, e in zip(items, entries)]
+        write_index_js(cached_index, docs)
+    return pages, cached_index
+
+
+def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templates: Path | None,
+                  grams: dict | None, in_place: bool = False,
+                  prepared: tuple[dict[str, str], Path] | None = None) -> None:
+    """Home, ward/theme/year pages and the search index for exactly `items` (`prepared`: what
+    `prepare_indexes` made for the same items). `in_place`: `tmp` is the casebook readers see; only
+    the files whose text changes are written, each with one rename."""
+    pages, cached_index = prepared or prepare_indexes(tmp, items, params, cache_root, templates, grams)
+    for path, html in pages.items():
         out = tmp / path
         if in_place:
             try:
@@ -247,16 +268,6 @@ def write_indexes(tmp: Path, items: list[_Item], params, cache_root: Path, templ
             continue
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")
-    site_fp = files_hash(code_files(SITE_CODE))
-    cached_index = cache_root / "search" / f"{search_key(items, site_fp)}.js"
-    if not cached_index.exists():
-        if grams is None:  # a page failed after the index of all pages came from the cache
-            grams = grams_from_index(tmp / "assets" / "search-index.js", items)
-        for old in (cache_root / "search").glob("*.js"):
-            old.unlink(missing_ok=True)
-        docs = [((e.id, e.title, e.ward, vocab.format_fiscal_year(e.fiscal_year), f"cases/{e.id}.html"),
-                 grams[it.derived["record"]]) for it, e in zip(items, entries)]
-        write_index_js(cached_index, docs)
     dst = tmp / "assets" / "search-index.js"
     if not in_place:
         dst.unlink(missing_ok=True)

@@ -1,0 +1,108 @@
+"""The pages a build hands to its executor, and what comes back.
+
+`start_executor` picks the executor (`executors.make_executor`) and lets it warm up (kernels boot,
+worker processes set up their shells) while the build reads and gates the cases. `PageRuns` makes a
+`PageJob` per page and submits pages in batches: the cold build hands over each chunk of cases that
+pass the gate as soon as it is read, so pages run while the next chunks are read and gated; the
+rest are handed over once the gate (with the editors' overrides) has spoken. `collect` writes each
+result as it arrives: the page into the cache and the casebook, or a row of the report's `failed`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from casebook.pipeline.folders import BuildError
+from casebook.pipeline.page_cache import place_page, write_atomic
+
+if TYPE_CHECKING:
+    from casebook.pipeline.build import BuildReport, _Item
+
+# Run once in each kernel or page shell before its first page: the page's libraries, imported once.
+WARMUP = "import IPython.display\nfrom casebook import store\nfrom casebook.render import pages, ecomap_svg, charts"
+
+
+def start_executor(settings, report, notebook: Path, jobs: int | None, scheduler, *, warm: int, templates):
+    from casebook.pipeline.executors import make_executor
+
+    jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
+    try:
+        executor = make_executor(jobs, scheduler, pages=warm)
+    except Exception as exc:  # an unreachable scheduler: nothing built, the old casebook stays
+        raise BuildError(f"Dask のスケジューラ {scheduler} に接続できません: {type(exc).__name__}: {exc}") from exc
+    report.executor = f"dask {scheduler}" if scheduler else f"local {executor.kind} × {jobs}"
+    if hasattr(executor, "prestart"):
+        executor.prestart(min(jobs, warm), env=settings.environ(), cwd=str(notebook.parent), warmup=WARMUP,
+                          templates=str(templates or ""))
+    return executor
+
+
+class PageRuns:
+    """Pages handed to one executor, in batches; `results(todo)` hands over what is left of `todo`
+    and iterates every result of the build, in the order they finish."""
+
+    def __init__(self, executor, settings, params, notebook: Path, templates):
+        self.executor, self.params, self.notebook = executor, params, str(notebook)
+        self.templates = str(templates or "")
+        self.env = settings.environ()
+        self.site_common = site_common(params)
+        self.submitted: set[str] = set()
+        self._results: list = []
+
+    def submit(self, items: list[_Item]) -> None:
+        """Hand these pages to the executor now (they run while the caller goes on)."""
+        from casebook.pipeline.execute import PageJob
+
+        jobs = []
+        for it in items:
+            e = it.derived["entry"]
+            site = {**self.site_common, "ward": e[2], "ward_code": e[3], "case_id": it.id, "case_title": e[1]}
+            jobs.append(PageJob(case_id=it.id, key=it.key, notebook=self.notebook,
+                                parameters={"case_id": it.id, "version": it.version,
+                                            "charts": self.params.options.charts},
+                                site=site, env=self.env, warmup=WARMUP, templates=self.templates))
+            self.submitted.add(it.id)
+        if jobs:
+            self._results.append(self.executor.map(jobs))
+
+    def results(self, todo: list[_Item]):
+        self.submit([it for it in todo if it.id not in self.submitted])
+        return itertools.chain.from_iterable(self._results)
+
+
+def site_common(params) -> dict:
+    """What every case page's template is given besides its own case."""
+    return {"title": params.title, "root": "../", "footer": params.options.footer,
+            "pdf": params.pdf.enabled and params.pdf.per_case}
+
+
+def collect(results, todo: list[_Item], report: BuildReport, pages_dir: Path, tmp: Path,
+             progress, replace: bool = False) -> None:
+    """Each result as it comes: a page into the cache and the new site, or a row of `failed`."""
+    from tqdm import tqdm
+
+    titles = {it.id: it.title for it in todo}
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=len(todo) + len(report.cached), initial=len(report.cached), desc="事例ページ",
+               unit="件", disable=(None if progress is None else not progress), file=sys.stderr)
+    try:
+        for res in results:
+            if res.ok:
+                write_atomic(pages_dir / f"{res.key}.html", res.html)
+                place_page(pages_dir / f"{res.key}.html", tmp / "cases" / f"{res.case_id}.html", replace=replace)
+                report.built.append({"case_id": res.case_id, "key": res.key, "seconds": round(res.seconds, 3),
+                                     "execute_seconds": round(res.execute_seconds, 3),
+                                     "render_seconds": round(res.render_seconds, 3), "worker": res.worker})
+            else:
+                report.failed.append({"case_id": res.case_id, "title": titles.get(res.case_id, ""), **res.error})
+            bar.set_postfix_str(f"作成 {len(report.built)} ・ キャッシュ {len(report.cached)} ・ 失敗 {len(report.failed)}")
+            bar.update(1)
+    finally:
+        bar.close()
+    order = {it.id: i for i, it in enumerate(todo)}
+    report.built.sort(key=lambda r: order[r["case_id"]])
+    report.failed.sort(key=lambda r: order[r["case_id"]])
