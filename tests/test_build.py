@@ -353,23 +353,34 @@ def test_a_parameter_set_selects_wards_and_years(settings, tmp_path):
 
 
 def test_a_large_build_runs_pages_in_worker_processes_and_equals_a_build_on_kernels(settings, monkeypatch):
-    """Many pages to make: worker processes run them in-process (no kernel), the first chunks' pages
-    while later chunks are still read and gated. The casebook is byte for byte the one kernels make,
-    and a page that fails is reported with the same cell and error."""
+    """Many pages to make: worker processes gate the cases and run the pages in-process (no kernel),
+    the first pages while later cases are still read and gated. The casebook is byte for byte the one
+    kernels make; a page that fails is reported with the same cell and error, and a case with personal
+    information is blocked with the same findings."""
     from casebook.pipeline import build as build_module
-    from casebook.pipeline import executors
+    from casebook.pipeline import executors, runs
 
-    broken = _gen().make_cases(7)[6].model_copy(update={"id": "2025-27126-07"})
+    gen = _gen()
+    broken = gen.make_cases(7)[6].model_copy(update={"id": "2025-27126-07"})
     broken = Case.model_validate({**broken.model_dump(), "ethics": {"consent": False, "anonymised": True}})
-    cases = fill(settings, 6, [broken])
+    leaky = gen.make_cases(8)[7].model_dump()
+    leaky["id"] = "2024-27116-08"
+    leaky["person"]["life_history"] = "山田太郎さんは電話番号 06-6771-1234 で連絡がつく。"
+    cases = fill(settings, 6, [broken, Case.model_validate(leaky)])
     monkeypatch.setattr(executors, "PROCESSES_FROM", 1)
-    monkeypatch.setattr(build_module, "READ_CHUNK", 2)   # four chunks: pages start before the gate ends
+    monkeypatch.setattr(runs, "EARLY_FROM", 1)
+    monkeypatch.setattr(runs, "GATE_BATCH", 2)
+    monkeypatch.setattr(build_module, "READ_CHUNK", 3)   # three chunks: pages start before the gate ends
+    # the workers gate from the first batch (a real build gates here while they start)
+    monkeypatch.setattr(executors.ProcessExecutor, "ready", lambda self: all(f.result() for f in self._started))
     workers = build(settings)
     assert workers.executor == "local processes × 2"
     assert {b["case_id"] for b in workers.built} == {c.id for c in cases[:6]}
-    assert len({b["worker"] for b in workers.built}) >= 1 and all(b["worker"] for b in workers.built)
+    assert all(b["worker"] for b in workers.built)
     [failed] = workers.failed
     assert failed["case_id"] == "2025-27126-07" and failed["cell"] == 3 and failed["ename"] == "PageError"
+    [blocked] = workers.blocked
+    assert blocked["case_id"] == "2024-27116-08" and any("06-6771-1234" in f["text"] for f in blocked["findings"])
     out = settings.casebook_dir
 
     def files():
@@ -380,6 +391,7 @@ def test_a_large_build_runs_pages_in_worker_processes_and_equals_a_build_on_kern
     kernels = build(settings, force=True)
     assert kernels.executor == "local threads × 2" and len(kernels.built) == 6
     assert [(f["cell"], f["ename"], f["evalue"]) for f in kernels.failed] == [(3, "PageError", failed["evalue"])]
+    assert kernels.blocked == workers.blocked
     assert files() == by_workers
 
 

@@ -68,7 +68,9 @@ from casebook.pipeline.page_cache import (
     write_atomic,
 )
 from casebook.pipeline.runs import (  # noqa: F401 (WARMUP: tests)
+    EARLY_FROM,
     WARMUP,
+    Gating,
     PageRuns,
     collect,
     site_common,
@@ -311,25 +313,27 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
             # chunk at a time: memory holds one chunk of cases, however many the casebook has.
             grams_known = Grams(cache_root, site_fp)
             need = [d for d in digests if manifest.get(d.sha256) is None]
+
+            def settle(d, derived: dict) -> _Item | None:
+                manifest.put(d.sha256, derived)
+                if derived["gate"]:   # findings: judged again below, with the editors' overrides
+                    return None
+                item = _Item(d.id, d.version, d.sha256, derived)
+                item.key = key_of(derived)
+                return item if force or not (pages_dir / f"{item.key}.html").exists() else None
+
+            # Many new contents (a cold build): their pages start as soon as they pass the gate.
+            gating = Gating(lambda case: _gate_findings(case, []), settle, runs if len(need) >= EARLY_FROM else None)
             for i in range(0, len(need), READ_CHUNK):
                 fresh = _read_cases(store, need[i:i + READ_CHUNK], params.statuses)
-                ready = []
                 for d in need[i:i + READ_CHUNK]:
                     case = fresh.get(d.id)
                     if case is not None:  # else deleted since its digest was read
                         derived = _derive(case)
-                        derived["gate"] = _gate_findings(case, [])
-                        manifest.put(d.sha256, derived)
                         grams_known.add(derived["record"], case)
-                        if not derived["gate"]:   # nothing found: passes whatever the overrides say
-                            item = _Item(d.id, d.version, d.sha256, derived)
-                            item.key = key_of(derived)
-                            if force or not (pages_dir / f"{item.key}.html").exists():
-                                ready.append(item)
+                        gating.add(d, derived, case)
                 del fresh
-                if runs is not None and len(need) > READ_CHUNK:
-                    # A cold build: these pages run while the next chunk is read and gated.
-                    runs.submit(ready)
+            gating.finish()
             items: list[_Item] = []
             for d in digests:
                 derived = manifest.get(d.sha256)

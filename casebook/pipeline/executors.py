@@ -158,6 +158,7 @@ class ProcessExecutor:
     def __init__(self, jobs: int = 2):
         self.jobs = max(1, int(jobs))
         self._pool = None
+        self._started: list = []
 
     def prestart(self, n: int, *, env: dict[str, str], cwd: str, warmup: str = "", templates: str = "") -> None:
         """Start the worker processes now; each boots its kernel and imports papermill and nbconvert
@@ -170,8 +171,12 @@ class ProcessExecutor:
         self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_process_start,
                                          initargs=({**os.environ, **env}, cwd, warmup, templates))
-        for _ in range(max(1, min(n, self.jobs))):   # workers are spawned as tasks arrive
-            self._pool.submit(os.getpid)
+        # workers are spawned as tasks arrive; these finish once the workers are set up
+        self._started = [self._pool.submit(os.getpid) for _ in range(max(1, min(n, self.jobs)))]
+
+    def ready(self) -> bool:
+        """Whether the workers are set up (until then the caller had better do the work itself)."""
+        return self._pool is not None and all(f.done() for f in self._started)
 
     def map(self, jobs: Iterable[PageJob]) -> Iterator[PageResult]:
         """Submit every job now (the caller works meanwhile); iterate the results as they finish."""
@@ -194,10 +199,21 @@ class ProcessExecutor:
 
         return results()
 
+    def gate(self, cases: list):
+        """A future of the privacy gate's findings (without overrides) for these cases, computed by a
+        worker between pages: the gate is most of a cold build's own work."""
+        return self._pool.submit(_gate_cases, cases)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+
+
+def _gate_cases(cases: list) -> list:
+    from casebook.pipeline.build import _gate_findings
+
+    return [_gate_findings(case, []) for case in cases]
 
 
 def _process_start(env: dict[str, str], cwd: str, warmup: str, templates: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 # Run once in each kernel or page shell before its first page: the page's libraries, imported once.
 WARMUP = "import IPython.display\nfrom casebook import store\nfrom casebook.render import pages, ecomap_svg, charts"
+EARLY_FROM = 50      # new contents from which their pages are handed over as soon as they pass the gate
+GATE_BATCH = 25      # cases per gate task in a worker process
+GATE_IN_FLIGHT = 8   # gate tasks handed over and not yet settled, at most (memory holds their cases)
 
 
 def start_executor(settings, report, notebook: Path, jobs: int | None, scheduler, *, warm: int, templates):
@@ -72,6 +76,59 @@ class PageRuns:
     def results(self, todo: list[_Item]):
         self.submit([it for it in todo if it.id not in self.submitted])
         return itertools.chain.from_iterable(self._results)
+
+
+class Gating:
+    """The gate's verdicts (without overrides) on new contents, a batch at a time: in the executor's
+    worker processes when it has them, else here. `settle(digest, derived)` records a verdict and
+    returns the page to make now (it passed and is not cached) or None; with `runs`, those pages are
+    handed over at once, so pages run while later cases are read and gated."""
+
+    def __init__(self, gate_here, settle, runs: PageRuns | None = None):
+        self.gate_here, self.settle, self.runs = gate_here, settle, runs
+        self.workers = runs is not None and hasattr(runs.executor, "gate")
+        self.batch: list = []
+        self.waiting: deque = deque()
+
+    def add(self, digest, derived: dict, case) -> None:
+        self.batch.append((digest, derived, case))
+        if len(self.batch) >= GATE_BATCH:
+            self._flush()
+
+    def finish(self) -> None:
+        """Every verdict recorded (waits for the workers' last batches)."""
+        self._flush()
+        while self.waiting:
+            self._take()
+
+    def _flush(self) -> None:
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        if not self.workers or not self.runs.executor.ready():   # workers still starting: gate here meanwhile
+            self._settle(batch, [self.gate_here(case) for _, _, case in batch])
+            return
+        self.waiting.append((batch, self.runs.executor.gate([case for _, _, case in batch])))
+        while self.waiting and (self.waiting[0][1].done() or len(self.waiting) > GATE_IN_FLIGHT):
+            self._take()
+
+    def _take(self) -> None:
+        batch, future = self.waiting.popleft()
+        try:
+            findings = future.result()
+        except Exception:  # a worker that died: the same gate, here
+            findings = [self.gate_here(case) for _, _, case in batch]
+        self._settle(batch, findings)
+
+    def _settle(self, batch: list, findings: list) -> None:
+        ready = []
+        for (digest, derived, _), found in zip(batch, findings):
+            derived["gate"] = found
+            item = self.settle(digest, derived)
+            if item is not None:
+                ready.append(item)
+        if self.runs is not None:
+            self.runs.submit(ready)
 
 
 def site_common(params) -> dict:
