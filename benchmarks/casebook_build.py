@@ -5,7 +5,9 @@
 (a) papermill + nbconvert per case: a fresh kernel per notebook, the stock `lab` HTML template;
 (b) jupyter-cache, executor `local-parallel` (one process per CPU, a fresh kernel per notebook),
     then nbconvert `lab` — the plain tool chain with a cache;
-(c) ours, cold: `workbench build` with an empty cache (warm kernels, threads, our template);
+(c) ours, cold: `workbench build` with an empty cache (our template; from 50 pages, worker processes that
+    gate the cases and run the pages in-process, papermill's `casebook_inprocess` engine; fewer pages run
+    on warm kernels in threads);
 (d) ours after one case changed;  (e) ours with nothing changed;
 (f) the floor: the notebook's page cells exec'd in one warm Python process, no kernel, no nbconvert.
 
@@ -18,7 +20,8 @@ a run costs even when other work on the machine stretches its wall time. --large
 on N cases for the 1,000-case goals (0 skips it); (d) and (e) run --repeat times there (median shown).
 
 Also (--parts): `profile` — a warm page before and after issue #20, the old path re-enacted beside the
-new one on one warm kernel (times per phase and cProfile's call counts per page); `scale` — cold
+new one on one warm kernel, and the in-process engine of the worker processes (times per phase and
+cProfile's call counts per page); `scale` — cold
 builds of 1,000 and --scale cases (default 10,000), locally and on a Dask LocalCluster through
 `--scheduler`, with time and peak RSS (driver; kernels or cluster) per 1,000 cases. Every row
 prints the load average: on a shared machine, compare figures of one run, side by side.
@@ -219,6 +222,12 @@ def _new_page(job):
     return nb, t1 - t0, time.perf_counter() - t1
 
 
+def _inprocess_page(job):
+    from dataclasses import replace
+
+    return _new_page(replace(job, engine="casebook_inprocess"))
+
+
 def scenario_profile(work: Path, n: int) -> dict:
     """A warm page before and after, on one warm kernel in this process, the two paths interleaved so
     that both see the same load: time per phase, and cProfile's call counts (which load does not change)."""
@@ -240,7 +249,7 @@ def scenario_profile(work: Path, n: int) -> dict:
         return ex.PageJob(cid, "k", str(NOTEBOOK), {"case_id": cid, "version": version, "charts": True}, site,
                           env=env, warmup=WARMUP)
 
-    paths = {"before": _old_page, "after": _new_page}
+    paths = {"before": _old_page, "after": _new_page, "in-process": _inprocess_page}
     ctx = ex._thread_context()
     for i in range(3):  # kernel started, templates compiled, caches warm
         for fn in paths.values():
@@ -248,7 +257,7 @@ def scenario_profile(work: Path, n: int) -> dict:
     out = {}
     stats = {k: {"execute": 0.0, "render": 0.0, "cells": 0.0, "profile": cProfile.Profile()} for k in paths}
     for i in range(2 * n):  # n timed pages per path, then n under cProfile (its overhead kept out of the times)
-        for name, fn in (paths.items() if i % 2 else reversed(paths.items())):
+        for name, fn in (list(paths.items()) if i % 2 else list(reversed(paths.items()))):
             st = stats[name]
             next(iter(ex.POOL._local.kernels.values())).reset()  # the reset between pages: not in a page's time
             if i >= n:
@@ -433,18 +442,19 @@ def profile(root: Path, args, log: Path) -> None:
     env = environment(work)
     child("setup", work, 40, env, log)
     _, _, r = child("profile", work, args.profile_pages, env, log)
-    print(f"\nA warm page, before and after (#20): {args.profile_pages} pages per path on one warm kernel, the "
-          f"paths interleaved; load average {r['after']['load']:.1f} (times are stretched by load; counts are not)\n")
-    labels = [("execute_ms", "execute (papermill, warm kernel), ms", ".1f"),
+    print(f"\nA warm page, before and after (#20): {args.profile_pages} pages per path, on one warm kernel (before, "
+          f"after) and on the in-process shell of a worker (in-process), the paths interleaved; load average "
+          f"{r['after']['load']:.1f} (times are stretched by load; counts are not)\n")
+    labels = [("execute_ms", "execute (papermill), ms", ".1f"),
               ("cells_ms", "  of which the cells as papermill timed them, ms", ".1f"),
               ("render_ms", "render (nbconvert), ms", ".1f"),
               ("calls", "Python function calls per page (cProfile)", ",.0f"),
               ("validate", "nbformat validations per page", ".0f"), ("json_writes", "notebook to JSON text", ".0f"),
               ("json_reads", "notebook from JSON text", ".0f"), ("deepcopy", "deepcopy calls (incl. recursive)", ",.0f"),
               ("kernel_requests", "messages sent to the kernel (incl. reset)", ".0f")]
-    print(f"  {'':<50} {'before':>10} {'after':>10}")
+    print(f"  {'':<50} {'before':>10} {'after':>10} {'in-process':>10}")
     for key, label, fmt in labels:
-        print(f"  {label:<50} {r['before'][key]:>10{fmt}} {r['after'][key]:>10{fmt}}")
+        print(f"  {label:<50} {r['before'][key]:>10{fmt}} {r['after'][key]:>10{fmt}} {r['in-process'][key]:>10{fmt}}")
     (root / "profile.json").write_text(json.dumps(r, indent=1), encoding="utf-8")
 
 
@@ -550,7 +560,7 @@ def table(root: Path, args, log: Path, rows: list, row) -> None:
     print(f"  (a) / (c)  papermill per case vs ours cold : {a['per_case'] / cold['per_case']:6.1f}×")
     print(f"  (b) / (c)  jupyter-cache vs ours cold      : {b['per_case'] / cold['per_case']:6.1f}×   goal ≥ 40×")
     print(f"  (c) / (f)  ours cold vs the floor          : {cold['per_case'] / floor['per_case']:6.1f}×   goal ≤ 5×")
-    print(f"             a cold page, per worker: execute (papermill, warm kernel) {per_page['execute_seconds']:.3f} s"
+    print(f"             a cold page, per worker: execute (papermill) {per_page['execute_seconds']:.3f} s"
           f" + render (nbconvert) {per_page['render_seconds']:.3f} s; the floor's page {floor['per_case']:.4f} s")
     print(f"  (c) page size                              : {cold['page_kb']:6.1f} KB (lab template: {a['page_kb']:.0f} KB)   goal ≤ 40 KB")
     if large:

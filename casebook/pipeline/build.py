@@ -346,6 +346,12 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
             report.selected = len(items)
             missing = {it.id for it in items if force or not (pages_dir / f"{it.key}.html").exists()}
             report.times["hash"] = time.perf_counter() - t
+            if executor is not None and not runs.submitted:
+                from casebook.pipeline.executors import outgrown
+
+                if outgrown(executor, len(missing)):   # booted for a few changed cases; many pages after all
+                    executor.close()
+                    executor = runs = None
             if missing and executor is None:
                 # Kernels start (in their own processes) while this process runs the gate and lays out the site.
                 executor = start_executor(settings, report, notebook, jobs or params.options.jobs,

@@ -76,13 +76,17 @@ class LocalExecutor:
         skip_unused_iri_grammar()  # before any thread imports nbformat
         full_env = {**os.environ, **env}
 
-        def imports() -> None:
+        def imports() -> None:   # while the kernels boot: papermill, nbconvert, the page templates compiled
             skip_unused_iri_grammar()
-            import nbconvert  # noqa: F401
-            import papermill
-            import papermill.engines  # noqa: F401
+            try:
+                import papermill.engines  # noqa: F401
 
-            from casebook import render  # noqa: F401
+                from casebook import render
+
+                for _ in range(n):   # one for each page thread, which takes it over
+                    render.warm_renderer(Path(templates or render.TEMPLATES), spare=True)
+            except Exception:  # the first page will try again and report the error
+                log.warning("could not prepare the renderer", exc_info=True)
 
         importer = threading.Thread(target=imports, daemon=True)
         importer.start()
@@ -90,12 +94,9 @@ class LocalExecutor:
         def warm() -> None:
             try:
                 _thread_context().run(POOL.get, KERNEL_NAME, full_env, cwd, warmup)
-                importer.join()
-                from casebook import render
-
-                render._exporter(Path(templates or render.TEMPLATES))
             except Exception:  # the page job will try again and report the error
                 log.warning("could not start a warm kernel", exc_info=True)
+            importer.join()
 
         for _ in range(n):
             self._add_thread(warm)
@@ -228,7 +229,7 @@ def _process_start(env: dict[str, str], cwd: str, warmup: str, templates: str) -
 
         from casebook import render
 
-        render._exporter(Path(templates or render.TEMPLATES))
+        render.warm_renderer(Path(templates or render.TEMPLATES))
     except Exception:  # the page job will try again and report the error
         log.warning("could not set up the page shell", exc_info=True)
 
@@ -289,6 +290,12 @@ class DaskExecutor:
 
 
 PROCESSES_FROM = 50   # pages to execute from which worker processes pay for their start
+
+
+def outgrown(executor, pages: int) -> bool:
+    """Whether `executor`, chosen for a few changed cases, should give way to worker processes now
+    that `pages` are to be made (a template changed as well, say)."""
+    return getattr(executor, "kind", "") == "threads" and executor.jobs > 1 and pages >= PROCESSES_FROM
 
 
 def make_executor(jobs: int = 2, scheduler=None, pages: int = 0):

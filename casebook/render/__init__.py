@@ -6,8 +6,8 @@ under casebook/templates/ with autoescape. `html` (the one Jinja environment), `
 `from casebook import render; render.render_case_page(...)` reaches the notebook renderer.
 """
 from casebook.render.notebook import (PAGE_TEMPLATE, REPORT_TEMPLATE, STYLESHEET, TEMPLATES, Entry, _exporter,
-                                      copy_stylesheet, render_case_page, render_report_page, render_site,
+                                      copy_stylesheet, render_case_page, render_report_page, render_site, warm_renderer,
                                       template_files)
 
 __all__ = ["_exporter", "PAGE_TEMPLATE", "REPORT_TEMPLATE", "STYLESHEET", "TEMPLATES", "Entry", "copy_stylesheet",
-           "render_case_page", "render_report_page", "render_site", "template_files"]
+           "render_case_page", "render_report_page", "render_site", "template_files", "warm_renderer"]
