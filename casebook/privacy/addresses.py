@@ -13,6 +13,7 @@ from casebook.privacy.normalize import _Normalised
 from casebook.privacy.words import (
     _CJK,
     _N,
+    _KANJI_NUM,
     _NOT_TOWN,
     _OTHER_NUMBER_INTRO,
     ROLE_WORDS,
@@ -33,6 +34,8 @@ _BLOCK = re.compile(
     rf"|(?<=[{_CJK}])\d{{1,3}}の\d{{1,3}}の\d{{1,3}}(?![\d{_CJK}])"   # after any town: 関目4の2の8
     rf"|(?<![\d.])\d{{1,3}}-\d{{1,4}}(?:-\d{{1,4}})?(?![\d])"
 )
+# What every block number holds (a digit, or a kanji numeral before 丁目/番/の and another): a cheap scan first.
+_BLOCK_GATE = re.compile(rf"\d|[{_KANJI_NUM}]\s?(?:丁目|番|の[{_KANJI_NUM}])")
 _ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
 # A town spoken of as a neighbourhood: 桜川北のあたり, 松虫付近.
 # …or as where someone's dwelling stands: 今川東のアパート, 粉浜の長屋.
@@ -62,7 +65,7 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
     by_end = {t.end: i for i, t in enumerate(toks)}
     by_start = {t.start: i for i, t in enumerate(toks)}
     # Block numbers (3丁目10番5号, 三丁目十番五号, 3-10-5), with the town name written before them.
-    for m in _BLOCK.finditer(s):
+    for m in _BLOCK.finditer(s) if _BLOCK_GATE.search(s) else ():
         start, end = m.start(), m.end()
         txt = m.group()
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None

@@ -146,8 +146,9 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
         out.append((t.start, t.end, "person"))
         used.add(k)
     # The honorific rule: a noun (or a short kana run) directly before さん/様/氏/ちゃん/くん/先生/医師.
-    for k, t in enumerate(toks):
-        if k in used or k == 0 or not _is_honorific(t, s):
+    at = {m.start() for m in _HONORIFIC_RE.finditer(s)}   # a set test per word, not a call
+    for k, t in enumerate(toks) if at else ():
+        if t.start not in at or k in used or k == 0 or not _is_honorific(t, s):
             continue
         first = k
         while first - 1 >= 0 and first - 1 not in used and k - first < 3:
@@ -479,6 +480,9 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             continue   # the run is the tail of a longer kana word
         out.append((start, start + len(name), "person"))
     return out
+
+
+_HONORIFIC_RE = re.compile("|".join(HONORIFICS))
 
 
 def _honorific_at(s: str, pos: int) -> bool:

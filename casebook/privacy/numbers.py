@@ -87,8 +87,17 @@ _DATE_PATTERNS = (
 _WITH_YEAR = 4   # the patterns before this index hold a year
 
 
+# Cheap scans that every match of a slow pattern needs (the slow one starts with look-behinds at every
+# character): a text without them is not scanned at all.
+_EMAIL_GATE = re.compile(r"[@★☆]|at|AT|At|アット|あっと|[(\[<{]\s?a")
+_CHAT_GATE = re.compile(rf"{_CHAT_SERVICE}|ID|Id")
+_ZERO_WORD = re.compile(r"[ぜゼ][ろロ]|[れレ][いイ]|[まマ][るル]")
+
+
 def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
     # Read on the NFKC text (not the digit-hyphen one): the local part may hold a ー-like character.
+    if not _EMAIL_GATE.search(n.norm):
+        return []
     out = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.norm)]
     if "アット" in n.norm:
         out += [(m.start(), m.end(), "email") for m in _SPOKEN_EMAIL.finditer(n.norm)]
@@ -97,6 +106,8 @@ def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
 
 def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
     out = []
+    if not _CHAT_GATE.search(n.norm):
+        return out
     for m in _CHAT_ID.finditer(n.norm):
         handle = m.group(1)
         has_id_word = re.search(r"ID|Id|id|アカウント|ユーザ", m.group(0)[: m.start(1) - m.start()]) is not None
@@ -154,13 +165,13 @@ def _kana_digits(text: str) -> str:
 def _find_spoken_phones(n: _Normalised) -> list[tuple[int, int, str]]:
     """Phones and postal codes read aloud: in kana digit words, or in digit groups with の between."""
     out = []
-    for m in _SPOKEN_PHONE.finditer(n.norm):
+    for m in _SPOKEN_PHONE.finditer(n.norm) if _ZERO_WORD.search(n.norm) else ():
         if 10 <= len(_kana_digits(m.group())) <= 11:
             out.append((m.start(), m.end(), "phone"))
-    for m in _GROUPED_PHONE.finditer(n.norm):
+    for m in _GROUPED_PHONE.finditer(n.norm) if "0" in n.norm else ():
         if 10 <= sum(c.isdigit() for c in m.group()) <= 11:
             out.append((m.start(), m.end(), "phone"))
-    for m in _SPOKEN_POSTAL.finditer(n.norm):
+    for m in _SPOKEN_POSTAL.finditer(n.norm) if "郵便" in n.norm or "〒" in n.norm else ():
         if len(_kana_digits(m.group())) == 7 and re.search(r"郵便|〒", _clause_before(n.norm, m.start(), 30)):
             out.append((m.start(), m.end(), "postal_code"))
     return out
@@ -250,7 +261,7 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
             kind = "my_number"
         if kind:
             out.append((start, end, kind))
-    for m in _PHONE_ALT.finditer(s):
+    for m in _PHONE_ALT.finditer(s) if "0" in s else ():
         digits = re.sub(r"\D", "", m.group())
         if 10 <= len(digits) <= 11:
             out.append((m.start(), m.end(), "phone"))
