@@ -15,6 +15,7 @@ from casebook.privacy.addresses import _find_addresses
 from casebook.privacy.around import _around
 from casebook.privacy.dictionary import _Tok, _tokens
 from casebook.privacy.facilities import _find_facilities, _widen_facilities
+from casebook.privacy.likeness import _likely_names
 from casebook.privacy.names import _find_people, _join_adjacent, _split_readings
 from casebook.privacy.normalize import _normalise, _Normalised
 from casebook.privacy.numbers import (
@@ -64,7 +65,10 @@ def find_pii(text: str) -> list[Finding]:
     toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
     cands += _find_addresses(n, toks)
     cands += _find_people_and_facilities(n, toks)
-    return _repeat_mentions(text, _resolve(n, _around(n.norm, cands)))
+    cands = _around(n.norm, cands)
+    if toks:
+        cands += _likely_names(n.norm)
+    return _repeat_mentions(text, _resolve(n, cands))
 
 
 def _script(ch: str) -> str:
