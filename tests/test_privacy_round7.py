@@ -8,8 +8,10 @@ pairs of the names and the ordinary nouns in SudachiPy's own dictionary (benchma
 It is asked only where the context already points at a person: a kana word after a family word and の,
 alone after the last sentence end of a message, before です in a greeting, after 長男・ in a list, after 姓は.
 
-Classes: given names alone with no surname (孫の そうた くん, a message signed 。みちよ, 「いなばです」);
-family lists with ・ (長男・ともや); a surname stated after 姓は or 名字は without quotes.
+Classes: given names alone with no surname (孫の そうた くん, a message signed 。みちよ, 「いなばです」,
+孫の紗英です, うち、ちよこ。); family lists with ・ (長男・ともや); a surname stated after 姓は or 名字は
+without quotes; a name in a list of two after one already found ((悠真・こはる), 岡部、みさき); part of a
+found full name said again alone (カルロス・メンドーサ … カルロス).
 """
 
 from __future__ import annotations
@@ -47,6 +49,16 @@ def test_the_score_tells_names_from_nouns():
     # a surname stated after 姓は or 名字は
     ("姓は鰐淵、名は不明。", [("person", "鰐淵")]),
     ("相手の名字は蛭間だそうだ。", [("person", "蛭間")]),
+    # a kanji given name that is also a common word, introduced after a family word
+    ("「いつもお世話になってます、高木の孫の紗英です」", [("person", "紗英")]),
+    # someone naming themselves after わたし/うち
+    ("「うち、ちよこ。ちよちゃんって呼んで」", [("person", "ちよこ")]),
+    ("「わたしは ふさえ です。よろしゅうに」", [("person", "ふさえ")]),
+    # a name in a list of two after one already found (in brackets, joined with ・ or 、)
+    ("兄弟二人（悠真・こはる）も来所。", [("person", "悠真"), ("person", "こはる")]),
+    ("同席者：岡部、みさき", [("person", "岡部"), ("person", "みさき")]),
+    # part of a found full name said again alone
+    ("「カルロス・メンドーサです。カルロスでいいです」", [("person", "カルロス")]),
 ])
 def test_names_in_context_by_likeness(text, expect):
     check(text, expect)
@@ -68,6 +80,11 @@ def test_names_in_context_by_likeness(text, expect):
     "姓は不明。",
     "名字は聞いていない。",
     "姓は変更なし、住所のみ変更。",
+    "「娘の将来です、心配なのは」",
+    "「うち、ここ。ここに住んでる」",
+    "「わたしは まだ です」",
+    "おやつ（せんべい・あめ）を持参。",
+    "持ち物：タオル、はさみ",
 ])
 def test_names_in_context_by_likeness_clean(text):
     assert not {t for k, t in found(text) if k == "person"}, found(text)

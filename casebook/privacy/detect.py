@@ -67,7 +67,7 @@ def find_pii(text: str) -> list[Finding]:
     cands += _find_people_and_facilities(n, toks)
     cands = _around(n.norm, cands)
     if toks:
-        cands += _likely_names(n.norm)
+        cands += _likely_names(n.norm, cands)
     return _repeat_mentions(text, _resolve(n, cands))
 
 
@@ -82,6 +82,7 @@ def _script(ch: str) -> str:
 
 
 _PARTICLES = set("はがのにをともやへ")
+_KATAKANA_NAME = re.compile(r"^[\u30a1-\u30faー・]+$")
 _SUFFIX = re.compile(r"(?:ちゃん|チャン|くん|君|さん|様)$")
 
 
@@ -90,6 +91,8 @@ def _repeat_mentions(text: str, found: list[Finding]) -> list[Finding]:
     (はるちゃん … はる＝孫): every other occurrence standing as a word of its own (not inside a longer
     word of the same script; a hiragana name may be followed by a particle) is found too."""
     names = {_SUFFIX.sub("", f.text) for f in found if f.kind == "person"}
+    # カルロス・メンドーサ … カルロスでいい: each part of a foreign name joined with ・ is the person too
+    names |= {part for name in names if "・" in name and _KATAKANA_NAME.match(name) for part in name.split("・")}
     names = {n for n in names if len(n) >= 2}
     if not names:
         return found

@@ -54,11 +54,13 @@ def _name_here(word: str, cut: float) -> bool:
     if any(e[0] in _NOT_NAME_POS and (e[0] != "動詞" or len(word) < 3) or e[2] in ("副詞可能", "助数詞可能")
            for e in entries):
         return False   # ため, とき: a function word that is a name too; みちよ (a verb's form as well) is a name
-    if any(e[2] == "人名" for e in entries):
+    name = any(e[2:4] in (("人名", "名"), ("人名", "姓")) for e in entries)
+    common = any(e[:2] == ("名詞", "普通名詞") for e in entries)
+    if name and not common:
         return True
-    if any(e[:2] == ("名詞", "普通名詞") for e in entries):
-        return False
-    return name_likeness(word) >= cut
+    if name:
+        return name_likeness(word) >= cut - 0.5   # ゆかり, すずき: names and words, told apart by their letters
+    return not entries and name_likeness(word) >= cut
 
 
 _HIRA = r"[\u3041-\u3096ー]"
@@ -78,9 +80,34 @@ _SURNAME_STATED = re.compile(rf"(?:姓|名字|苗字|旧姓)(?:は|が|:)\s?([{_
                              rf"(?=[、,。)）\s]|$|と|で|だ|です|さん|様)")
 
 
-def _likely_names(s: str) -> list[tuple[int, int, str]]:
-    """People found by a name-like word in a person's place (spans of the normalised text)."""
+# 「うち、ちよこ。」, わたしは ふさえ です: someone naming themselves.
+_SELF_NAMED = re.compile(rf"(?:わたし|私|あたし|うち|僕|ぼく|おれ|俺|わし)(?:は|、|,)\s?({_HIRA}{{2,5}})"
+                         rf"(?=\s?(?:です|や|よ|だ|じゃ)?[。、!！♪」]|\sです)")
+# The next or the one before in a list of two after a person found: (悠真・こはる), 岡部、みさき.
+_NEXT_ITEM = re.compile(rf"({_HIRA}{{2,5}}|[\u30a1-\u30faー]{{2,6}}|[{_CJK}]{{1,3}})(?=[)）」』。]|$)")
+_ITEM_BEFORE = re.compile(rf"(?<=[(（:])({_HIRA}{{2,5}}|[\u30a1-\u30faー]{{2,6}}|[{_CJK}]{{1,3}})$")
+
+
+def _list_of_two(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     out = []
+    for a, b, kind in cands:
+        if kind != "person":
+            continue
+        if s[b:b + 1] in ("・", "、") and (m := _NEXT_ITEM.match(s, b + 1)) and _name_here(m.group(1), 0.3):
+            out.append((m.start(1), m.end(1), "person"))
+        if a > 1 and s[a - 1] in ("・", "、") and (m := _ITEM_BEFORE.search(s, max(0, a - 7), a - 1)) \
+                and _name_here(m.group(1), 0.3):
+            out.append((m.start(1), m.end(1), "person"))
+    return out
+
+
+def _likely_names(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """People found by a name-like word in a person's place (spans of the normalised text); `cands`: what the
+    other rules found (a list of two is read from a person found in it)."""
+    out = _list_of_two(s, cands) if "・" in s or "、" in s else []
+    for m in _SELF_NAMED.finditer(s):
+        if _name_here(m.group(1), 0.5):
+            out.append((m.start(1), m.end(1), "person"))
     if "の" in s:
         for m in _KIN_NO_KANA.finditer(s):
             g = 1 if m.group(1) else 2
