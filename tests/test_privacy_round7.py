@@ -11,7 +11,10 @@ alone after the last sentence end of a message, before です in a greeting, aft
 Classes: given names alone with no surname (孫の そうた くん, a message signed 。みちよ, 「いなばです」,
 孫の紗英です, うち、ちよこ。); family lists with ・ (長男・ともや); a surname stated after 姓は or 名字は
 without quotes; a name in a list of two after one already found ((悠真・こはる), 岡部、みさき); part of a
-found full name said again alone (カルロス・メンドーサ … カルロス).
+found full name said again alone (カルロス・メンドーサ … カルロス). Facilities: a hiragana name the analyser
+cuts before its kind (よつ|ば薬局); a kana part glued before a facility found by the rest (あおば|中野ヘルパー
+ステーション); a kanji-and-kana name after カフェ; one more kanji ending a kana name (…すずらん草); trades
+(…運送, …運輸).
 """
 
 from __future__ import annotations
@@ -88,3 +91,38 @@ def test_names_in_context_by_likeness(text, expect):
 ])
 def test_names_in_context_by_likeness_clean(text):
     assert not {t for k, t in found(text) if k == "person"}, found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a hiragana name the analyser cuts in pieces before its kind
+    ("よつば薬局で薬をもらう。", [("facility", "よつば薬局")]),
+    ("こはる内科を受診。", [("facility", "こはる内科")]),
+    # a kana part glued before a facility found by its kanji or katakana part
+    ("あおば中野ヘルパーステーションの担当。", [("facility", "あおば中野ヘルパーステーション")]),
+    ("サニーデイサービス桜台の送迎。", [("facility", "サニーデイサービス桜台")]),
+    # a name in kanji and kana after カフェ or 喫茶 (a common noun as a name)
+    ("カフェ木もれ陽でお茶をした。", [("facility", "カフェ木もれ陽")]),
+    # one kanji that ends a kana name after its kind
+    ("喫茶すずらん草に寄った。", [("facility", "喫茶すずらん草")]),
+    # businesses by their trade
+    ("丸三運送で働いている。", [("facility", "丸三運送")]),
+    ("夫はミナト運輸の元運転手。", [("facility", "ミナト運輸")]),
+])
+def test_facilities_round7(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "いつもの薬局で薬をもらう。",
+    "近くの内科を受診。",
+    "あたらしい病院に移った。",
+    "ちいさな歯科医院。",
+    "まだデイサービスには慣れない。",
+    "カフェ形式で話し合う。",
+    "カフェ利用は無料。",
+    "喫茶コーナーで休憩。",
+    "運送会社で働いていた。",
+    "引っ越しは運送業者に頼んだ。",
+])
+def test_facilities_round7_clean(text):
+    assert not {t for k, t in found(text) if k == "facility"}, found(text)

@@ -14,7 +14,7 @@ import itertools
 import re
 
 from casebook.privacy.dictionary import _entries
-from casebook.privacy.facilities import _NAME_END_KANJI, FACILITY_KIND_PREFIXES
+from casebook.privacy.facilities import _KANA_FACILITY, _NAME_END_KANJI, FACILITY_KIND_PREFIXES
 from casebook.privacy.people import _could_be_name, _plain_noun, _surname_shaped
 from casebook.privacy.words import _CJK, KIN_WORDS, _is_role
 
@@ -156,7 +156,8 @@ def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, s
     cands += _names_by_shape(s)
     return cands + _facility_name_endings(s) + _contact_signatures(s, cands) + _person_tails(s, cands) \
         + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
-        + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands)
+        + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands) \
+        + _kana_heads(s, cands) + (_cafe_names(s) if "カフェ" in s or "喫茶" in s else [])
 
 
 # A name and its reading in brackets: 金 志遠（キム・ジウォン）, 東坊城 修（ひがしぼうじょう おさむ）.
@@ -269,4 +270,54 @@ def _list_numbers(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, 
         if kind in ("insurance_number", "my_number") and (m := _NEXT_IN_LIST.match(s, b)) \
                 and sum(c.isdigit() for c in m.group(1)) == sum(c.isdigit() for c in s[a:b]):
             out.append((m.start(1), m.end(1), kind))
+    return out
+
+
+# What a kana word standing before a kind or a facility may not be: a function word (まだ, いい, その).
+_FUNCTION_POS = ("動詞", "形容詞", "副詞", "助詞", "助動詞", "連体詞", "感動詞", "接続詞", "代名詞", "形状詞")
+_PARTICLE_END = tuple("のがにでをはともへやかなよねだ")
+# A hiragana name the analyser cuts in pieces before its kind: よつ|ば薬局, こ|はる内科 (a particle after a
+# noun may come first: 母がよつば薬局).
+_KANA_BEFORE_KIND = re.compile(rf"(?:(?<![\u3041-\u3096{_CJK}\u30a1-\u30faー])|(?<=[{_CJK}\u30a1-\u30fa])[はがをにでともへ])"
+                               rf"([\u3041-\u3096ー]{{2,6}})"
+                               rf"(?:{'|'.join(sorted(map(re.escape, _KANA_FACILITY), key=len, reverse=True))})")
+
+
+def _kana_word(word: str) -> bool:
+    """A kana run that can be (the head of) a facility's name: no particle at its end, no function word."""
+    return not word.endswith(_PARTICLE_END) and not any(e[0] in _FUNCTION_POS for e in _entries(word)) \
+        and not _is_role(word)
+
+
+def _kana_heads(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """あおば|中野ヘルパーステーション, サニー|デイサービス桜台: a kana part glued before a facility found by the
+    rest is part of its name; and a hiragana name cut in pieces before its kind (よつ|ば薬局)."""
+    out = []
+    for a, b, kind in cands:
+        if kind != "facility" or a < 2:
+            continue
+        script = "\u3041-\u3096" if "\u3041" <= s[a - 1] <= "\u3096" else "\u30a1-\u30faー" if "\u30a1" <= s[a - 1] <= "\u30fa" \
+            or s[a - 1] == "ー" else ""
+        if script and (m := re.search(rf"(?<![{script}{_CJK}])[{script}]{{2,8}}$", s[max(0, a - 9):a])):
+            head = m.group()
+            if not script.startswith("\u3041") or len(head) <= 5 and _kana_word(head):
+                out.append((a - len(head), b, "facility"))
+    for m in _KANA_BEFORE_KIND.finditer(s) if _KANA_BEFORE_KIND.search(s) else ():
+        if _kana_word(m.group(1)):
+            out.append((m.start(1), m.end(), "facility"))
+    return out
+
+
+# カフェ木もれ陽, 喫茶陽だまり: a word of kanji and kana straight after カフェ or 喫茶 is the place's name.
+_CAFE_NAME = re.compile(rf"(?:カフェ|喫茶)\s?([{_CJK}][{_CJK}\u3041-\u3096]{{1,5}}?)(?=[でにへをがはのと、。」』)）\s]|$)")
+
+
+def _cafe_names(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _CAFE_NAME.finditer(s):
+        word = m.group(1)
+        entries = _entries(word)   # one word the dictionary knows as a plain noun (陽だまり), not a phrase
+        if len(word) >= 3 and re.search("[\u3041-\u3096]", word) and entries \
+                and all(e[:3] == ("名詞", "普通名詞", "一般") for e in entries):
+            out.append((m.start(), m.end(1), "facility"))
     return out
