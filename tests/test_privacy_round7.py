@@ -126,3 +126,32 @@ def test_facilities_round7(text, expect):
 ])
 def test_facilities_round7_clean(text):
     assert not {t for k, t in found(text) if k == "facility"}, found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a surname the dictionary knows, a space and a given name in kana
+    ("相談者 森川 ちか江さん（本人の姉）が来所。", [("person", "森川 ちか江")]),
+    ("娘の松井 さやかさんに連絡した。", [("person", "松井 さやか")]),
+    # a mobile number after a bare 番号 (not some other thing's number)
+    ("「番号は 080-3141-5926 やで」", [("phone", "080-3141-5926")]),
+    ("番号は090 2718 2818、夜はつながらない。", [("phone", "090 2718 2818")]),
+    # a town no dictionary knows, before 地域, or before の and its block in kanji
+    ("西鶯谷地域の住民から相談があった。", [("address", "西鶯谷")]),
+    ("「娘はな、鴫之森の三丁目に住んどる」", [("address", "鴫之森の三丁目")]),
+    # a town after the ward that the analyser cuts in two, then its block number
+    ("送り先は生野区鷺見原3-2-11 でお願いします。", [("address", "鷺見原3-2-11")]),
+])
+def test_people_numbers_places_round7(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "受付番号 12-345-678 で申し込んだ。",
+    "周辺地域の見守り活動。",
+    "近畿地域の研修会に参加。",
+    "当該地域では高齢化が進む。",
+    "近所の公園で会った。",
+    "担当 田中 まで連絡を。",
+])
+def test_people_numbers_places_round7_clean(text):
+    assert not {(k, t) for k, t in found(text) if k in ("phone", "address") or t.endswith("まで")}, found(text)

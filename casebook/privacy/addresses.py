@@ -44,7 +44,9 @@ _NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)|の(?:�
 
 
 # A town named before 地区 (紬野地区, 鷺沼台地区): a name the dictionary knows only as a place, or not at all.
-_DISTRICT = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(?=地区)")
+_DISTRICT = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(?=地区|地域)")
+# Regions, not towns: 近畿地域.
+_REGIONS = frozenset("近畿 関西 関東 東北 北陸 東海 中部 中国 四国 九州 沖縄 北海道 山陰 山陽 北摂 南河内 中河内 泉州 阪神".split())
 
 
 def _districts(s: str) -> list[tuple[int, int, str]]:
@@ -52,7 +54,7 @@ def _districts(s: str) -> list[tuple[int, int, str]]:
     for m in _DISTRICT.finditer(s):
         word = m.group(1)
         entries = _entries(word)
-        if word in _ward_names() or word.endswith(("区", "市", "府")) or word in _NOT_TOWN:
+        if word in _ward_names() or word.endswith(("区", "市", "府")) or word in _NOT_TOWN or word in _REGIONS:
             continue
         if all(e[:3] == ("名詞", "固有名詞", "地名") for e in entries):   # none when the word is unknown
             out.append((m.start(1), m.end(1), "address"))
@@ -61,7 +63,7 @@ def _districts(s: str) -> list[tuple[int, int, str]]:
 
 def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.match
-    out = _districts(s) if "地区" in s else []
+    out = _districts(s) if "地区" in s or "地域" in s else []
     by_end = {t.end: i for i, t in enumerate(toks)}
     by_start = {t.start: i for i, t in enumerate(toks)}
     # Block numbers (3丁目10番5号, 三丁目十番五号, 3-10-5), with the town name written before them.

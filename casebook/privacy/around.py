@@ -130,7 +130,8 @@ def _town_before(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, i
         if kind != "address":
             continue
         if (s[a:a + 1].isdigit() or s[a:a + 1] in _KANJI_DIGITS) and (m := _TOWN_BEFORE_BLOCK.search(s[max(0, a - 5):a])) \
-                and (m.group(1)[-1] in _TOWN_END or m.group(2) and any(e[2] == "地名" for e in _entries(m.group(1)))) \
+                and (m.group(1)[-1] in _TOWN_END or m.group(2) and any(e[2] == "地名" for e in _entries(m.group(1)))
+                     or m.group(2) and len(m.group(1)) >= 3 and not _entries(m.group(1))) \
                 and m.group(1)[0] not in _NOT_TOWN_HEAD:   # 蒲生の四丁目: a known place before の and the block
             out.append((a - len(m.group()), b, kind))
         elif a >= 1 and _KANJI_1.match(s, a) and _KANJI_1.match(s, a - 1) \

@@ -101,10 +101,19 @@ def _list_of_two(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, i
     return out
 
 
+# 森川 ちか江さん, 松井 さやかさん: a surname, a space and a kana given name before an honorific.
+_SURNAME_SPACE_KANA = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{1,3}})[ \u3000]({_HIRA}{{2,4}}|{_HIRA}{{1,3}}[子江美代枝])"
+                                 rf"(?=\s?(?:さん|様|さま|氏|ちゃん|くん))")
+
+
 def _likely_names(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """People found by a name-like word in a person's place (spans of the normalised text); `cands`: what the
     other rules found (a list of two is read from a person found in it)."""
     out = _list_of_two(s, cands) if "・" in s or "、" in s else []
+    for m in _SURNAME_SPACE_KANA.finditer(s) if " " in s or "\u3000" in s else ():
+        given = m.group(2)
+        if any(e[3] == "姓" for e in _entries(m.group(1))) and (given[-1] in "子江美代枝" or _name_here(given, 0.3)):
+            out.append((m.start(), m.end(), "person"))
     for m in _SELF_NAMED.finditer(s):
         if _name_here(m.group(1), 0.5):
             out.append((m.start(1), m.end(1), "person"))

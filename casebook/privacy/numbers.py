@@ -248,6 +248,9 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
         elif len(digits) == 7 and lens in ([7], [3, 4]) and re.search(r"〒|郵便番号", before) \
                 and not re.search(r"\d", before[before.rfind("〒") + 1:] if "〒" in before else before[before.rfind("郵便番号"):]):
             kind = "postal_code"   # 〒は要らんよね？ 5430061: the mark earlier in the clause, no number between
+        elif re.fullmatch(r"0[5789]0\d{8}", digits) and lens in ([3, 4, 4], [11]) \
+                and not re.search(r"(受付|整理|注文|予約|伝票|領収|レシート|No|第)", before[-8:]):
+            kind = "phone"   # 番号は 080-…: a mobile number's shape after a bare 番号
         elif _OTHER_NUMBER_INTRO.search(before):
             kind = None   # 受付番号123-4567, レシート番号 12-345-678: some other thing's number
         elif digits[:1] == "0" and len(digits) in (10, 11) and (len(groups) == 1 or lens[0] <= 5) and len(groups) <= 4:
