@@ -155,3 +155,35 @@ def test_people_numbers_places_round7(text, expect):
 ])
 def test_people_numbers_places_round7_clean(text):
     assert not {(k, t) for k, t in found(text) if k in ("phone", "address") or t.endswith("まで")}, found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a chat ID after the service and id in brackets; the next handle in a list after one found
+    ("LINE（id: kuma_sanpo）で連絡がきた。", [("line_id", "kuma_sanpo")]),
+    ("「LINEは mikan.0412、弟は tomo_bb21 です」", [("line_id", "mikan.0412"), ("line_id", "tomo_bb21")]),
+    # an e-mail with the @ written in lenticular brackets
+    ("連絡先：hana.oka【アット】example.jp", [("email", "hana.oka【アット】example.jp")]),
+    # a centre named by its place before its kind
+    ("鶯ヶ丘地域包括支援センターに相談。", [("facility", "鶯ヶ丘地域包括支援センター")]),
+    # a kana name that is also a plant, ending like a particle, before its kind
+    ("ゆずりは内科で血液検査。", [("facility", "ゆずりは内科")]),
+    # a kind, a kana name and a two-kanji word that ends the name
+    ("いきいきサロン のんびり若草の参加者。", [("facility", "いきいきサロン のんびり若草")]),
+    ("デイサービスぽかぽか稲田に週3回。", [("facility", "デイサービスぽかぽか稲田")]),
+])
+def test_contacts_and_facilities_round7(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text, allowed", [
+    ("LINE（id 未登録）。", set()),
+    ("「LINEは mikan.0412、電話は夜に」", {("line_id", "mikan.0412")}),
+    ("デイサービスひまわり送迎車が来た。", {("facility", "デイサービスひまわり")}),
+    ("デイサービスさくら休業のお知らせ。", {("facility", "デイサービスさくら")}),
+    ("デイサービスあおぞら本日休み。", {("facility", "デイサービスあおぞら")}),
+    ("地域包括支援センターに相談。", set()),
+    ("生野区地域包括支援センターに相談。", set()),
+])
+def test_contacts_and_facilities_round7_clean(text, allowed):
+    """Nothing beyond the name: not the next words (送迎車, 休業), not a ward before a kind."""
+    assert found(text) <= allowed, found(text)

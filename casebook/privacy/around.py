@@ -16,7 +16,7 @@ import re
 from casebook.privacy.dictionary import _entries
 from casebook.privacy.facilities import _KANA_FACILITY, _NAME_END_KANJI, FACILITY_KIND_PREFIXES
 from casebook.privacy.people import _could_be_name, _plain_noun, _surname_shaped
-from casebook.privacy.words import _CJK, KIN_WORDS, _is_role
+from casebook.privacy.words import _CJK, _GENERIC_KANA, KIN_WORDS, _is_role
 
 _KANA_CH = r"\u3041-\u3096\u30a1-\u30faー"
 _KINDS = "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
@@ -158,7 +158,8 @@ def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, s
     return cands + _facility_name_endings(s) + _contact_signatures(s, cands) + _person_tails(s, cands) \
         + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
         + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands) \
-        + _kana_heads(s, cands) + (_cafe_names(s) if "カフェ" in s or "喫茶" in s else [])
+        + _kana_heads(s, cands) + (_cafe_names(s) if "カフェ" in s or "喫茶" in s else []) + _next_handles(s, cands) \
+        + _kind_kana_kanji(s)
 
 
 # A name and its reading in brackets: 金 志遠（キム・ジウォン）, 東坊城 修（ひがしぼうじょう おさむ）.
@@ -277,6 +278,8 @@ def _list_numbers(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, 
 # What a kana word standing before a kind or a facility may not be: a function word (まだ, いい, その).
 _FUNCTION_POS = ("動詞", "形容詞", "副詞", "助詞", "助動詞", "連体詞", "感動詞", "接続詞", "代名詞", "形状詞")
 _PARTICLE_END = tuple("のがにでをはともへやかなよねだ")
+# Kana words for kinds of people a place is for, not its name: こども食堂, おとしより相談.
+_KINDS_OF_PEOPLE = frozenset("こども こどもの おとな おとしより としより わかもの あかちゃん ママ パパ キッズ シニア ベビー".split())
 # A hiragana name the analyser cuts in pieces before its kind: よつ|ば薬局, こ|はる内科 (a particle after a
 # noun may come first: 母がよつば薬局).
 _KANA_BEFORE_KIND = re.compile(rf"(?:(?<![\u3041-\u3096{_CJK}\u30a1-\u30faー])|(?<=[{_CJK}\u30a1-\u30fa])[はがをにでともへ])"
@@ -286,8 +289,10 @@ _KANA_BEFORE_KIND = re.compile(rf"(?:(?<![\u3041-\u3096{_CJK}\u30a1-\u30faー])|
 
 def _kana_word(word: str) -> bool:
     """A kana run that can be (the head of) a facility's name: no particle at its end, no function word."""
-    return not word.endswith(_PARTICLE_END) and not any(e[0] in _FUNCTION_POS for e in _entries(word)) \
-        and not _is_role(word)
+    entries = _entries(word)   # ゆずりは ends like a particle but is a noun
+    return (not word.endswith(_PARTICLE_END) or any(e[0] == "名詞" for e in entries)) \
+        and not any(e[0] in _FUNCTION_POS for e in entries) and not _is_role(word) and word not in _GENERIC_KANA \
+        and word not in _KINDS_OF_PEOPLE
 
 
 def _kana_heads(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -321,4 +326,33 @@ def _cafe_names(s: str) -> list[tuple[int, int, str]]:
         if len(word) >= 3 and re.search("[\u3041-\u3096]", word) and entries \
                 and all(e[:3] == ("名詞", "普通名詞", "一般") for e in entries):
             out.append((m.start(), m.end(1), "facility"))
+    return out
+
+
+# The next handle of a list after a chat ID found: LINEは mikan.0412、弟は tomo_bb21 (a digit, _ or . in it).
+_NEXT_HANDLE = re.compile(r"\s?[、,]\s?[^、。,A-Za-z0-9@]{0,5}?\s?([A-Za-z][A-Za-z0-9]*[._\-\d][A-Za-z0-9._\-]{1,28})(?![A-Za-z0-9@])")
+
+
+def _next_handles(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    return [(m.start(1), m.end(1), "line_id") for a, b, kind in cands
+            if kind == "line_id" and (m := _NEXT_HANDLE.match(s, b)) and s[m.end():m.end() + 1] != "@"]
+
+
+# A kind, a kana name and a two-kanji word ending it: デイサービスぽかぽか稲田, いきいきサロン のんびり若草.
+_KIND_KANA_KANJI = re.compile(rf"(?:{_KINDS})\s?((?![をがはでもやへと]|の(?!ん))[{_KANA_CH}]{{2,6}})([{_CJK}]{{2}})"
+                              rf"(?=[の、。」』)）\sにでへをがは]|$)")
+
+
+def _kind_kana_kanji(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _KIND_KANA_KANJI.finditer(s):
+        kana, word = m.group(1), m.group(2)
+        entries = _entries(word)
+        # ぽかぽか, のんびり: an adverb of four kana or more names places too (not まだ, もう)
+        kana_ok = _kana_word(kana) or len(kana) >= 4 and all(e[0] in ("副詞", "名詞") for e in _entries(kana))
+        if _is_role(word) or not kana_ok or re.search(_KINDS, kana + word):
+            continue
+        if not entries or any(e[2] in ("地名", "人名") for e in entries) \
+                or all(e[:4] == ("名詞", "普通名詞", "一般", "*") for e in entries):
+            out.append((m.start(), m.end(), "facility"))
     return out

@@ -45,6 +45,8 @@ FACILITY_SUFFIXES = (
     # shops and works by their trade: 大和田製作所, ヤマキチ青果店
     "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵", "運送", "運輸",
     "小児科", "眼科", "皮膚科", "耳鼻科", "耳鼻咽喉科", "整形外科", "心療内科", "婦人科", "産婦人科",
+    # centres named by their place: 鶯ヶ丘地域包括支援センター
+    "地域包括支援センター", "包括支援センター", "ケアプランセンター", "老人福祉センター",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.

@@ -44,7 +44,7 @@ _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ 
 
 # The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
 # dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
-_AT = r"(?:@(?:マーク)?|\s?[(\[<{]\s?(?:at|AT|At|a|アット(?:マーク)?|あっと(?:まーく)?)\s?[)\]>}]\s?|\s(?:at|AT|あっと(?:まーく)?)\s|\s?アット(?:マーク)?\s?|★|☆)"
+_AT = r"(?:@(?:マーク)?|\s?[(\[<{【]\s?(?:at|AT|At|a|アット(?:マーク)?|あっと(?:まーく)?)\s?[)\]>}】]\s?|\s(?:at|AT|あっと(?:まーく)?)\s|\s?アット(?:マーク)?\s?|★|☆)"
 _DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?|\s?ドット\s?|\s(?:dot|DOT)\s)"
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
@@ -60,7 +60,7 @@ _SPOKEN_EMAIL = re.compile(rf"(?<![A-Za-z0-9._\-])[A-Za-z0-9][A-Za-z0-9._\-]*(?:
 _CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
                 r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
 _CHAT_ID = re.compile(
-    rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
+    rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}\s?(?:の)?\s?(?:[(（]?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID))?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
     r"[\s:=はがの、,（(「『→⇒>?]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 # The handle a few words after the service or "ID" (LINE交換（kaze_01）, ID言うとくわ、hana1949, インスタ見てな @x):
 # taken only when it looks like a handle (an @, or letters with a digit, a dot or an underscore).
