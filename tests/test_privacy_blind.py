@@ -34,7 +34,14 @@ half went to 144 of 146 (98.6 %), the fifth set to 276 of 280 (98.6 %), false al
 104, 0 of 186). Their floors below are those optimistic figures now; the honest one is a sixth set
 written blind after round 5 and measured once by the lead: pii_sixth.yaml, before round 6 (round 5's
 code) 266 of 308 spans (86.4 %; the code before issue #17's round 4, 82.1 %), after round 6 275 of 308
-(89.3 %), 1 false alarm of 191 both times. That is its floor: still short of the goal (98 %).
+(89.3 %), 1 false alarm of 191 both times.
+
+Round 7 then tuned on the sixth set (tests/test_privacy_round7.py: a second signal, how name-like a
+word's letters are, asked only where the context points at a person; rules by context class, written
+with fresh sentences, each counted against the clean sentences of every set and the repository's own
+Japanese text): 296 of 308 (96.1 %), 1 false alarm of 191, the other sets unchanged. Its floor below is
+that optimistic figure now; the honest one is a seventh set written blind after round 6, measured by the
+lead after round 7.
 """
 
 from __future__ import annotations
@@ -73,9 +80,10 @@ FLOORS = {
     # 14, 21, 16, 28, 13 expected)
     "pii_fifth.yaml": ({"person": 115, "phone": 19, "postal_code": 13, "address": 25, "my_number": 13,
                         "email": 14, "birth_date": 21, "insurance_number": 16, "facility": 27, "line_id": 13}, 0),
-    # measured untouched after round 6 (of 141, 20, 14, 26, 14, 14, 16, 14, 34, 15 expected)
-    "pii_sixth.yaml": ({"person": 125, "phone": 18, "postal_code": 14, "address": 23, "my_number": 14,
-                        "email": 13, "birth_date": 16, "insurance_number": 14, "facility": 25, "line_id": 13}, 1),
+    # measured untouched after round 6 (then 275 of 308), then tuned on in round 7 (of 141, 20, 14, 26, 14,
+    # 14, 16, 14, 34, 15 expected)
+    "pii_sixth.yaml": ({"person": 132, "phone": 20, "postal_code": 14, "address": 25, "my_number": 14,
+                        "email": 14, "birth_date": 16, "insurance_number": 14, "facility": 32, "line_id": 15}, 1),
 }
 
 
