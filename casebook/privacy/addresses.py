@@ -12,8 +12,8 @@ from casebook.privacy.dictionary import _entries, _Tok
 from casebook.privacy.normalize import _Normalised
 from casebook.privacy.words import (
     _CJK,
-    _N,
     _KANJI_NUM,
+    _N,
     _NOT_TOWN,
     _OTHER_NUMBER_INTRO,
     ROLE_WORDS,

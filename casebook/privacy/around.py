@@ -14,7 +14,11 @@ import itertools
 import re
 
 from casebook.privacy.dictionary import _entries
-from casebook.privacy.facilities import _KANA_FACILITY, _NAME_END_KANJI, FACILITY_KIND_PREFIXES
+from casebook.privacy.facilities import (
+    _KANA_FACILITY,
+    _NAME_END_KANJI,
+    FACILITY_KIND_PREFIXES,
+)
 from casebook.privacy.people import _could_be_name, _plain_noun, _surname_shaped
 from casebook.privacy.words import _CJK, _GENERIC_KANA, KIN_WORDS, _is_role
 
