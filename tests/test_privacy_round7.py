@@ -14,7 +14,9 @@ without quotes; a name in a list of two after one already found ((悠真・こ�
 found full name said again alone (カルロス・メンドーサ … カルロス). Facilities: a hiragana name the analyser
 cuts before its kind (よつ|ば薬局); a kana part glued before a facility found by the rest (あおば|中野ヘルパー
 ステーション); a kanji-and-kana name after カフェ; one more kanji ending a kana name (…すずらん草); trades
-(…運送, …運輸).
+(…運送, …運輸), a katakana building with a space before its room number (ル・シエル鶴町 602号室). A rare
+surname read as two plain nouns before an honorific (岩風呂先生); a town no dictionary knows before
+の and what a neighbourhood has (鴨川浜の見守り).
 """
 
 from __future__ import annotations
@@ -187,3 +189,32 @@ def test_contacts_and_facilities_round7(text, expect):
 def test_contacts_and_facilities_round7_clean(text, allowed):
     """Nothing beyond the name: not the next words (送迎車, 休業), not a ward before a kind."""
     assert found(text) <= allowed, found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a katakana building name (with ・ or a place after it), a space, then its room number
+    ("転居先：ル・シエル鶴町 602号室", [("facility", "ル・シエル鶴町 602号室")]),
+    ("本人はコーポさくら 203号室に一人暮らし。", [("facility", "コーポさくら 203号室")]),
+    # a rare surname the analyser reads as two common nouns, before an honorific or a title
+    ("主治医は岩風呂先生、月に一度の受診。", [("person", "岩風呂")]),
+    ("隣の部屋の石灯籠さんが見守ってくれている。", [("person", "石灯籠")]),
+    # a town no dictionary knows, before の and what the neighbourhood has
+    ("鴨川浜の見守り活動に参加している。", [("address", "鴨川浜")]),
+    ("「千鳥台の自治会長さんに聞いてみ」", [("address", "千鳥台")]),
+])
+def test_buildings_surnames_towns_round7(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "会議は本館 301号室で行う。",
+    "訪問看護さんが週2回来る。",
+    "新聞配達さんが異変に気づいた。",
+    "看護学生さんが実習に来た。",
+    "町内会長さんに相談した。",
+    "地域の見守り活動に参加。",
+    "砂浜の清掃活動。",
+    "校区の自治会長さんに相談。",
+])
+def test_buildings_surnames_towns_round7_clean(text):
+    assert not {(k, t) for k, t in found(text) if k in ("facility", "person", "address")}, found(text)

@@ -20,7 +20,7 @@ from casebook.privacy.facilities import (
     FACILITY_KIND_PREFIXES,
 )
 from casebook.privacy.people import _could_be_name, _plain_noun, _surname_shaped
-from casebook.privacy.words import _CJK, _GENERIC_KANA, KIN_WORDS, _is_role
+from casebook.privacy.words import _CJK, _GENERIC_KANA, KIN_WORDS, _is_role, _ward_names
 
 _KANA_CH = r"\u3041-\u3096\u30a1-\u30faー"
 _KINDS = "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
@@ -163,7 +163,7 @@ def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, s
         + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
         + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands) \
         + _kana_heads(s, cands) + (_cafe_names(s) if "カフェ" in s or "喫茶" in s else []) + _next_handles(s, cands) \
-        + _kind_kana_kanji(s)
+        + _kind_kana_kanji(s) + (_spaced_rooms(s) if "号室" in s else []) + (_towns_before_no(s) if "の" in s else [])
 
 
 # A name and its reading in brackets: 金 志遠（キム・ジウォン）, 東坊城 修（ひがしぼうじょう おさむ）.
@@ -359,4 +359,36 @@ def _kind_kana_kanji(s: str) -> list[tuple[int, int, str]]:
         if not entries or any(e[2] in ("地名", "人名") for e in entries) \
                 or all(e[:4] == ("名詞", "普通名詞", "一般", "*") for e in entries):
             out.append((m.start(), m.end(), "facility"))
+    return out
+
+
+# A katakana building (with ・, a place or kana after it), a space, then its room: ル・シエル鶴町 602号室.
+_SPACED_ROOM = re.compile(rf"(?<![\u30a1-\u30faー・{_CJK}])((?:[\u30a1-\u30faー]{{1,8}}・)*[\u30a1-\u30faー]{{2,10}}"
+                          rf"[{_CJK}\u3041-\u3096]{{0,4}})\s(\d{{2,4}}\s?号室)")
+_GENERIC_BUILDING = frozenset("マンション アパート ハイツ コーポ ホテル ルーム ビル センター ホール ハウス".split())
+
+
+def _spaced_rooms(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _SPACED_ROOM.finditer(s):
+        name = m.group(1)
+        if name in _GENERIC_BUILDING or name.endswith(_PARTICLE_END) and not _entries(name):
+            continue
+        out.append((m.start(), m.end(), "facility"))
+    return out
+
+
+# A town no dictionary knows (or knows only as a place) before の and what a neighbourhood has: 鴨川浜の見守り.
+_TOWN_THEN_LOCAL = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})の(?=見守り|住民|自治会|町会|町内会|集会所|公園|商店街|老人会|"
+                              r"子ども会|女性会|ふれあい|夏祭り|盆踊り|地域)")
+
+
+def _towns_before_no(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _TOWN_THEN_LOCAL.finditer(s):
+        word = m.group(1)
+        entries = _entries(word)
+        if word[-1] in _TOWN_END and word[0] not in _NOT_TOWN_HEAD and not _is_role(word) and word not in _ward_names() \
+                and all(e[2] == "地名" for e in entries):
+            out.append((m.start(1), m.end(1), "address"))
     return out

@@ -199,9 +199,18 @@ def _rare_word_as_name(s: str, toks: list[_Tok], first: int, k: int) -> bool:
         return False   # the tail of a longer kanji compound, or a polite word (お隣さん, お月さん)
     if len(word) == 1:
         return True
+    if len(word) == 3 and k - first == 1 and toks[first].pos[:3] == ("名詞", "普通名詞", "一般") \
+            and k < len(toks) and toks[k].surface in ("さん", "様", "さま", "先生", "氏", "医師") \
+            and word[-1] not in _KIND_OF_PERSON_END and (first == 0 or toks[first - 1].pos[0] in ("助詞", "補助記号", "空白")):
+        return True   # 岩風呂先生: a thing's name (not a kind of person: 運転手, 外国人) as a rare surname
     if first >= 2 and toks[first - 1].surface == "の" and (toks[first - 2].place or toks[first - 2].surface in _ward_names()):
         return True
     return first >= 1 and toks[first - 1].surface in ("：", ":")
+
+
+# Last kanji of words for kinds of people, groups and businesses greeted with さん (運転手さん, 銀行さん).
+_KIND_OF_PERSON_END = frozenset("者員師士長屋人家主官医役係会協所院課局室部班生手工輩婦夫子友客民童僧匠嬢姉兄母父娘孫族方様便店社場館"
+                                "園校産業署隊団組庁寺宮局行科医")
 
 
 # Given names the analyser does not tag, written in hiragana after a surname and a space: 蓑島 るり.
