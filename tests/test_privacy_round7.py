@@ -16,7 +16,8 @@ cuts before its kind (よつ|ば薬局); a kana part glued before a facility fou
 ステーション); a kanji-and-kana name after カフェ; one more kanji ending a kana name (…すずらん草); trades
 (…運送, …運輸), a katakana building with a space before its room number (ル・シエル鶴町 602号室). A rare
 surname read as two plain nouns before an honorific (岩風呂先生); a town no dictionary knows before
-の and what a neighbourhood has (鴨川浜の見守り).
+の and what a neighbourhood has (鴨川浜の見守り); a name written just before a phone in a note; a town after
+its ward read as a surname, then its block (西淀川区鷺洲原3-5-2); a katakana name before です after a comma.
 """
 
 from __future__ import annotations
@@ -218,3 +219,33 @@ def test_buildings_surnames_towns_round7(text, expect):
 ])
 def test_buildings_surnames_towns_round7_clean(text):
     assert not {(k, t) for k, t in found(text) if k in ("facility", "person", "address")}, found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a surname, a space and a kana given name that is also a common word, before an honorific
+    ("息子の嫁の吉川 ひかりさんが同席した。", [("person", "吉川 ひかり")]),
+    # a kanji given name after a family word and の, before です
+    ("「いつもすみません、坂口の孫の美咲です」", [("person", "美咲")]),
+    # a katakana surname introducing itself after a comma
+    ("「番号は前と同じです、ツジモトです」", [("person", "ツジモト")]),
+    # a name written just before a phone number in a note
+    ("玄関のメモに「たけし 090-2345-6789」とあった。", [("person", "たけし"), ("phone", "090-2345-6789")]),
+    # a full name in kana in quotes
+    ("読みは「ささき はるみ」で登録。", [("person", "ささき はるみ")]),
+    # a town after the ward cut in two by the analyser, then its block number
+    ("宛先は西淀川区鷺洲原3-5-2 まで。", [("address", "鷺洲原3-5-2")]),
+])
+def test_more_names_round7(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "「娘の結果です、見てください」",
+    "「検査の結果です」",
+    "「母の希望です」",
+    "メモに「電話 090-2345-6789」とあった。",
+    "「はい、そうです、わかりました」",
+    "読みは「ふりがな なし」で登録。",
+])
+def test_more_names_round7_clean(text):
+    assert not {t for k, t in found(text) if k == "person"}, found(text)

@@ -7,6 +7,7 @@ names (今川東のアパート)."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from casebook.privacy.dictionary import _entries, _Tok
 from casebook.privacy.normalize import _Normalised
@@ -36,6 +37,8 @@ _BLOCK = re.compile(
 )
 # What every block number holds (a digit, or a kanji numeral before 丁目/番/の and another): a cheap scan first.
 _BLOCK_GATE = re.compile(rf"\d|[{_KANJI_NUM}]\s?(?:丁目|番|の[{_KANJI_NUM}])")
+_TOWN_TAIL = frozenset("原台野丘坂浜里谷田島")
+_BLOCK_AFTER_TOWN = re.compile(r"\d{1,3}(?:-\d{1,4}){1,2}(?![\d-])")
 _ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
 # A town spoken of as a neighbourhood: 桜川北のあたり, 松虫付近.
 # …or as where someone's dwelling stands: 今川東のアパート, 粉浜の長屋.
@@ -59,6 +62,13 @@ def _districts(s: str) -> list[tuple[int, int, str]]:
         if all(e[:3] == ("名詞", "固有名詞", "地名") for e in entries):   # none when the word is unknown
             out.append((m.start(1), m.end(1), "address"))
     return out
+
+
+@cache
+def _ward_town_block() -> re.Pattern:
+    from casebook import vocab
+    wards = "|".join(sorted((re.escape(n) for n in vocab.ward_names() if n.endswith("区")), key=len, reverse=True))
+    return re.compile(rf"(?:{wards})([{_CJK}]{{1,5}}?\d{{1,3}}(?:-\d{{1,4}}){{1,2}})(?![\d-])")
 
 
 def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
@@ -112,9 +122,16 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
             j = by_start.get(end)
             if j is not None and toks[j].surface in ("町", "丁", "通", "東", "西", "南", "北", "本町"):
                 end = toks[j].end
+            elif j is not None and toks[j].surface in _TOWN_TAIL and toks[j].pos[0] in ("接頭辞", "接尾辞"):
+                end = toks[j].end   # 汐見|原: the analyser took the town's last kanji for an affix
+            if blk := _BLOCK_AFTER_TOWN.match(s, end):
+                end = blk.end()   # 生野区鷺見原3-2-11: the block number straight after the town
             if _has_letter_or_kanji(rest):
                 out.append((start, end, "address"))
     out += _machi_towns(s, toks, by_end)
+    # 西淀川区鷺洲原3-5-2: a ward, any kanji town (whatever the analyser read it as), a block number.
+    if "区" in s and "-" in s:
+        out += [(m.start(1), m.end(), "address") for m in _ward_town_block().finditer(s)]
     # 桜川北のあたり, 松虫付近: a town (not a ward or city) spoken of as where someone lives.
     for i, t in enumerate(toks):
         if not t.place or t.surface in _ward_names() or _strip_city(t.surface) != t.surface:

@@ -163,7 +163,7 @@ def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, s
         + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
         + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands) \
         + _kana_heads(s, cands) + (_cafe_names(s) if "カフェ" in s or "喫茶" in s else []) + _next_handles(s, cands) \
-        + _kind_kana_kanji(s) + (_spaced_rooms(s) if "号室" in s else []) + (_towns_before_no(s) if "の" in s else [])
+        + _kind_kana_kanji(s) + _named_before_phone(s, cands) + (_spaced_rooms(s) if "号室" in s else []) + (_towns_before_no(s) if "の" in s else [])
 
 
 # A name and its reading in brackets: 金 志遠（キム・ジウォン）, 東坊城 修（ひがしぼうじょう おさむ）.
@@ -391,4 +391,20 @@ def _towns_before_no(s: str) -> list[tuple[int, int, str]]:
         if word[-1] in _TOWN_END and word[0] not in _NOT_TOWN_HEAD and not _is_role(word) and word not in _ward_names() \
                 and all(e[2] == "地名" for e in entries):
             out.append((m.start(1), m.end(1), "address"))
+    return out
+
+
+# A name written just before a phone number in a note: 「たけし 090-…」 (a name the dictionary knows).
+_NAME_BEFORE_PHONE = re.compile(rf"(?:^|(?<=[「『\s:、]))([\u3041-\u3096ー]{{2,5}}|[\u30a1-\u30faー]{{2,6}}|[{_CJK}]{{1,4}})\s?$")
+
+
+def _named_before_phone(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out = []
+    for a, _b, kind in cands:
+        if kind == "phone" and (m := _NAME_BEFORE_PHONE.search(s, max(0, a - 8), a)):
+            word = m.group(1)
+            entries = _entries(word)
+            if any(e[2:4] in (("人名", "名"), ("人名", "姓")) for e in entries) and not _is_role(word) \
+                    and not any(e[:2] == ("名詞", "普通名詞") or e[0] in _FUNCTION_POS for e in entries):
+                out.append((m.start(1), m.end(1), "person"))
     return out

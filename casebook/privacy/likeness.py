@@ -71,7 +71,8 @@ _KIN_NO_KANA = re.compile(rf"(?:{_KIN})の(?:\s({_HIRA}{{2,5}})(?=\s?(?:くん|�
 # …します。みちよ: a kana word alone after the last sentence end of a message.
 _SIGNED_KANA = re.compile(rf"(?<=[。!！?？])\s?({_HIRA}{{2,5}}?)(?:より)?\s*(?=[」』]?\s*$)")
 # 「こんにちは、いなばです」: a kana word before です, opening a message or after a greeting.
-_KANA_DESU = re.compile(rf"(?:^|(?<=[「『、,]))({_HIRA}{{2,5}})(?:です|と申します|でございます)(?=[、。!！♪」\s]|$)")
+_KANA_DESU = re.compile(rf"(?:^|(?<=[「『、,]))({_HIRA}{{2,5}}|[\u30a1-\u30faー]{{3,6}})(?:です|と申します|でございます)"
+                        rf"(?=[、。!！♪」\s]|$)")
 # 長男・ともや, 妻・るみ子: a family word, ・ and a name.
 _KIN_DOT = re.compile(rf"(?:{_KIN})・({_HIRA}{{2,5}}|[\u30a1-\u30faー]{{2,6}}|{_HIRA}{{1,3}}[子美江代])"
                       rf"(?=[、,。)）\s]|$|の[{_CJK}])")
@@ -80,6 +81,8 @@ _SURNAME_STATED = re.compile(rf"(?:姓|名字|苗字|旧姓)(?:は|が|:)\s?([{_
                              rf"(?=[、,。)）\s]|$|と|で|だ|です|さん|様)")
 
 
+# 孫の美咲です: a family word, の, and a kanji given name introducing the speaker.
+_KIN_NO_KANJI = re.compile(rf"(?:{_KIN})の([{_CJK}]{{1,3}})(?=です|と申します|でございます)")
 # 「うち、ちよこ。」, わたしは ふさえ です: someone naming themselves.
 _SELF_NAMED = re.compile(rf"(?:わたし|私|あたし|うち|僕|ぼく|おれ|俺|わし)(?:は|、|,)\s?({_HIRA}{{2,5}})"
                          rf"(?=\s?(?:です|や|よ|だ|じゃ)?[。、!！♪」]|\sです)")
@@ -112,8 +115,15 @@ def _likely_names(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, 
     out = _list_of_two(s, cands) if "・" in s or "、" in s else []
     for m in _SURNAME_SPACE_KANA.finditer(s) if " " in s or "\u3000" in s else ():
         given = m.group(2)
-        if any(e[3] == "姓" for e in _entries(m.group(1))) and (given[-1] in "子江美代枝" or _name_here(given, 0.3)):
+        if any(e[3] == "姓" for e in _entries(m.group(1))) and not _is_role(given) and (
+                given[-1] in "子江美代枝" or any(e[2:4] == ("人名", "名") for e in _entries(given))
+                or not any(e[0] in _NOT_NAME_POS for e in _entries(given)) and name_likeness(given) >= 0):
             out.append((m.start(), m.end(), "person"))
+    for m in _KIN_NO_KANJI.finditer(s) if "の" in s else ():
+        word, entries = m.group(1), _entries(m.group(1))
+        if any(e[2:4] == ("人名", "名") for e in entries) and name_likeness(word) >= 0.5 \
+                and not any(e[2] in ("副詞可能", "サ変可能", "助数詞可能") or e[0] in _NOT_NAME_POS for e in entries):
+            out.append((m.start(1), m.end(1), "person"))
     for m in _SELF_NAMED.finditer(s):
         if _name_here(m.group(1), 0.5):
             out.append((m.start(1), m.end(1), "person"))
