@@ -17,7 +17,9 @@ cuts before its kind (よつ|ば薬局); a kana part glued before a facility fou
 (…運送, …運輸), a katakana building with a space before its room number (ル・シエル鶴町 602号室). A rare
 surname read as two plain nouns before an honorific (岩風呂先生); a town no dictionary knows before
 の and what a neighbourhood has (鴨川浜の見守り); a name written just before a phone in a note; a town after
-its ward read as a surname, then its block (西淀川区鷺洲原3-5-2); a katakana name before です after a comma.
+its ward read as a surname, then its block (西淀川区鷺洲原3-5-2); a katakana name before です after a comma;
+a two-kana name opening a message before です when its letters are very name-like (まさです); a message
+signed after a dash (。―しげる), never a greeting (—またね).
 """
 
 from __future__ import annotations
@@ -239,6 +241,19 @@ def test_more_names_round7(text, expect):
     check(text, expect)
 
 
+@pytest.mark.parametrize("text, expect", [
+    # a short kana given name opening a message before です: the dictionary has only fragments of words
+    # for it, its letters are very name-like
+    ("「まさです。母の件でお電話しました」", [("person", "まさ")]),
+    ("LINEで「きよです、明日は休みます」と連絡。", [("person", "きよ")]),
+    # a message signed after a dash, glued or after a sentence end
+    ("また連絡します。―しげる", [("person", "しげる")]),
+    ("「ありがとう—みつより」", [("person", "みつより")]),
+])
+def test_short_names_and_dashes_round7(text, expect):
+    check(text, expect)
+
+
 @pytest.mark.parametrize("text", [
     "「娘の結果です、見てください」",
     "「検査の結果です」",
@@ -248,4 +263,18 @@ def test_more_names_round7(text, expect):
     "読みは「ふりがな なし」で登録。",
 ])
 def test_more_names_round7_clean(text):
+    assert not {t for k, t in found(text) if k == "person"}, found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "「いいです、大丈夫」",
+    "「たのしいです！」",
+    "「まだです」",
+    "「いやです、行きたくない」",
+    "「はいです」",
+    "「それです、その書類」",
+    "結果は以下のとおり—おわり",
+    "「行ってきます—またね」",
+])
+def test_short_names_and_dashes_round7_clean(text):
     assert not {t for k, t in found(text) if k == "person"}, found(text)

@@ -16,7 +16,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from casebook.privacy.dictionary import _entries
+from casebook.privacy.dictionary import _entries, _tokens
 from casebook.privacy.words import _CJK, KIN_WORDS, _is_role
 
 _TABLE = Path(__file__).with_name("name_ngrams.tsv")
@@ -63,6 +63,12 @@ def _name_here(word: str, cut: float) -> bool:
     return not entries and name_likeness(word) >= cut
 
 
+def _phrase(word: str) -> bool:
+    """またね, じゃあね: a word no dictionary knows that the analyser reads as a greeting or a phrase."""
+    toks = _tokens(word)
+    return bool(toks) and toks[0].pos[0] in ("接続詞", "副詞", "感動詞", "接頭辞")
+
+
 _HIRA = r"[\u3041-\u3096ー]"
 _KIN = "|".join(sorted(KIN_WORDS, key=len, reverse=True))
 # 孫の そうた くん, 姪の まいかちゃん, 息子の ひろと と: a family word, の, a kana word spaced or before an honorific.
@@ -83,6 +89,10 @@ _SURNAME_STATED = re.compile(rf"(?:姓|名字|苗字|旧姓)(?:は|が|:)\s?([{_
 
 # 孫の美咲です: a family word, の, and a kanji given name introducing the speaker.
 _KIN_NO_KANJI = re.compile(rf"(?:{_KIN})の([{_CJK}]{{1,3}})(?=です|と申します|でございます)")
+# 「まさです。」: a two-kana name opening a message (the dictionary knows only fragments of words for it).
+_SHORT_DESU = re.compile(rf"(?:^|(?<=[「『]))({_HIRA}{{2}})です(?=[、。!！♪」\s]|$)")
+# …。―しげる, ありがとう—みつより: a message signed after a dash (not ー, a long vowel).
+_DASH_SIGNED = re.compile(rf"[—―–]{{1,2}}\s?({_HIRA}{{2,6}})\s*(?=[」』]?\s*$)")
 # 「うち、ちよこ。」, わたしは ふさえ です: someone naming themselves.
 _SELF_NAMED = re.compile(rf"(?:わたし|私|あたし|うち|僕|ぼく|おれ|俺|わし)(?:は|、|,)\s?({_HIRA}{{2,5}})"
                          rf"(?=\s?(?:です|や|よ|だ|じゃ)?[。、!！♪」]|\sです)")
@@ -124,6 +134,13 @@ def _likely_names(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, 
         if any(e[2:4] == ("人名", "名") for e in entries) and name_likeness(word) >= 0.5 \
                 and not any(e[2] in ("副詞可能", "サ変可能", "助数詞可能") or e[0] in _NOT_NAME_POS for e in entries):
             out.append((m.start(1), m.end(1), "person"))
+    for m in _SHORT_DESU.finditer(s) if "です" in s else ():
+        if name_likeness(m.group(1)) >= 1.2 and all(e[0] in ("名詞", "動詞", "形容詞", "助動詞") for e in _entries(m.group(1))):
+            out.append((m.start(1), m.end(1), "person"))
+    if (m := _DASH_SIGNED.search(s)) and not _phrase(m.group(1)) and (
+            _name_here(m.group(1), 0.5) or m.group(1).endswith("より") and _name_here(m.group(1)[:-2], 0.5)):
+        end = m.end(1) if _name_here(m.group(1), 0.5) else m.end(1) - 2
+        out.append((m.start(1), end, "person"))
     for m in _SELF_NAMED.finditer(s):
         if _name_here(m.group(1), 0.5):
             out.append((m.start(1), m.end(1), "person"))
@@ -132,7 +149,7 @@ def _likely_names(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, 
             g = 1 if m.group(1) else 2
             if _name_here(m.group(g), 0.3):
                 out.append((m.start(g), m.end(g), "person"))
-    if (m := _SIGNED_KANA.search(s)) and _name_here(m.group(1), 0.5):
+    if (m := _SIGNED_KANA.search(s)) and _name_here(m.group(1), 0.5) and not _phrase(m.group(1)):
         out.append((m.start(1), m.end(1), "person"))
     if "です" in s or "申します" in s or "ございます" in s:
         for m in _KANA_DESU.finditer(s):
