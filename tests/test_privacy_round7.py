@@ -19,7 +19,7 @@ surname read as two plain nouns before an honorific (岩風呂先生); a town no
 の and what a neighbourhood has (鴨川浜の見守り); a name written just before a phone in a note; a town after
 its ward read as a surname, then its block (西淀川区鷺洲原3-5-2); a katakana name before です after a comma;
 a two-kana name opening a message before です when its letters are very name-like (まさです); a message
-signed after a dash (。―しげる), never a greeting (—またね).
+signed after a dash (。―しげる), never a greeting (—またね); a full name in kana in quotes (「くぬぎ さとこ」).
 """
 
 from __future__ import annotations
@@ -249,6 +249,8 @@ def test_more_names_round7(text, expect):
     # a message signed after a dash, glued or after a sentence end
     ("また連絡します。―しげる", [("person", "しげる")]),
     ("「ありがとう—みつより」", [("person", "みつより")]),
+    # a full name in kana in quotes, the surname also a common word
+    ("読み方のメモに「くぬぎ さとこ」とある。", [("person", "くぬぎ さとこ")]),
 ])
 def test_short_names_and_dashes_round7(text, expect):
     check(text, expect)
@@ -275,6 +277,9 @@ def test_more_names_round7_clean(text):
     "「それです、その書類」",
     "結果は以下のとおり—おわり",
     "「行ってきます—またね」",
+    "「おはよう ございます」と挨拶した。",
+    "「よろしく おねがい」と書いた。",
+    "「ふりがな なし」と記入。",
 ])
 def test_short_names_and_dashes_round7_clean(text):
     assert not {t for k, t in found(text) if k == "person"}, found(text)

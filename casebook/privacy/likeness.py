@@ -63,6 +63,15 @@ def _name_here(word: str, cut: float) -> bool:
     return not entries and name_likeness(word) >= cut
 
 
+def _surname_here(word: str, cut: float) -> bool:
+    """A kana word before a given name: a surname in the dictionary, or a plain noun or unknown word whose
+    letters are name-like (くぬぎ, くすのき: trees, and surnames)."""
+    entries = _entries(word)
+    if any(e[2:4] == ("人名", "姓") for e in entries):
+        return True
+    return not any(e[0] in _NOT_NAME_POS for e in entries) and name_likeness(word) >= cut and not _phrase(word)
+
+
 def _phrase(word: str) -> bool:
     """またね, じゃあね: a word no dictionary knows that the analyser reads as a greeting or a phrase."""
     toks = _tokens(word)
@@ -93,6 +102,8 @@ _KIN_NO_KANJI = re.compile(rf"(?:{_KIN})の([{_CJK}]{{1,3}})(?=です|と申し�
 _SHORT_DESU = re.compile(rf"(?:^|(?<=[「『]))({_HIRA}{{2}})です(?=[、。!！♪」\s]|$)")
 # …。―しげる, ありがとう—みつより: a message signed after a dash (not ー, a long vowel).
 _DASH_SIGNED = re.compile(rf"[—―–]{{1,2}}\s?({_HIRA}{{2,6}})\s*(?=[」』]?\s*$)")
+# 「くぬぎ さとこ」: a full name in kana, quoted.
+_QUOTED_KANA_NAME = re.compile(rf"[「『]({_HIRA}{{2,5}})[ \u3000]({_HIRA}{{2,4}})[」』]")
 # 「うち、ちよこ。」, わたしは ふさえ です: someone naming themselves.
 _SELF_NAMED = re.compile(rf"(?:わたし|私|あたし|うち|僕|ぼく|おれ|俺|わし)(?:は|、|,)\s?({_HIRA}{{2,5}})"
                          rf"(?=\s?(?:です|や|よ|だ|じゃ)?[。、!！♪」]|\sです)")
@@ -141,6 +152,10 @@ def _likely_names(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, 
             _name_here(m.group(1), 0.5) or m.group(1).endswith("より") and _name_here(m.group(1)[:-2], 0.5)):
         end = m.end(1) if _name_here(m.group(1), 0.5) else m.end(1) - 2
         out.append((m.start(1), end, "person"))
+    for m in _QUOTED_KANA_NAME.finditer(s) if "「" in s or "『" in s else ():
+        given = any(e[2:4] == ("人名", "名") for e in _entries(m.group(2)))   # a known given name: any surname
+        if _surname_here(m.group(1), 0.0 if given else 0.5) and _name_here(m.group(2), 0.3):
+            out.append((m.start(1), m.end(2), "person"))
     for m in _SELF_NAMED.finditer(s):
         if _name_here(m.group(1), 0.5):
             out.append((m.start(1), m.end(1), "person"))
