@@ -6,8 +6,12 @@ P(pair | ordinary noun)), read from name_ngrams.tsv: built by benchmarks/build_n
 names and the ordinary nouns of SudachiPy's own dictionary (7,000 pairs, 76 kB, loaded on first use;
 deterministic, nothing downloaded). Katakana is read as hiragana. It knows みよこ, はるみ and 猪子 for
 names and 電話, おばあちゃん for nouns, but it is weak alone (a held-out name scores above 0.5 about 7 times
-in 10, a held-out noun 1 in 10): a rule here asks it only after a family word and の, after the last
-sentence of a message, before です in a greeting, after 長男・ in a list or after 姓は.
+in 10, a held-out noun 1 in 10): a rule here asks it only where a person stands: after a family word
+and の (孫の そうた くん, 娘の美咲です), alone after the last sentence of a message or after a dash (。みちよ,
+―しげる), before です opening a message (いなばです, まさです), after わたし/うち (うち、ちよこ。), after 長男・,
+next to a person found in a list of two ((悠真・こはる)), after 姓は, between a surname and an honorific
+(田中 あかりさん), in quotes as a full name (「くぬぎ さとこ」). A dictionary name that is also a common word
+(ゆかり, メール) must score as name-like too; a word the analyser reads as a greeting (またね) never signs.
 """
 
 from __future__ import annotations
