@@ -24,6 +24,7 @@ from casebook.privacy.words import _CJK, _GENERIC_KANA, KIN_WORDS, _is_role, _wa
 
 _KANA_CH = r"\u3041-\u3096\u30a1-\u30faー"
 _KINDS = "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
+_KIND_ANY = re.compile(_KINDS)
 # The kind, the name (no particle inside) and an ending that belongs to a name: デイサービスもみじ坂,
 # ショートステイ柊ノ森, 子ども食堂つばめの台所, グループホームそよ風日和 (no particle first, no の inside).
 # A kanji-only name needs ノ/ヶ or 日和.
@@ -159,11 +160,13 @@ def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, s
     """The candidates with the kin words dropped from names and what their neighbours add."""
     cands = _drop_kin_heads(s, cands)
     cands += _names_by_shape(s)
-    return cands + _facility_name_endings(s) + _contact_signatures(s, cands) + _person_tails(s, cands) \
-        + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
+    kind = _KIND_ANY.search(s) is not None   # one cheap scan: most text names no kind of facility
+    return cands + (_facility_name_endings(s) if kind else []) + _contact_signatures(s, cands) \
+        + _person_tails(s, cands) + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
         + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands) \
         + _kana_heads(s, cands) + (_cafe_names(s) if "カフェ" in s or "喫茶" in s else []) + _next_handles(s, cands) \
-        + _kind_kana_kanji(s) + _named_before_phone(s, cands) + (_spaced_rooms(s) if "号室" in s else []) + (_towns_before_no(s) if "の" in s else [])
+        + (_kind_kana_kanji(s) if kind else []) + _named_before_phone(s, cands) \
+        + (_spaced_rooms(s) if "号室" in s else []) + (_towns_before_no(s) if _LOCAL_WORD.search(s) else [])
 
 
 # A name and its reading in brackets: 金 志遠（キム・ジウォン）, 東坊城 修（ひがしぼうじょう おさむ）.
@@ -312,7 +315,7 @@ def _kana_heads(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, in
             head = m.group()
             if not script.startswith("\u3041") or len(head) <= 5 and _kana_word(head):
                 out.append((a - len(head), b, "facility"))
-    for m in _KANA_BEFORE_KIND.finditer(s) if _KANA_BEFORE_KIND.search(s) else ():
+    for m in _KANA_BEFORE_KIND.finditer(s):
         if _kana_word(m.group(1)):
             out.append((m.start(1), m.end(), "facility"))
     return out
@@ -379,8 +382,9 @@ def _spaced_rooms(s: str) -> list[tuple[int, int, str]]:
 
 
 # A town no dictionary knows (or knows only as a place) before の and what a neighbourhood has: 鴨川浜の見守り.
-_TOWN_THEN_LOCAL = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})の(?=見守り|住民|自治会|町会|町内会|集会所|公園|商店街|老人会|"
-                              r"子ども会|女性会|ふれあい|夏祭り|盆踊り|地域)")
+_LOCAL_WORDS = r"見守り|住民|自治会|町会|町内会|集会所|公園|商店街|老人会|子ども会|女性会|ふれあい|夏祭り|盆踊り|地域"
+_LOCAL_WORD = re.compile("の(?:" + _LOCAL_WORDS + ")")
+_TOWN_THEN_LOCAL = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})の(?={_LOCAL_WORDS})")
 
 
 def _towns_before_no(s: str) -> list[tuple[int, int, str]]:
