@@ -74,10 +74,12 @@ def _ward_town_block() -> re.Pattern:
 def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.match
     out = _districts(s) if "地区" in s or "地域" in s else []
-    by_end = {t.end: i for i, t in enumerate(toks)}
-    by_start = {t.start: i for i, t in enumerate(toks)}
+    blocks = _BLOCK_GATE.search(s) is not None
+    # the words by where they end, only for the rules that look a town up (a block, a town in 町)
+    by_end = {t.end: i for i, t in enumerate(toks)} if blocks or "町" in s else {}
+    by_start: dict[int, int] | None = None
     # Block numbers (3丁目10番5号, 三丁目十番五号, 3-10-5), with the town name written before them.
-    for m in _BLOCK.finditer(s) if _BLOCK_GATE.search(s) else ():
+    for m in _BLOCK.finditer(s) if blocks else ():
         start, end = m.start(), m.end()
         txt = m.group()
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
@@ -119,6 +121,8 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         if rest and (cut_ward and _ward_prefix().match(t.surface).group().endswith("区") or prev_ward):
             start = t.start + cut_ward
             end = t.end
+            if by_start is None:
+                by_start = {t.start: i for i, t in enumerate(toks)}
             j = by_start.get(end)
             if j is not None and toks[j].surface in ("町", "丁", "通", "東", "西", "南", "北", "本町"):
                 end = toks[j].end
