@@ -39,7 +39,7 @@ code) 266 of 308 spans (86.4 %; the code before issue #17's round 4, 82.1 %), af
 Round 7 then tuned on the sixth set (tests/test_privacy_round7.py: a second signal, how name-like a
 word's letters are, asked only where the context points at a person; rules by context class, written
 with fresh sentences, each counted against the clean sentences of every set and the repository's own
-Japanese text): 302 of 308 (98.1 %), 1 false alarm of 191; the fourth set's check half went to 146 of
+Japanese text): 303 of 308 (98.4 %), 1 false alarm of 191; the fourth set's check half went to 146 of
 146, the fifth to 277 of 280, the other sets unchanged. Its floor below is
 that optimistic figure now; the honest one is a seventh set written blind after round 6, measured by the
 lead after round 7.
@@ -84,7 +84,7 @@ FLOORS = {
     # measured untouched after round 6 (then 275 of 308), then tuned on in round 7 (of 141, 20, 14, 26, 14,
     # 14, 16, 14, 34, 15 expected)
     "pii_sixth.yaml": ({"person": 137, "phone": 20, "postal_code": 14, "address": 26, "my_number": 14,
-                        "email": 14, "birth_date": 16, "insurance_number": 14, "facility": 32, "line_id": 15}, 1),
+                        "email": 14, "birth_date": 16, "insurance_number": 14, "facility": 33, "line_id": 15}, 1),
 }
 
 

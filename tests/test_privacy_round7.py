@@ -21,7 +21,8 @@ surname read as two plain nouns before an honorific (岩風呂先生); a town no
 の and what a neighbourhood has (鴨川浜の見守り); a name written just before a phone in a note; a town after
 its ward read as a surname, then its block (西淀川区鷺洲原3-5-2); a katakana name before です after a comma;
 a two-kana name opening a message before です when its letters are very name-like (まさです); a message
-signed after a dash (。―しげる), never a greeting (—またね); a full name in kana in quotes (「くぬぎ さとこ」).
+signed after a dash (。―しげる), never a greeting (—またね); a full name in kana in quotes (「くぬぎ さとこ」); a kana name, a hall or
+plaza and its place (ひだまりホール柏ノ森).
 """
 
 from __future__ import annotations
@@ -285,3 +286,22 @@ def test_more_names_round7_clean(text):
 ])
 def test_short_names_and_dashes_round7_clean(text):
     assert not {t for k, t in found(text) if k == "person"}, found(text)
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a kana name, a hall or plaza, and the place it stands in
+    ("会場はひだまりホール柏ノ森です。", [("facility", "ひだまりホール柏ノ森")]),
+    ("同行先：ライフプラザ桜宮の相談窓口", [("facility", "ライフプラザ桜宮")]),
+])
+def test_halls_round7(text, expect):
+    check(text, expect)
+
+
+@pytest.mark.parametrize("text", [
+    "会場はホール内の会議室です。",
+    "コミュニティプラザ前で待ち合わせ。",
+    "市民ホール等で開催予定。",
+    "ケアプラザ職員が対応。",
+])
+def test_halls_round7_clean(text):
+    assert not {t for k, t in found(text) if k == "facility"}, found(text)

@@ -166,7 +166,7 @@ def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, s
         + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands) \
         + _kana_heads(s, cands) + (_cafe_names(s) if "カフェ" in s or "喫茶" in s else []) + _next_handles(s, cands) \
         + (_kind_kana_kanji(s) if kind else []) + _named_before_phone(s, cands) \
-        + (_spaced_rooms(s) if "号室" in s else []) + (_towns_before_no(s) if _LOCAL_WORD.search(s) else [])
+        + (_spaced_rooms(s) if "号室" in s else []) + (_halls(s) if _HALL_WORD.search(s) else []) + (_towns_before_no(s) if _LOCAL_WORD.search(s) else [])
 
 
 # A name and its reading in brackets: 金 志遠（キム・ジウォン）, 東坊城 修（ひがしぼうじょう おさむ）.
@@ -411,4 +411,24 @@ def _named_before_phone(s: str, cands: list[tuple[int, int, str]]) -> list[tuple
             if any(e[2:4] in (("人名", "名"), ("人名", "姓")) for e in entries) and not _is_role(word) \
                     and not any(e[:2] == ("名詞", "普通名詞") or e[0] in _FUNCTION_POS for e in entries):
                 out.append((m.start(1), m.end(1), "person"))
+    return out
+
+
+# A kana name, a hall or plaza, and the place it stands in: ひだまりホール柏ノ森, ライフプラザ桜宮.
+_HALL_WORD = re.compile("ホール|プラザ|会館")
+_HALL = re.compile(rf"(?:(?<![{_KANA_CH}{_CJK}])|(?<=[{_CJK}\u30a1-\u30fa])[はがをにでともへ])"
+                   rf"([\u3041-\u3096]{{2,8}}|[\u30a1-\u30faー]{{2,8}})(?:ホール|プラザ|会館)"
+                   rf"([{_CJK}]{{1,2}}[ノヶ]?[{_CJK}]{{0,2}})(?![{_CJK}])")
+
+
+def _halls(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _HALL.finditer(s):
+        kana, place = m.group(1), m.group(2)
+        entries = _entries(place)
+        if kana in _GENERIC_KANA or kana in _KINDS_OF_PEOPLE or _is_role(place) or _is_role(kana):
+            continue
+        if "ノ" in place or "ヶ" in place or any(e[2] == "地名" or e[2:4] == ("人名", "姓") for e in entries) \
+                or not entries and len(place) >= 2:
+            out.append((m.start(1), m.end(), "facility"))
     return out
