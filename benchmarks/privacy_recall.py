@@ -13,7 +13,8 @@ outside the project to check that round 5's rules generalise; it is tests/data/p
 measured once after round 5); and tests/data/pii_fifth.yaml, a fifth set written blind after round 4
 and measured once after round 5 (83.6 % and 88.9 % recall); round 6 then tuned on both (so optimistic
 now); and tests/data/pii_sixth.yaml, the sixth set written blind after round 5, measured once after round 6
-and never tuned on (86.4 % before round 6, 89.3 % after: the honest figure):
+(86.4 % before round 6, 89.3 % after: the honest figure), then tuned on in round 7 (98.4 %, so optimistic
+now; the honest figure of round 7 is a seventh set written blind, kept outside the project until measured):
 
 - recall per kind and overall: an expected finding counts only when found with exactly its kind
   and its text;

@@ -34,7 +34,15 @@ half went to 144 of 146 (98.6 %), the fifth set to 276 of 280 (98.6 %), false al
 104, 0 of 186). Their floors below are those optimistic figures now; the honest one is a sixth set
 written blind after round 5 and measured once by the lead: pii_sixth.yaml, before round 6 (round 5's
 code) 266 of 308 spans (86.4 %; the code before issue #17's round 4, 82.1 %), after round 6 275 of 308
-(89.3 %), 1 false alarm of 191 both times. That is its floor: still short of the goal (98 %).
+(89.3 %), 1 false alarm of 191 both times.
+
+Round 7 then tuned on the sixth set (tests/test_privacy_round7.py: a second signal, how name-like a
+word's letters are, asked only where the context points at a person; rules by context class, written
+with fresh sentences, each counted against the clean sentences of every set and the repository's own
+Japanese text): 303 of 308 (98.4 %), 1 false alarm of 191; the fourth set's check half went to 146 of
+146, the fifth to 277 of 280, the other sets unchanged. Its floor below is
+that optimistic figure now; the honest one is a seventh set written blind after round 6, measured by the
+lead after round 7.
 """
 
 from __future__ import annotations
@@ -66,16 +74,17 @@ FLOORS = {
     "pii_fourth_dev.yaml": ({"person": 56, "phone": 6, "postal_code": 8, "address": 15, "my_number": 6,
                              "email": 10, "birth_date": 10, "insurance_number": 5, "facility": 19, "line_id": 11}, 0),
     # measured untouched after round 5 (then 122 of 146), then tuned on in round 6 (of 58, 11, 8, 14, 9, 6,
-    # 8, 12, 15, 5 expected)
-    "pii_fourth_check.yaml": ({"person": 58, "phone": 11, "postal_code": 8, "address": 13, "my_number": 9,
-                               "email": 6, "birth_date": 8, "insurance_number": 12, "facility": 14, "line_id": 5}, 2),
+    # 8, 12, 15, 5 expected); round 7's rules for a town before の and a spaced room number found the last two
+    "pii_fourth_check.yaml": ({"person": 58, "phone": 11, "postal_code": 8, "address": 14, "my_number": 9,
+                               "email": 6, "birth_date": 8, "insurance_number": 12, "facility": 15, "line_id": 5}, 2),
     # measured untouched after round 5 (then 249 of 280), then tuned on in round 6 (of 118, 19, 13, 25, 13,
-    # 14, 21, 16, 28, 13 expected)
-    "pii_fifth.yaml": ({"person": 115, "phone": 19, "postal_code": 13, "address": 25, "my_number": 13,
+    # 14, 21, 16, 28, 13 expected); round 7's two-kana name before です found one more
+    "pii_fifth.yaml": ({"person": 116, "phone": 19, "postal_code": 13, "address": 25, "my_number": 13,
                         "email": 14, "birth_date": 21, "insurance_number": 16, "facility": 27, "line_id": 13}, 0),
-    # measured untouched after round 6 (of 141, 20, 14, 26, 14, 14, 16, 14, 34, 15 expected)
-    "pii_sixth.yaml": ({"person": 125, "phone": 18, "postal_code": 14, "address": 23, "my_number": 14,
-                        "email": 13, "birth_date": 16, "insurance_number": 14, "facility": 25, "line_id": 13}, 1),
+    # measured untouched after round 6 (then 275 of 308), then tuned on in round 7 (of 141, 20, 14, 26, 14,
+    # 14, 16, 14, 34, 15 expected)
+    "pii_sixth.yaml": ({"person": 137, "phone": 20, "postal_code": 14, "address": 26, "my_number": 14,
+                        "email": 14, "birth_date": 16, "insurance_number": 14, "facility": 33, "line_id": 15}, 1),
 }
 
 

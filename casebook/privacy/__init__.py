@@ -17,8 +17,12 @@ Modules, each importing only those before it:
     people      people written in context (rosters, speakers, titles, Latin letters, sign-offs), and
                 names that are not someone in the case (cited authors, towns taken for surnames)
     around      spans read from what stands next to other findings (a signature after contact
-                details, a facility's name going on after its kana part, a town before 丁目) and
-                names by their shape (a reading in brackets, lists joined with ・)
+                details, a facility's name going on after its kana part, a town before 丁目, a kana
+                head glued before a facility, the next chat ID of a list) and names by their shape
+                (a reading in brackets, lists joined with ・)
+    likeness    a second signal: how name-like a word's letters are (character pairs of SudachiPy's
+                names vs ordinary nouns, name_ngrams.tsv, read on first use), asked only where the
+                context points at a person (孫の そうた くん, 。みちよ, いなばです, 長男・ともや, 姓は…)
     detect      find_pii, Finding, KINDS: every family's candidates, overlaps resolved
     suggest     anonymize: Aさん, B病院, （略）
     cases       case_findings, case_suggestions, anonymize_case

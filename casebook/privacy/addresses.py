@@ -7,11 +7,13 @@ names (今川東のアパート)."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from casebook.privacy.dictionary import _entries, _Tok
 from casebook.privacy.normalize import _Normalised
 from casebook.privacy.words import (
     _CJK,
+    _KANJI_NUM,
     _N,
     _NOT_TOWN,
     _OTHER_NUMBER_INTRO,
@@ -33,6 +35,10 @@ _BLOCK = re.compile(
     rf"|(?<=[{_CJK}])\d{{1,3}}の\d{{1,3}}の\d{{1,3}}(?![\d{_CJK}])"   # after any town: 関目4の2の8
     rf"|(?<![\d.])\d{{1,3}}-\d{{1,4}}(?:-\d{{1,4}})?(?![\d])"
 )
+# What every block number holds (a digit, or a kanji numeral before 丁目/番/の and another): a cheap scan first.
+_BLOCK_GATE = re.compile(rf"\d|[{_KANJI_NUM}]\s?(?:丁目|番|の[{_KANJI_NUM}])")
+_TOWN_TAIL = frozenset("原台野丘坂浜里谷田島")
+_BLOCK_AFTER_TOWN = re.compile(r"\d{1,3}(?:-\d{1,4}){1,2}(?![\d-])")
 _ROOM = re.compile(rf"[\s-]?\d{{1,4}}\s?号室|\s?{_N}\s?号(?!室)")
 # A town spoken of as a neighbourhood: 桜川北のあたり, 松虫付近.
 # …or as where someone's dwelling stands: 今川東のアパート, 粉浜の長屋.
@@ -41,7 +47,9 @@ _NEAR_PLACE = re.compile(r"の?(?:あたり|辺り|付近|周辺|界隈)|の(?:�
 
 
 # A town named before 地区 (紬野地区, 鷺沼台地区): a name the dictionary knows only as a place, or not at all.
-_DISTRICT = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(?=地区)")
+_DISTRICT = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})(?=地区|地域)")
+# Regions, not towns: 近畿地域.
+_REGIONS = frozenset("近畿 関西 関東 東北 北陸 東海 中部 中国 四国 九州 沖縄 北海道 山陰 山陽 北摂 南河内 中河内 泉州 阪神".split())
 
 
 def _districts(s: str) -> list[tuple[int, int, str]]:
@@ -49,20 +57,29 @@ def _districts(s: str) -> list[tuple[int, int, str]]:
     for m in _DISTRICT.finditer(s):
         word = m.group(1)
         entries = _entries(word)
-        if word in _ward_names() or word.endswith(("区", "市", "府")) or word in _NOT_TOWN:
+        if word in _ward_names() or word.endswith(("区", "市", "府")) or word in _NOT_TOWN or word in _REGIONS:
             continue
         if all(e[:3] == ("名詞", "固有名詞", "地名") for e in entries):   # none when the word is unknown
             out.append((m.start(1), m.end(1), "address"))
     return out
 
 
+@cache
+def _ward_town_block() -> re.Pattern:
+    from casebook import vocab
+    wards = "|".join(sorted((re.escape(n) for n in vocab.ward_names() if n.endswith("区")), key=len, reverse=True))
+    return re.compile(rf"(?:{wards})([{_CJK}]{{1,5}}?\d{{1,3}}(?:-\d{{1,4}}){{1,2}})(?![\d-])")
+
+
 def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     s = n.match
-    out = _districts(s) if "地区" in s else []
-    by_end = {t.end: i for i, t in enumerate(toks)}
-    by_start = {t.start: i for i, t in enumerate(toks)}
+    out = _districts(s) if "地区" in s or "地域" in s else []
+    blocks = _BLOCK_GATE.search(s) is not None
+    # the words by where they end, only for the rules that look a town up (a block, a town in 町)
+    by_end = {t.end: i for i, t in enumerate(toks)} if blocks or "町" in s else {}
+    by_start: dict[int, int] | None = None
     # Block numbers (3丁目10番5号, 三丁目十番五号, 3-10-5), with the town name written before them.
-    for m in _BLOCK.finditer(s):
+    for m in _BLOCK.finditer(s) if blocks else ():
         start, end = m.start(), m.end()
         txt = m.group()
         plain_pair = re.fullmatch(r"\d{1,3}-\d{1,4}", txt) is not None
@@ -104,12 +121,21 @@ def _find_addresses(n: _Normalised, toks: list[_Tok]) -> list[tuple[int, int, st
         if rest and (cut_ward and _ward_prefix().match(t.surface).group().endswith("区") or prev_ward):
             start = t.start + cut_ward
             end = t.end
+            if by_start is None:
+                by_start = {t.start: i for i, t in enumerate(toks)}
             j = by_start.get(end)
             if j is not None and toks[j].surface in ("町", "丁", "通", "東", "西", "南", "北", "本町"):
                 end = toks[j].end
+            elif j is not None and toks[j].surface in _TOWN_TAIL and toks[j].pos[0] in ("接頭辞", "接尾辞"):
+                end = toks[j].end   # 汐見|原: the analyser took the town's last kanji for an affix
+            if blk := _BLOCK_AFTER_TOWN.match(s, end):
+                end = blk.end()   # 生野区鷺見原3-2-11: the block number straight after the town
             if _has_letter_or_kanji(rest):
                 out.append((start, end, "address"))
     out += _machi_towns(s, toks, by_end)
+    # 西淀川区鷺洲原3-5-2: a ward, any kanji town (whatever the analyser read it as), a block number.
+    if "区" in s and "-" in s:
+        out += [(m.start(1), m.end(), "address") for m in _ward_town_block().finditer(s)]
     # 桜川北のあたり, 松虫付近: a town (not a ward or city) spoken of as where someone lives.
     for i, t in enumerate(toks):
         if not t.place or t.surface in _ward_names() or _strip_city(t.surface) != t.surface:

@@ -14,12 +14,17 @@ import itertools
 import re
 
 from casebook.privacy.dictionary import _entries
-from casebook.privacy.facilities import _NAME_END_KANJI, FACILITY_KIND_PREFIXES
+from casebook.privacy.facilities import (
+    _KANA_FACILITY,
+    _NAME_END_KANJI,
+    FACILITY_KIND_PREFIXES,
+)
 from casebook.privacy.people import _could_be_name, _plain_noun, _surname_shaped
-from casebook.privacy.words import _CJK, KIN_WORDS, _is_role
+from casebook.privacy.words import _CJK, _GENERIC_KANA, KIN_WORDS, _is_role, _ward_names
 
 _KANA_CH = r"\u3041-\u3096\u30a1-\u30faー"
 _KINDS = "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
+_KIND_ANY = re.compile(_KINDS)
 # The kind, the name (no particle inside) and an ending that belongs to a name: デイサービスもみじ坂,
 # ショートステイ柊ノ森, 子ども食堂つばめの台所, グループホームそよ風日和 (no particle first, no の inside).
 # A kanji-only name needs ノ/ヶ or 日和.
@@ -130,7 +135,8 @@ def _town_before(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, i
         if kind != "address":
             continue
         if (s[a:a + 1].isdigit() or s[a:a + 1] in _KANJI_DIGITS) and (m := _TOWN_BEFORE_BLOCK.search(s[max(0, a - 5):a])) \
-                and (m.group(1)[-1] in _TOWN_END or m.group(2) and any(e[2] == "地名" for e in _entries(m.group(1)))) \
+                and (m.group(1)[-1] in _TOWN_END or m.group(2) and any(e[2] == "地名" for e in _entries(m.group(1)))
+                     or m.group(2) and len(m.group(1)) >= 3 and not _entries(m.group(1))) \
                 and m.group(1)[0] not in _NOT_TOWN_HEAD:   # 蒲生の四丁目: a known place before の and the block
             out.append((a - len(m.group()), b, kind))
         elif a >= 1 and _KANJI_1.match(s, a) and _KANJI_1.match(s, a - 1) \
@@ -154,9 +160,13 @@ def _around(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, s
     """The candidates with the kin words dropped from names and what their neighbours add."""
     cands = _drop_kin_heads(s, cands)
     cands += _names_by_shape(s)
-    return cands + _facility_name_endings(s) + _contact_signatures(s, cands) + _person_tails(s, cands) \
-        + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
-        + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands)
+    kind = _KIND_ANY.search(s) is not None   # one cheap scan: most text names no kind of facility
+    return cands + (_facility_name_endings(s) if kind else []) + _contact_signatures(s, cands) \
+        + _person_tails(s, cands) + _town_before(s, cands) + (_quoted_surnames(s) if "「" in s or "『" in s else []) \
+        + (_list_mates(s, cands) if "・" in s else []) + _list_numbers(s, cands) + _mixed_script_names(s, cands) \
+        + _kana_heads(s, cands) + (_cafe_names(s) if "カフェ" in s or "喫茶" in s else []) + _next_handles(s, cands) \
+        + (_kind_kana_kanji(s) if kind else []) + _named_before_phone(s, cands) \
+        + (_spaced_rooms(s) if "号室" in s else []) + (_halls(s) if _HALL_WORD.search(s) else []) + (_towns_before_no(s) if _LOCAL_WORD.search(s) else [])
 
 
 # A name and its reading in brackets: 金 志遠（キム・ジウォン）, 東坊城 修（ひがしぼうじょう おさむ）.
@@ -269,4 +279,156 @@ def _list_numbers(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, 
         if kind in ("insurance_number", "my_number") and (m := _NEXT_IN_LIST.match(s, b)) \
                 and sum(c.isdigit() for c in m.group(1)) == sum(c.isdigit() for c in s[a:b]):
             out.append((m.start(1), m.end(1), kind))
+    return out
+
+
+# What a kana word standing before a kind or a facility may not be: a function word (まだ, いい, その).
+_FUNCTION_POS = ("動詞", "形容詞", "副詞", "助詞", "助動詞", "連体詞", "感動詞", "接続詞", "代名詞", "形状詞")
+_PARTICLE_END = tuple("のがにでをはともへやかなよねだ")
+# Kana words for kinds of people a place is for, not its name: こども食堂, おとしより相談.
+_KINDS_OF_PEOPLE = frozenset("こども こどもの おとな おとしより としより わかもの あかちゃん ママ パパ キッズ シニア ベビー".split())
+# A hiragana name the analyser cuts in pieces before its kind: よつ|ば薬局, こ|はる内科 (a particle after a
+# noun may come first: 母がよつば薬局).
+_KANA_BEFORE_KIND = re.compile(rf"(?:(?<![\u3041-\u3096{_CJK}\u30a1-\u30faー])|(?<=[{_CJK}\u30a1-\u30fa])[はがをにでともへ])"
+                               rf"([\u3041-\u3096ー]{{2,6}})"
+                               rf"(?:{'|'.join(sorted(map(re.escape, _KANA_FACILITY), key=len, reverse=True))})")
+
+
+def _kana_word(word: str) -> bool:
+    """A kana run that can be (the head of) a facility's name: no particle at its end, no function word."""
+    entries = _entries(word)   # ゆずりは ends like a particle but is a noun
+    return (not word.endswith(_PARTICLE_END) or any(e[0] == "名詞" for e in entries)) \
+        and not any(e[0] in _FUNCTION_POS for e in entries) and not _is_role(word) and word not in _GENERIC_KANA \
+        and word not in _KINDS_OF_PEOPLE
+
+
+def _kana_heads(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """あおば|中野ヘルパーステーション, サニー|デイサービス桜台: a kana part glued before a facility found by the
+    rest is part of its name; and a hiragana name cut in pieces before its kind (よつ|ば薬局)."""
+    out = []
+    for a, b, kind in cands:
+        if kind != "facility" or a < 2:
+            continue
+        script = "\u3041-\u3096" if "\u3041" <= s[a - 1] <= "\u3096" else "\u30a1-\u30faー" if "\u30a1" <= s[a - 1] <= "\u30fa" \
+            or s[a - 1] == "ー" else ""
+        if script and (m := re.search(rf"(?<![{script}{_CJK}])[{script}]{{2,8}}$", s[max(0, a - 9):a])):
+            head = m.group()
+            if not script.startswith("\u3041") or len(head) <= 5 and _kana_word(head):
+                out.append((a - len(head), b, "facility"))
+    for m in _KANA_BEFORE_KIND.finditer(s):
+        if _kana_word(m.group(1)):
+            out.append((m.start(1), m.end(), "facility"))
+    return out
+
+
+# カフェ木もれ陽, 喫茶陽だまり: a word of kanji and kana straight after カフェ or 喫茶 is the place's name.
+_CAFE_NAME = re.compile(rf"(?:カフェ|喫茶)\s?([{_CJK}][{_CJK}\u3041-\u3096]{{1,5}}?)(?=[でにへをがはのと、。」』)）\s]|$)")
+
+
+def _cafe_names(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _CAFE_NAME.finditer(s):
+        word = m.group(1)
+        entries = _entries(word)   # one word the dictionary knows as a plain noun (陽だまり), not a phrase
+        if len(word) >= 3 and re.search("[\u3041-\u3096]", word) and entries \
+                and all(e[:3] == ("名詞", "普通名詞", "一般") for e in entries):
+            out.append((m.start(), m.end(1), "facility"))
+    return out
+
+
+# The next handle of a list after a chat ID found: LINEは mikan.0412、弟は tomo_bb21 (a digit, _ or . in it).
+_NEXT_HANDLE = re.compile(r"\s?[、,]\s?[^、。,A-Za-z0-9@]{0,5}?\s?([A-Za-z][A-Za-z0-9]*[._\-\d][A-Za-z0-9._\-]{1,28})(?![A-Za-z0-9@])")
+
+
+def _next_handles(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    return [(m.start(1), m.end(1), "line_id") for a, b, kind in cands
+            if kind == "line_id" and (m := _NEXT_HANDLE.match(s, b)) and s[m.end():m.end() + 1] != "@"]
+
+
+# A kind, a kana name and a two-kanji word ending it: デイサービスぽかぽか稲田, いきいきサロン のんびり若草.
+_KIND_KANA_KANJI = re.compile(rf"(?:{_KINDS})\s?((?![をがはでもやへと]|の(?!ん))[{_KANA_CH}]{{2,6}})([{_CJK}]{{2}})"
+                              rf"(?=[の、。」』)）\sにでへをがは]|$)")
+
+
+def _kind_kana_kanji(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _KIND_KANA_KANJI.finditer(s):
+        kana, word = m.group(1), m.group(2)
+        entries = _entries(word)
+        # ぽかぽか, のんびり: an adverb of four kana or more names places too (not まだ, もう)
+        kana_ok = _kana_word(kana) or len(kana) >= 4 and all(e[0] in ("副詞", "名詞") for e in _entries(kana))
+        if _is_role(word) or not kana_ok or re.search(_KINDS, kana + word):
+            continue
+        if not entries or any(e[2] in ("地名", "人名") for e in entries) \
+                or all(e[:4] == ("名詞", "普通名詞", "一般", "*") for e in entries):
+            out.append((m.start(), m.end(), "facility"))
+    return out
+
+
+# A katakana building (with ・, a place or kana after it), a space, then its room: ル・シエル鶴町 602号室.
+_SPACED_ROOM = re.compile(rf"(?<![\u30a1-\u30faー・{_CJK}])((?:[\u30a1-\u30faー]{{1,8}}・)*[\u30a1-\u30faー]{{2,10}}"
+                          rf"[{_CJK}\u3041-\u3096]{{0,4}})\s(\d{{2,4}}\s?号室)")
+_GENERIC_BUILDING = frozenset("マンション アパート ハイツ コーポ ホテル ルーム ビル センター ホール ハウス".split())
+
+
+def _spaced_rooms(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _SPACED_ROOM.finditer(s):
+        name = m.group(1)
+        if name in _GENERIC_BUILDING or name.endswith(_PARTICLE_END) and not _entries(name):
+            continue
+        out.append((m.start(), m.end(), "facility"))
+    return out
+
+
+# A town no dictionary knows (or knows only as a place) before の and what a neighbourhood has: 鴨川浜の見守り.
+_LOCAL_WORDS = r"見守り|住民|自治会|町会|町内会|集会所|公園|商店街|老人会|子ども会|女性会|ふれあい|夏祭り|盆踊り|地域"
+_LOCAL_WORD = re.compile("の(?:" + _LOCAL_WORDS + ")")
+_TOWN_THEN_LOCAL = re.compile(rf"(?<![{_CJK}])([{_CJK}]{{2,4}})の(?={_LOCAL_WORDS})")
+
+
+def _towns_before_no(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _TOWN_THEN_LOCAL.finditer(s):
+        word = m.group(1)
+        entries = _entries(word)
+        if word[-1] in _TOWN_END and word[0] not in _NOT_TOWN_HEAD and not _is_role(word) and word not in _ward_names() \
+                and all(e[2] == "地名" for e in entries):
+            out.append((m.start(1), m.end(1), "address"))
+    return out
+
+
+# A name written just before a phone number in a note: 「たけし 090-…」 (a name the dictionary knows).
+_NAME_BEFORE_PHONE = re.compile(rf"(?:^|(?<=[「『\s:、]))([\u3041-\u3096ー]{{2,5}}|[\u30a1-\u30faー]{{2,6}}|[{_CJK}]{{1,4}})\s?$")
+
+
+def _named_before_phone(s: str, cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out = []
+    for a, _b, kind in cands:
+        if kind == "phone" and (m := _NAME_BEFORE_PHONE.search(s, max(0, a - 8), a)):
+            word = m.group(1)
+            entries = _entries(word)
+            if any(e[2:4] in (("人名", "名"), ("人名", "姓")) for e in entries) and not _is_role(word) \
+                    and not any(e[:2] == ("名詞", "普通名詞") or e[0] in _FUNCTION_POS for e in entries):
+                out.append((m.start(1), m.end(1), "person"))
+    return out
+
+
+# A kana name, a hall or plaza, and the place it stands in: ひだまりホール柏ノ森, ライフプラザ桜宮.
+_HALL_WORD = re.compile("ホール|プラザ|会館")
+_HALL = re.compile(rf"(?:(?<![{_KANA_CH}{_CJK}])|(?<=[{_CJK}\u30a1-\u30fa])[はがをにでともへ])"
+                   rf"([\u3041-\u3096]{{2,8}}|[\u30a1-\u30faー]{{2,8}})(?:ホール|プラザ|会館)"
+                   rf"([{_CJK}]{{1,2}}[ノヶ]?[{_CJK}]{{0,2}})(?![{_CJK}])")
+
+
+def _halls(s: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _HALL.finditer(s):
+        kana, place = m.group(1), m.group(2)
+        entries = _entries(place)
+        if kana in _GENERIC_KANA or kana in _KINDS_OF_PEOPLE or _is_role(place) or _is_role(kana):
+            continue
+        if "ノ" in place or "ヶ" in place or any(e[2] == "地名" or e[2:4] == ("人名", "姓") for e in entries) \
+                or not entries and len(place) >= 2:
+            out.append((m.start(1), m.end(), "facility"))
     return out

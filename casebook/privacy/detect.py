@@ -15,6 +15,7 @@ from casebook.privacy.addresses import _find_addresses
 from casebook.privacy.around import _around
 from casebook.privacy.dictionary import _Tok, _tokens
 from casebook.privacy.facilities import _find_facilities, _widen_facilities
+from casebook.privacy.likeness import _likely_names
 from casebook.privacy.names import _find_people, _join_adjacent, _split_readings
 from casebook.privacy.normalize import _normalise, _Normalised
 from casebook.privacy.numbers import (
@@ -64,7 +65,10 @@ def find_pii(text: str) -> list[Finding]:
     toks = _tokens(n.norm) if _needs_tokens(n.norm) else []
     cands += _find_addresses(n, toks)
     cands += _find_people_and_facilities(n, toks)
-    return _repeat_mentions(text, _resolve(n, _around(n.norm, cands)))
+    cands = _around(n.norm, cands)
+    if toks:
+        cands += _likely_names(n.norm, cands)
+    return _repeat_mentions(text, _resolve(n, cands))
 
 
 def _script(ch: str) -> str:
@@ -78,6 +82,7 @@ def _script(ch: str) -> str:
 
 
 _PARTICLES = set("はがのにをともやへ")
+_KATAKANA_NAME = re.compile(r"^[\u30a1-\u30faー・]+$")
 _SUFFIX = re.compile(r"(?:ちゃん|チャン|くん|君|さん|様)$")
 
 
@@ -86,6 +91,8 @@ def _repeat_mentions(text: str, found: list[Finding]) -> list[Finding]:
     (はるちゃん … はる＝孫): every other occurrence standing as a word of its own (not inside a longer
     word of the same script; a hiragana name may be followed by a particle) is found too."""
     names = {_SUFFIX.sub("", f.text) for f in found if f.kind == "person"}
+    # カルロス・メンドーサ … カルロスでいい: each part of a foreign name joined with ・ is the person too
+    names |= {part for name in names if "・" in name and _KATAKANA_NAME.match(name) for part in name.split("・")}
     names = {n for n in names if len(n) >= 2}
     if not names:
         return found

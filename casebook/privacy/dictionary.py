@@ -42,18 +42,23 @@ class _Tok:
         self.start = start
         self.end = end
         self.surface = surface
-        self.pos = pos
-        self.noun = pos[0] == "名詞"
-        self.proper = self.noun and pos[1] == "固有名詞"
-        self.name = self.proper and pos[2] == "人名"
-        self.place = self.proper and pos[2] == "地名"
+        self.pos, self.noun, self.proper, self.name, self.place = _pos_info(pos)
 
     def __repr__(self) -> str:
         return f"_Tok({self.start}, {self.end}, {self.surface!r}, {self.pos!r})"
 
 
-_POS_CACHE: dict[int, tuple[str, ...]] = {}
+def _pos_info(pos: tuple[str, ...]) -> tuple[tuple[str, ...], bool, bool, bool, bool]:
+    """A part of speech with what the rules ask of it (noun, proper noun, person's name, place name)."""
+    noun = pos[0] == "名詞"
+    proper = noun and pos[1] == "固有名詞"
+    return pos, noun, proper, proper and pos[2] == "人名", proper and pos[2] == "地名"
+
+
+# Per part-of-speech id: the tags and the flags, worked out once per process, not once per word.
+_POS_CACHE: dict[int, tuple[tuple[str, ...], bool, bool, bool, bool]] = {}
 _SUDACHI_CHUNK = 2000   # characters per call: well under Sudachi's input limit, cut at sentence ends
+_new_tok = object.__new__
 
 
 def _tokens(norm: str) -> list[_Tok]:
@@ -61,6 +66,8 @@ def _tokens(norm: str) -> list[_Tok]:
 
     tok = _tokenizer()
     out: list[_Tok] = []
+    append = out.append
+    cache = _POS_CACHE
     pos = 0
     while pos < len(norm):
         end = min(len(norm), pos + _SUDACHI_CHUNK)
@@ -70,11 +77,14 @@ def _tokens(norm: str) -> list[_Tok]:
         chunk = norm[pos:end]
         if chunk.strip():
             for m in tok.tokenize(chunk, SplitMode.C):
-                pid = m.part_of_speech_id()
-                tags = _POS_CACHE.get(pid)
-                if tags is None:
-                    tags = _POS_CACHE.setdefault(pid, tuple(m.part_of_speech()))
-                out.append(_Tok(pos + m.begin(), pos + m.end(), m.surface(), tags))
+                info = cache.get(pid := m.part_of_speech_id())
+                if info is None:
+                    info = cache.setdefault(pid, _pos_info(tuple(m.part_of_speech())))
+                b = pos + m.begin()
+                t = _new_tok(_Tok)   # the slots set here directly: no __init__ call per word
+                t.start, t.end, t.surface = b, pos + m.end(), m.surface()
+                t.pos, t.noun, t.proper, t.name, t.place = info
+                append(t)
         pos = end
     return out
 

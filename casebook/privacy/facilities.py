@@ -43,8 +43,10 @@ FACILITY_SUFFIXES = (
     "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所", "事業所", "工房",
     "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
     # shops and works by their trade: 大和田製作所, ヤマキチ青果店
-    "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵",
+    "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵", "運送", "運輸",
     "小児科", "眼科", "皮膚科", "耳鼻科", "耳鼻咽喉科", "整形外科", "心療内科", "婦人科", "産婦人科",
+    # centres named by their place: 鶯ヶ丘地域包括支援センター
+    "地域包括支援センター", "包括支援センター", "ケアプランセンター", "老人福祉センター",
 )
 _FACILITY_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_SUFFIXES), key=len, reverse=True)) + ")")
 # Words between a facility's own name and its kind: 桃谷中央病院, はくよう記念病院, 第二光栄荘.
@@ -64,7 +66,7 @@ _KANA_FACILITY = {"荘", "苑", "寮", "ハイツ", "マンション", "コー�
                   "デイ", "内科", "歯科", "薬局", "病院", "デイサービスセンター", "デイケア", "グループホーム", "ケアハウス",
                   "訪問看護ステーション", "ヘルパーステーション", "訪問介護事業所", "居宅介護支援事業所", "相談支援事業所",
                   "事業所", "工房", "整骨院", "接骨院", "鍼灸院", "治療院", "調剤薬局",
-                  "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵",
+                  "製作所", "鉄工所", "青果店", "精肉店", "鮮魚店", "電器店", "理髪店", "庵", "運送", "運輸",
                   "小児科", "眼科", "皮膚科", "耳鼻科", "耳鼻咽喉科", "整形外科", "心療内科", "婦人科", "産婦人科"}
 # A kana name with one kanji of a place after it: ひかり台, さくら野, みどり丘 (…小学校, …こどもの家).
 _PLACE_KANJI = "台野丘原坂里谷森浜町"
@@ -107,7 +109,7 @@ _KIND_PREFIX_RE = re.compile("(" + "|".join(sorted(map(re.escape, FACILITY_KIND_
 _KIND_BEFORE = re.compile("(?:" + "|".join(sorted(map(re.escape, FACILITY_KIND_PREFIXES), key=len, reverse=True))
                           + r")\s?$")
 # One kanji that may end a home's name after its kana part: こもれび庵, ひばり野, あおぞら館.
-_NAME_END_KANJI = frozenset(_PLACE_KANJI) | frozenset("庵苑荘寮舎館亭堂家園郷")
+_NAME_END_KANJI = frozenset(_PLACE_KANJI) | frozenset("庵苑荘寮舎館亭堂家園郷草")
 # Kana or kanji endings that belong to a home's name: さくらの里, ひだまりの家.
 _NAME_TAIL = re.compile(r"の(?:里|家|郷|森|園|杜|丘|風|庭|樹|街|いえ|さと|もり|その|おか)")
 
@@ -117,7 +119,8 @@ def _find_facilities(s: str, toks: list[_Tok], used: set[int]) -> list[tuple[int
     out: list[tuple[int, int, str]] = []
     # Facilities named by a proper noun or a kana name: 桃谷小学校, さくら苑, ひまわり荘, はくよう記念病院.
     for k, t in enumerate(toks):
-        if k in used or t.pos[1] == "数詞" or t.pos[0] in ("助詞", "助動詞", "補助記号", "空白"):
+        if k in used or t.pos[1] == "数詞" or t.pos[0] in ("助詞", "助動詞", "補助記号", "空白", "副詞", "連体詞", "接続詞",
+                                                           "感動詞", "代名詞"):
             continue
         fac = _FACILITY_AFTER_NAME.match(s, t.end)
         if not fac:

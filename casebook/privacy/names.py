@@ -146,8 +146,9 @@ def _find_people(s: str, toks: list[_Tok]) -> tuple[list[tuple[int, int, str]], 
         out.append((t.start, t.end, "person"))
         used.add(k)
     # The honorific rule: a noun (or a short kana run) directly before さん/様/氏/ちゃん/くん/先生/医師.
-    for k, t in enumerate(toks):
-        if k in used or k == 0 or not _is_honorific(t, s):
+    at = {m.start() for m in _HONORIFIC_RE.finditer(s)}   # a set test per word, not a call
+    for k, t in enumerate(toks) if at else ():
+        if t.start not in at or k in used or k == 0 or not _is_honorific(t, s):
             continue
         first = k
         while first - 1 >= 0 and first - 1 not in used and k - first < 3:
@@ -198,9 +199,18 @@ def _rare_word_as_name(s: str, toks: list[_Tok], first: int, k: int) -> bool:
         return False   # the tail of a longer kanji compound, or a polite word (お隣さん, お月さん)
     if len(word) == 1:
         return True
+    if len(word) == 3 and k - first == 1 and toks[first].pos[:3] == ("名詞", "普通名詞", "一般") \
+            and k < len(toks) and toks[k].surface in ("さん", "様", "さま", "先生", "氏", "医師") \
+            and word[-1] not in _KIND_OF_PERSON_END and (first == 0 or toks[first - 1].pos[0] in ("助詞", "補助記号", "空白")):
+        return True   # 岩風呂先生: a thing's name (not a kind of person: 運転手, 外国人) as a rare surname
     if first >= 2 and toks[first - 1].surface == "の" and (toks[first - 2].place or toks[first - 2].surface in _ward_names()):
         return True
     return first >= 1 and toks[first - 1].surface in ("：", ":")
+
+
+# Last kanji of words for kinds of people, groups and businesses greeted with さん (運転手さん, 銀行さん).
+_KIND_OF_PERSON_END = frozenset("者員師士長屋人家主官医役係会協所院課局室部班生手工輩婦夫子友客民童僧匠嬢姉兄母父娘孫族方様便店社場館"
+                                "園校産業署隊団組庁寺宮局行科医")
 
 
 # Given names the analyser does not tag, written in hiragana after a surname and a space: 蓑島 るり.
@@ -479,6 +489,9 @@ def _kana_names(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             continue   # the run is the tail of a longer kana word
         out.append((start, start + len(name), "person"))
     return out
+
+
+_HONORIFIC_RE = re.compile("|".join(HONORIFICS))
 
 
 def _honorific_at(s: str, pos: int) -> bool:

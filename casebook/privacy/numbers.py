@@ -44,7 +44,7 @@ _RUN = re.compile(r"(?<![\d])\(?\d+(?:(?:[ \t]?\)[ \t]?-?[ \t]?|[ \t]?-[ \t]?|[ 
 
 # The @ as people write it to dodge spam robots: (at) [at] <at> {at} (アット) アットマーク ★ ☆, and the
 # dots of the domain as (dot) [dot] [.] (NFKC has already turned full-width brackets and ＠ into ASCII).
-_AT = r"(?:@(?:マーク)?|\s?[(\[<{]\s?(?:at|AT|At|a|アット(?:マーク)?|あっと(?:まーく)?)\s?[)\]>}]\s?|\s(?:at|AT|あっと(?:まーく)?)\s|\s?アット(?:マーク)?\s?|★|☆)"
+_AT = r"(?:@(?:マーク)?|\s?[(\[<{【]\s?(?:at|AT|At|a|アット(?:マーク)?|あっと(?:まーく)?)\s?[)\]>}】]\s?|\s(?:at|AT|あっと(?:まーく)?)\s|\s?アット(?:マーク)?\s?|★|☆)"
 _DOT = r"(?:\.|\s?[(\[]\s?(?:dot|DOT|\.)\s?[)\]]\s?|\s?ドット\s?|\s(?:dot|DOT)\s)"
 _EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*{_AT}[A-Za-z0-9\-]+"
                     rf"(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}(?![A-Za-z0-9])")
@@ -60,7 +60,7 @@ _SPOKEN_EMAIL = re.compile(rf"(?<![A-Za-z0-9._\-])[A-Za-z0-9][A-Za-z0-9._\-]*(?:
 _CHAT_SERVICE = r"(?:LINE|Line|line|ライン|らいん|インスタ(?:グラム)?|Instagram|instagram|Twitter|ツイッター|Facebook|" \
                 r"フェイスブック|カカオ(?:トーク)?|KakaoTalk|WeChat|ウィーチャット|Skype|スカイプ|Discord|TikTok)"
 _CHAT_ID = re.compile(
-    rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}\s?(?:の)?\s?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID)?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
+    rf"(?:(?<![A-Za-z]){_CHAT_SERVICE}\s?(?:の)?\s?(?:[(（]?(?:ID|Id|id|アカウント|ユーザー?名|ユーザーID))?|(?<![A-Za-z])(?:ID|Id|ユーザーID))"
     r"[\s:=はがの、,（(「『→⇒>?]*(@?[A-Za-z0-9][A-Za-z0-9._\-]{2,29})(?![A-Za-z0-9@])")
 # The handle a few words after the service or "ID" (LINE交換（kaze_01）, ID言うとくわ、hana1949, インスタ見てな @x):
 # taken only when it looks like a handle (an @, or letters with a digit, a dot or an underscore).
@@ -87,8 +87,17 @@ _DATE_PATTERNS = (
 _WITH_YEAR = 4   # the patterns before this index hold a year
 
 
+# Cheap scans that every match of a slow pattern needs (the slow one starts with look-behinds at every
+# character): a text without them is not scanned at all.
+_EMAIL_GATE = re.compile(r"[@★☆]|at|AT|At|アット|あっと|[(\[<{]\s?a")
+_CHAT_GATE = re.compile(rf"{_CHAT_SERVICE}|ID|Id")
+_ZERO_WORD = re.compile(r"[ぜゼ][ろロ]|[れレ][いイ]|[まマ][るル]")
+
+
 def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
     # Read on the NFKC text (not the digit-hyphen one): the local part may hold a ー-like character.
+    if not _EMAIL_GATE.search(n.norm):
+        return []
     out = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(n.norm)]
     if "アット" in n.norm:
         out += [(m.start(), m.end(), "email") for m in _SPOKEN_EMAIL.finditer(n.norm)]
@@ -97,6 +106,8 @@ def _find_emails(n: _Normalised) -> list[tuple[int, int, str]]:
 
 def _find_chat_ids(n: _Normalised) -> list[tuple[int, int, str]]:
     out = []
+    if not _CHAT_GATE.search(n.norm):
+        return out
     for m in _CHAT_ID.finditer(n.norm):
         handle = m.group(1)
         has_id_word = re.search(r"ID|Id|id|アカウント|ユーザ", m.group(0)[: m.start(1) - m.start()]) is not None
@@ -154,13 +165,13 @@ def _kana_digits(text: str) -> str:
 def _find_spoken_phones(n: _Normalised) -> list[tuple[int, int, str]]:
     """Phones and postal codes read aloud: in kana digit words, or in digit groups with の between."""
     out = []
-    for m in _SPOKEN_PHONE.finditer(n.norm):
+    for m in _SPOKEN_PHONE.finditer(n.norm) if _ZERO_WORD.search(n.norm) else ():
         if 10 <= len(_kana_digits(m.group())) <= 11:
             out.append((m.start(), m.end(), "phone"))
-    for m in _GROUPED_PHONE.finditer(n.norm):
+    for m in _GROUPED_PHONE.finditer(n.norm) if "0" in n.norm else ():
         if 10 <= sum(c.isdigit() for c in m.group()) <= 11:
             out.append((m.start(), m.end(), "phone"))
-    for m in _SPOKEN_POSTAL.finditer(n.norm):
+    for m in _SPOKEN_POSTAL.finditer(n.norm) if "郵便" in n.norm or "〒" in n.norm else ():
         if len(_kana_digits(m.group())) == 7 and re.search(r"郵便|〒", _clause_before(n.norm, m.start(), 30)):
             out.append((m.start(), m.end(), "postal_code"))
     return out
@@ -237,6 +248,9 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
         elif len(digits) == 7 and lens in ([7], [3, 4]) and re.search(r"〒|郵便番号", before) \
                 and not re.search(r"\d", before[before.rfind("〒") + 1:] if "〒" in before else before[before.rfind("郵便番号"):]):
             kind = "postal_code"   # 〒は要らんよね？ 5430061: the mark earlier in the clause, no number between
+        elif re.fullmatch(r"0[5789]0\d{8}", digits) and lens in ([3, 4, 4], [11]) \
+                and not re.search(r"(受付|整理|注文|予約|伝票|領収|レシート|No|第)", before[-8:]):
+            kind = "phone"   # 番号は 080-…: a mobile number's shape after a bare 番号
         elif _OTHER_NUMBER_INTRO.search(before):
             kind = None   # 受付番号123-4567, レシート番号 12-345-678: some other thing's number
         elif digits[:1] == "0" and len(digits) in (10, 11) and (len(groups) == 1 or lens[0] <= 5) and len(groups) <= 4:
@@ -250,7 +264,7 @@ def _find_numbers(n: _Normalised) -> list[tuple[int, int, str]]:
             kind = "my_number"
         if kind:
             out.append((start, end, kind))
-    for m in _PHONE_ALT.finditer(s):
+    for m in _PHONE_ALT.finditer(s) if "0" in s else ():
         digits = re.sub(r"\D", "", m.group())
         if 10 <= len(digits) <= 11:
             out.append((m.start(), m.end(), "phone"))

@@ -113,9 +113,19 @@ _KATA_SIGN = re.compile(rf"(?<=[。!！\n])\s?({_KATA}{{2,8}}|[{_CJK}]{{1,4}})\s
 _KANA_INTRO = re.compile(rf"(?:^|(?<=[「『\s]))({_HIRA}{{2,5}})\s?(?:です|でございます|より)(?=[。、!」\s]|$)")
 
 
+_CAPITAL = re.compile("[A-Z]")
+
+
+def _has_intro(s: str) -> bool:
+    return "です" in s or "より" in s or "でございます" in s or "申します" in s
+
+
 def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
-    for m in _ROSTER.finditer(s):
+    # What each family of patterns needs in the text (cheap `in` tests): most sentences hold no colon,
+    # bracket or space, and are not scanned by the patterns that need one
+    colon, bracket, space = ":" in s, "(" in s or "（" in s, " " in s or "\u3000" in s
+    for m in _ROSTER.finditer(s) if colon or "=" in s else ():
         pos = m.end()
         while pos < len(s):
             end = _ITEM_END.search(s, pos)
@@ -129,17 +139,17 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             if not end.group() or end.group() not in "、,・/":
                 break
             pos = end.end()
-    for m in _ROSTER_SPACED.finditer(s):
+    for m in _ROSTER_SPACED.finditer(s) if space else ():
         item = s[m.end():_ITEM_END.search(s, m.end()).start()].strip()
         # a katakana word that is also a common noun (スライド, ポスター) is the thing presented, not a name
         if _could_be_name(item) and not (re.fullmatch(rf"{_KATA}+", item) and not _has_surname_entry(item)
                                          and any(e[:2] == ("名詞", "普通名詞") for e in _entries(item))):
             a = s.index(item, m.end())
             out.append((a, a + len(item), "person"))
-    for m in _ROLE_SPACED.finditer(s):
+    for m in _ROLE_SPACED.finditer(s) if space or colon else ():
         if _surname_like(m.group(1)) or _surname_shaped(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
-    for m in _SPEAKER.finditer(s):
+    for m in _SPEAKER.finditer(s) if colon else ():
         # 西（社協）：… a speaker may bear a ward's name without its 区
         if _has_surname_entry(m.group(1)) and not _is_role(m.group(1)) and not _is_placeholder(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
@@ -162,7 +172,7 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
                     and s[pos:pos + 1] != "師" and not _is_role(t.surface):
                 out.append((a, pos, "person"))   # 鶚准教授: one kanji written alone before a title
     out += _unknown_surnames(s, toks)
-    for m in _KIN_BRACKET.finditer(s):
+    for m in _KIN_BRACKET.finditer(s) if bracket else ():
         word = m.group(2)
         # after 名前/本名 the word is a name whatever else it means (名前（ひなた）); after a family word not
         # a common noun (長女（キーパーソン）)
@@ -170,16 +180,17 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
                 or re.fullmatch(rf"[{_CJK}]+", word) and not _has_name_entry(word):
             continue
         out.append((m.start(2), m.end(2), "person"))
-    for m in _NAME_READING.finditer(s):
+    for m in _NAME_READING.finditer(s) if bracket else ():
         if _has_name_entry(m.group(2)) or _KIN_BEFORE.search(s, max(0, m.start() - 6), m.start()):
             out.append((m.start(1), m.end(1), "person"))   # 妻の光子（みつこ）: a name the reading shows
-    for m in _SPACED.finditer(s):
+    for m in _SPACED.finditer(s) if space else ():
         given = m.group(2)
         if _surname_like(m.group(1)) and given not in HONORIFICS and not _is_role(given) \
                 and not any(e[0] == "動詞" for e in _entries(given)):
             out.append((m.start(), m.end(), "person"))
-    for rx in (_LATIN_HON, _LATIN_BRACKET):
-        out += [(m.start(1), m.end(1), "person") for m in rx.finditer(s)]
+    if _CAPITAL.search(s):
+        for rx in (_LATIN_HON, _LATIN_BRACKET):
+            out += [(m.start(1), m.end(1), "person") for m in rx.finditer(s)]
     for m in _SIGN_OFF.finditer(s):
         name = m.group(1)
         if re.fullmatch(rf"[{_CJK}]+", name) and not _surname_like(name) or _is_role(name) or name in _GENERIC_KANA \
@@ -188,7 +199,7 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         out.append((m.start(1), m.end(1), "person"))
     out += _latin_and_titled(s, toks)
     out += _surnames_cut_in_two(s, toks)
-    for rx in (_KATA_INTRO, _KATA_SIGN):
+    for rx in (_KATA_INTRO, _KATA_SIGN) if _has_intro(s) else (_KATA_SIGN,):
         for m in rx.finditer(s):
             name = m.group(1)
             if _is_role(name) or name in _GENERIC_KANA or name in ROLE_WORDS or _is_placeholder(name):
@@ -199,14 +210,14 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
             if _entries(name) and not _has_name_entry(name):
                 continue
             out.append((m.start(1), m.end(1), "person"))
-    for m in _RELATION_BRACKET.finditer(s):
+    for m in _RELATION_BRACKET.finditer(s) if bracket else ():
         word = m.group(1)
         if _is_role(word) or word in ROLE_WORDS or word in KIN_WORDS or word in _GENERIC_KANA or _is_placeholder(word):
             continue
         if re.fullmatch(rf"[{_CJK}]+", word) and not _has_name_entry(word) or _common_word(word):
             continue   # カレー（本人の好物）is no one; 美和（長女）is
         out.append((m.start(1), m.end(1), "person"))
-    for m in _WITH_AGE.finditer(s):
+    for m in _WITH_AGE.finditer(s) if bracket else ():
         word = m.group(1)
         if _is_role(word) or word in ROLE_WORDS or word in KIN_WORDS or word in _GENERIC_KANA or _is_placeholder(word) \
                 or word.endswith(HONORIFICS):
@@ -214,11 +225,11 @@ def _people_in_context(s: str, toks: list[_Tok]) -> list[tuple[int, int, str]]:
         if re.fullmatch(rf"[{_CJK}]+", word) and not _has_name_entry(word):
             continue   # 面談（60）: a kanji word that is no name
         out.append((m.start(1), m.end(1), "person"))
-    for m in _NICKNAME_QUOTED.finditer(s):
+    for m in _NICKNAME_QUOTED.finditer(s) if "「" in s or "『" in s else ():
         g = 1 if m.group(1) else 2
         if not _is_role(m.group(g)) and m.group(g) not in _GENERIC_KANA and not m.group(g).endswith(HONORIFICS):
             out.append((m.start(g), m.end(g), "person"))   # (「みーちゃん」: the honorific rule reads みー)
-    for m in _KANA_INTRO.finditer(s):
+    for m in _KANA_INTRO.finditer(s) if _has_intro(s) else ():
         if _only_name_entries(m.group(1)):
             out.append((m.start(1), m.end(1), "person"))
     return out
