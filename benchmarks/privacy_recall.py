@@ -14,7 +14,8 @@ measured once after round 5); and tests/data/pii_fifth.yaml, a fifth set written
 and measured once after round 5 (83.6 % and 88.9 % recall); round 6 then tuned on both (so optimistic
 now); and tests/data/pii_sixth.yaml, the sixth set written blind after round 5, measured once after round 6
 (86.4 % before round 6, 89.3 % after: the honest figure), then tuned on in round 7 (98.4 %, so optimistic
-now; the honest figure of round 7 is a seventh set written blind, kept outside the project until measured):
+now); and tests/data/pii_seventh.yaml, the seventh set written blind after round 6, measured once after
+round 7 and never tuned on (78.8 % before round 7, 79.5 % after: the honest figure):
 
 - recall per kind and overall: an expected finding counts only when found with exactly its kind
   and its text;
@@ -44,7 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = (ROOT / "tests" / "data" / "pii_sentences.yaml", ROOT / "tests" / "data" / "pii_blind.yaml",
         ROOT / "tests" / "data" / "pii_heldout.yaml", ROOT / "tests" / "data" / "pii_final.yaml",
         ROOT / "tests" / "data" / "pii_fourth_dev.yaml", ROOT / "tests" / "data" / "pii_fourth_check.yaml",
-        ROOT / "tests" / "data" / "pii_fifth.yaml", ROOT / "tests" / "data" / "pii_sixth.yaml")
+        ROOT / "tests" / "data" / "pii_fifth.yaml", ROOT / "tests" / "data" / "pii_sixth.yaml",
+        ROOT / "tests" / "data" / "pii_seventh.yaml")
 
 LOAD = """
 import time

@@ -41,8 +41,12 @@ word's letters are, asked only where the context points at a person; rules by co
 with fresh sentences, each counted against the clean sentences of every set and the repository's own
 Japanese text): 303 of 308 (98.4 %), 1 false alarm of 191; the fourth set's check half went to 146 of
 146, the fifth to 277 of 280, the other sets unchanged. Its floor below is
-that optimistic figure now; the honest one is a seventh set written blind after round 6, measured by the
-lead after round 7.
+that optimistic figure now; the honest one is a seventh set written blind after round 6 (asked to stress
+the classes still missed: given names alone, rare surnames, kana shop and facility names, bare town
+names), pii_seventh.yaml, measured once by the lead: round 6's code 231 of 293 (78.8 %), round 7's 233
+(79.5 %), 1 false alarm of 218 both times. Round 7's rules, which took the sixth set from 89.3 % to
+98.4 %, found two more spans on it: a rule-and-dictionary detector fitted set by set does not reach
+the goal on text it has not seen.
 """
 
 from __future__ import annotations
@@ -85,6 +89,9 @@ FLOORS = {
     # 14, 16, 14, 34, 15 expected)
     "pii_sixth.yaml": ({"person": 137, "phone": 20, "postal_code": 14, "address": 26, "my_number": 14,
                         "email": 14, "birth_date": 16, "insurance_number": 14, "facility": 33, "line_id": 15}, 1),
+    # measured untouched after round 7 (of 136, 18, 12, 23, 13, 14, 14, 12, 39, 12 expected): never tuned on
+    "pii_seventh.yaml": ({"person": 113, "phone": 18, "postal_code": 11, "address": 14, "my_number": 12,
+                          "email": 14, "birth_date": 13, "insurance_number": 12, "facility": 15, "line_id": 11}, 1),
 }
 
 
