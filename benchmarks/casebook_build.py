@@ -461,7 +461,7 @@ def profile(root: Path, args, log: Path) -> None:
 def scale(root: Path, args, log: Path, row) -> None:
     """`--scale` cases cold, locally and on a Dask LocalCluster; time and peak memory per 1,000 cases,
     against the same at 1,000 cases (run first, same way)."""
-    print(f"\nScale: cold builds of 1,000 and {args.scale:,} generated cases, locally (threads, --jobs {args.jobs}) and "
+    print(f"\nScale: cold builds of 1,000 and {args.scale:,} generated cases, locally (--jobs {args.jobs}: worker processes) and "
           f"on a Dask LocalCluster ({args.jobs} workers × 1 thread) through --scheduler\n")
     out = {}
     for n in (1000, args.scale):
@@ -471,7 +471,7 @@ def scale(root: Path, args, log: Path, row) -> None:
         s, m, rep = build(work, env, args.jobs, log)
         assert len(rep["built"]) == n, rep["failed"][:3]
         row(f"(c) ours, cold, {n:,} cases, local", n, s, m, rep["pages_kb"]["mean"],
-            f"per 1,000: {s / n * 1000:.1f} s; driver {MEM['driver']:.0f} MB + kernels {MEM['others']:.0f} MB")
+            f"per 1,000: {s / n * 1000:.1f} s; driver {MEM['driver']:.0f} MB + workers {MEM['others']:.0f} MB")
         out[("local", n)] = (s, m, dict(MEM))
         shutil.rmtree(work / "build")
         cluster = subprocess.Popen([sys.executable, __file__, "--run", "cluster", "--work", str(work), "--n",
