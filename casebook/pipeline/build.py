@@ -295,7 +295,7 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
                 # alone, then costs a kernel started for nothing.)
                 executor = start_executor(settings, report, notebook, jobs or params.options.jobs,
                                           scheduler, warm=new_content, templates=templates)
-                runs = PageRuns(executor, settings, params, notebook, templates)
+                runs = PageRuns(executor, settings, params, notebook, templates, pages_dir)
             activity = store.activity() if params.options.charts else []
             report.times["select"] = time.perf_counter() - t_start
 
@@ -356,7 +356,7 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
                 # Kernels start (in their own processes) while this process runs the gate and lays out the site.
                 executor = start_executor(settings, report, notebook, jobs or params.options.jobs,
                                           scheduler, warm=len(missing), templates=templates)
-                runs = PageRuns(executor, settings, params, notebook, templates)
+                runs = PageRuns(executor, settings, params, notebook, templates, pages_dir)
 
             # 3. privacy gate
             t = time.perf_counter()
