@@ -368,11 +368,22 @@ def test_a_large_build_runs_pages_in_worker_processes_and_equals_a_build_on_kern
     leaky["person"]["life_history"] = "山田太郎さんは電話番号 06-6771-1234 で連絡がつく。"
     cases = fill(settings, 6, [broken, Case.model_validate(leaky)])
     monkeypatch.setattr(executors, "PROCESSES_FROM", 1)
-    monkeypatch.setattr(runs, "EARLY_FROM", 1)
+    monkeypatch.setattr(build_module, "EARLY_FROM", 1)
     monkeypatch.setattr(runs, "GATE_BATCH", 2)
     monkeypatch.setattr(build_module, "READ_CHUNK", 3)   # three chunks: pages start before the gate ends
     # the workers gate from the first batch (a real build gates here while they start)
     monkeypatch.setattr(executors.ProcessExecutor, "ready", lambda self: all(f.result() for f in self._started))
+    finish = runs.Gating.finish
+
+    def finish_after_the_early_pages(self):
+        """The early pages all done and in the page cache before the build decides what it lacks (on
+        a big build, most of them are)."""
+        finish(self)
+        deadline = time.monotonic() + 120
+        while self.runs is not None and self.runs._done.qsize() < self.runs._count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    monkeypatch.setattr(runs.Gating, "finish", finish_after_the_early_pages)
     workers = build(settings)
     assert workers.executor == "local processes × 2"
     assert {b["case_id"] for b in workers.built} == {c.id for c in cases[:6]}

@@ -344,7 +344,9 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
                 item.key = key_of(derived)
                 items.append(item)
             report.selected = len(items)
-            missing = {it.id for it in items if force or not (pages_dir / f"{it.key}.html").exists()}
+            # pages handed over early count as missing even once done: they are placed as their results come
+            early = runs.submitted if runs is not None else set()
+            missing = {it.id for it in items if force or it.id in early or not (pages_dir / f"{it.key}.html").exists()}
             report.times["hash"] = time.perf_counter() - t
             if executor is not None and not runs.submitted:
                 from casebook.pipeline.executors import outgrown
