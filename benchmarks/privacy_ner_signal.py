@@ -32,13 +32,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import yaml
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from privacy_recall import SETS, load_set  # noqa: E402 (the same sets, read the same way; yaml only)
 
 MAIN = Path(__file__).resolve().parent.parent
 MAIN_PY = Path(os.environ.get("CASEBOOK_PYTHON", MAIN / ".venv" / "bin" / "python"))
 HERE = Path(os.environ.get("NER_SIGNAL_OUT", "/tmp/privacy_ner_signal"))
-SETS = [MAIN / "tests" / "data" / f"pii_{n}.yaml" for n in
-        ("sentences", "blind", "heldout", "final", "fourth_dev", "fourth_check", "fifth", "sixth", "seventh")]
 
 # ja_ginza NER labels (Sekine's extended hierarchy, 189 labels in meta.json) -> our kinds.
 LABEL_KIND = {
@@ -58,18 +57,6 @@ ALL_KINDS = ('person', 'phone', 'postal_code', 'address', 'my_number', 'email', 
 # A block-number tail after a town (3丁目4番12号, 4-7-2, 二丁目5番地の3): used only by the "address+tail" variant.
 _TAIL = re.compile(r"[0-9０-９一二三四五六七八九十〇]+(?:丁目|番地?|号|の|[-‐－ー−])?"
                    r"(?:[0-9０-９一二三四五六七八九十〇]+(?:番地?|号|の|[-‐－ー−])?)*")
-
-
-def load_set(path: Path):
-    """(pii items as (text, [(kind, span)]), clean texts): expect as [[kind, span]] or [{kind, span}]."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    pii = []
-    for item in data.get("pii") or []:
-        want = [(str(e["kind"]), str(e["span"])) if isinstance(e, dict) else (str(e[0]), str(e[1]))
-                for e in item["expect"]]
-        pii.append((item["text"], want))
-    clean = [c if isinstance(c, str) else c["text"] for c in data.get("clean") or []]
-    return pii, clean
 
 
 def all_texts():
@@ -205,7 +192,6 @@ def main() -> None:
 
     # ---- GiNZA, here
     import spacy
-    t = time.perf_counter()
     nlp = spacy.load("ja_ginza")
     ner_only = ["parser", "morphologizer", "compound_splitter", "bunsetu_recognizer"]
     texts = all_texts()
