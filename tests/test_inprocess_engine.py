@@ -61,6 +61,7 @@ h.update(HTML("<i>後</i>"))
 display(HTML("消える"))
 clear_output(wait=True)
 display(HTML("<p>残る</p>"))
+clear_output(wait=True)
 '''
 FIGURE = r'''
 import matplotlib.pyplot as plt
@@ -104,6 +105,7 @@ def test_a_notebooks_outputs_in_process_are_a_kernels(tmp_path):
     assert kinds == ["stream", "stream", "display_data", "display_data", "execute_result"]
     assert mine.cells[1].outputs[0].text == "一行目\n二行目\n" and mine.cells[1].outputs[1].name == "stderr"
     assert mine.cells[1].outputs[3].data["text/html"] == "<i>後</i>", "updated from the next cell"
+    # cleared before the next output; a clear waiting at the end of the cell clears nothing (nbclient)
     assert [o.data["text/html"] for o in mine.cells[2].outputs] == ["<p>残る</p>"]
     assert "image/png" in mine.cells[3].outputs[-1].data
     failed = mine.cells[5]

@@ -255,9 +255,6 @@ def _execute_cell(shell, cell, index: int, timeout: float | None, displays: dict
             signal.signal(signal.SIGALRM, previous)
         sys.stdout, sys.stderr = old
         _CURRENT.outputs = None
-    if outputs.clear_pending:
-        outputs.outputs.clear()
-    cell.outputs = outputs.outputs
     cell.execution_count = result.execution_count
     return not result.success
 
