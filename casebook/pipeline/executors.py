@@ -57,14 +57,13 @@ class LocalExecutor:
                 self._waiting -= 1
             task()
 
-    def _add_thread(self, warm=None) -> bool:
+    def _add_thread(self, warm=None) -> None:
         if len(self._threads) >= self.jobs:
-            return False
+            return
         t = threading.Thread(target=self._worker, args=(warm,), daemon=True,
                              name=f"casebook-page_{len(self._threads)}")
         self._threads.append(t)
         t.start()
-        return True
 
     def prestart(self, n: int, *, env: dict[str, str], cwd: str, warmup: str = "", templates: str = "") -> None:
         """Start n warm kernels now, one per new worker thread, so they boot while the caller works

@@ -200,11 +200,13 @@ def _run(shell, code: str) -> None:
         raise InProcessError(f"{type(err).__name__}: {err}")
 
 
-def _reset(shell, code: str) -> None:
+def _reset(shell) -> None:
     """Back to the state the shell was set up in; if that fails, the next notebook sets it up anew."""
     global _STATE
+    from casebook.pipeline.execute import _RESET
+
     try:
-        _run(shell, code)
+        _run(shell, _RESET)
     except BaseException:
         _STATE = None
         raise
@@ -216,11 +218,10 @@ def shell_for(env: dict[str, str], cwd: str, warmup: str = ""):
     global _SHELL, _STATE
     from casebook.pipeline.execute import _FREEZE, _KERNEL_SETUP
 
-    state = (tuple(sorted(env.items())), cwd, warmup)
     if _SHELL is None:
         # ipykernel's choice: figures show as images after each cell (a no-op until matplotlib is imported)
         env = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", **env}
-        state = (tuple(sorted(env.items())), cwd, warmup)
+    state = (tuple(sorted(env.items())), cwd, warmup)
     if _STATE == state:
         return _SHELL
     os.environ.clear()
@@ -262,7 +263,7 @@ def _execute_cell(shell, cell, index: int, timeout: float | None, displays: dict
 def _make_engine_class():
     from papermill.engines import Engine
 
-    from casebook.pipeline.execute import _RESET, CELL_TIMEOUT_S
+    from casebook.pipeline.execute import CELL_TIMEOUT_S
 
     class InProcessEngine(Engine):
         """papermill engine: the notebook's cells on this process's IPython shell, reset after.
@@ -281,7 +282,7 @@ def _make_engine_class():
                 finally:
                     # Reset right away, not before the next notebook: until then this process's
                     # environment and directory are what the next caller reads its own from.
-                    _reset(shell, _RESET)
+                    _reset(shell)
                 nb = nb_man.nb
                 nb.metadata["language_info"] = dict(LANGUAGE_INFO)
             return nb
