@@ -312,13 +312,13 @@ def test_a_killed_build_leaves_the_previous_casebook_as_it_was(settings):
     proc = subprocess.Popen([WORKBENCH, "build", "--force", "--jobs", "2"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 60
-    while time.time() < deadline:  # kill once its kernels run: the build is executing cases
+    while time.time() < deadline:  # kill once its page workers run: the build is about to execute cases
         if proc.poll() is not None:
             pytest.fail("the build finished before it could be killed")
-        if any("ipykernel" in " ".join(c.cmdline()) for c in psutil.Process(proc.pid).children(recursive=True)):
+        if psutil.Process(proc.pid).children(recursive=True):
             break
-        time.sleep(0.05)
-    time.sleep(0.3)
+        time.sleep(0.02)
+    time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -385,7 +385,7 @@ def test_a_large_build_runs_pages_in_worker_processes_and_equals_a_build_on_kern
 
     monkeypatch.setattr(runs.Gating, "finish", finish_after_the_early_pages)
     workers = build(settings)
-    assert workers.executor == "local processes × 2"
+    assert workers.executor == "local processes × 2 (fork)"   # the test process has no other thread
     assert {b["case_id"] for b in workers.built} == {c.id for c in cases[:6]}
     assert all(b["worker"] for b in workers.built)
     [failed] = workers.failed
@@ -399,10 +399,15 @@ def test_a_large_build_runs_pages_in_worker_processes_and_equals_a_build_on_kern
 
     by_workers = files()
     monkeypatch.setattr(executors, "PROCESSES_FROM", 10**9)
+    monkeypatch.setattr(executors, "fork_safe", lambda: False)   # as in a server with threads: kernels
     kernels = build(settings, force=True)
     assert kernels.executor == "local threads × 2" and len(kernels.built) == 6
     assert [(f["cell"], f["ename"], f["evalue"]) for f in kernels.failed] == [(3, "PageError", failed["evalue"])]
     assert kernels.blocked == workers.blocked
+    assert files() == by_workers
+    monkeypatch.setattr(executors, "PROCESSES_FROM", 1)   # still no fork: workers spawned, as in a server
+    spawned = build(settings, force=True)
+    assert spawned.executor == "local processes × 2 (spawn)" and len(spawned.built) == 6
     assert files() == by_workers
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -149,14 +150,20 @@ class ProcessExecutor:
 
     On a kernel most of a page's cost is the messages of each cell, nbclient's side of them in this
     process, where threads take turns under one GIL. Worker processes each have their own, and no
-    messages. They are spawned (not forked: this process has threads) and set up their shell as
-    they start, while the caller runs the gate; a handful of pages are better served by
-    `LocalExecutor`, whose kernels boot while this process imports papermill and nbconvert."""
+    messages. They set up their shell as they start, while the caller runs the gate.
+
+    Workers are forked when that is safe (`fork_safe`: the command line's build, no other thread):
+    they start with what this process has imported (the store, the model), so even one page is
+    quicker in a worker than on a kernel. Otherwise (a server with threads) they are spawned, and a
+    handful of pages are better served by `LocalExecutor`, whose kernels boot while this process
+    imports papermill and nbconvert."""
 
     kind = "processes"
 
     def __init__(self, jobs: int = 2):
         self.jobs = max(1, int(jobs))
+        self.workers = 0          # processes started (`prestart`): as many as the pages need, up to jobs
+        self.method = ""
         self._pool = None
         self._started: list = []
 
@@ -168,11 +175,14 @@ class ProcessExecutor:
 
         if self._pool is not None:
             return
-        self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
+        self.workers = max(1, min(n, self.jobs))
+        self.method = "fork" if fork_safe() else "spawn"
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(self.method),
                                          initializer=_process_start,
                                          initargs=({**os.environ, **env}, cwd, warmup, templates))
-        # workers are spawned as tasks arrive; these finish once the workers are set up
-        self._started = [self._pool.submit(os.getpid) for _ in range(max(1, min(n, self.jobs)))]
+        # workers start with the first task (forked all at once, before the pool's own thread starts);
+        # these finish once the workers are set up
+        self._started = [self._pool.submit(os.getpid) for _ in range(self.workers)]
 
     def ready(self) -> bool:
         """Whether the workers are set up (until then the caller had better do the work itself)."""
@@ -288,18 +298,33 @@ class DaskExecutor:
             self.client = None
 
 
-PROCESSES_FROM = 50   # pages to execute from which worker processes pay for their start
+PROCESSES_FROM = 50   # pages to execute from which spawned worker processes pay for their start
+
+
+def fork_safe() -> bool:
+    """Whether worker processes may be forked from this one: on Linux, with no other thread running
+    (a lock another thread holds at the fork stays held for ever in the child) and no IPython shell
+    here (a worker makes its own)."""
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        return False
+    shell = sys.modules.get("IPython.core.interactiveshell")
+    return shell is None or not shell.InteractiveShell.initialized()
 
 
 def outgrown(executor, pages: int) -> bool:
-    """Whether `executor`, chosen for a few changed cases, should give way to worker processes now
+    """Whether `executor`, chosen for a few changed cases, should give way to more worker processes now
     that `pages` are to be made (a template changed as well, say)."""
-    return getattr(executor, "kind", "") == "threads" and executor.jobs > 1 and pages >= PROCESSES_FROM
+    if pages < PROCESSES_FROM:
+        return False
+    kind = getattr(executor, "kind", "")
+    return executor.jobs > 1 and (kind == "threads" or (kind == "processes" and executor.workers < executor.jobs))
 
 
 def make_executor(jobs: int = 2, scheduler=None, pages: int = 0):
-    """Dask when a scheduler is named; else worker processes for `pages` ≥ PROCESSES_FROM (and more than
-    one job), threads in this process for fewer."""
+    """Dask when a scheduler is named; else worker processes when they can be forked, or for `pages` ≥
+    PROCESSES_FROM (and more than one job); threads in this process with warm kernels otherwise."""
     if scheduler:
         return DaskExecutor(scheduler)
-    return ProcessExecutor(jobs) if jobs > 1 and pages >= PROCESSES_FROM else LocalExecutor(jobs)
+    if (pages and fork_safe()) or (jobs > 1 and pages >= PROCESSES_FROM):
+        return ProcessExecutor(jobs)
+    return LocalExecutor(jobs)

@@ -39,10 +39,12 @@ def start_executor(settings, report, notebook: Path, jobs: int | None, scheduler
         executor = make_executor(jobs, scheduler, pages=warm)
     except Exception as exc:  # an unreachable scheduler: nothing built, the old casebook stays
         raise BuildError(f"Dask のスケジューラ {scheduler} に接続できません: {type(exc).__name__}: {exc}") from exc
-    report.executor = f"dask {scheduler}" if scheduler else f"local {executor.kind} × {jobs}"
     if hasattr(executor, "prestart"):
         executor.prestart(min(jobs, warm), env=settings.environ(), cwd=str(notebook.parent), warmup=WARMUP,
                           templates=str(templates or ""))
+    # worker processes: as many as started (one changed page: one worker), and how they were made
+    workers = f"{executor.workers} ({executor.method})" if getattr(executor, "workers", 0) else jobs
+    report.executor = f"dask {scheduler}" if scheduler else f"local {executor.kind} × {workers}"
     return executor
 
 
@@ -183,6 +185,8 @@ def collect(results, todo: list[_Item], report: BuildReport, pages_dir: Path, tm
 
     titles = {it.id: it.title for it in todo}
     pages_dir.mkdir(parents=True, exist_ok=True)
+    # No monitor thread (it would outlive the build): the next build in this process can then fork its workers.
+    tqdm.monitor_interval = 0
     bar = tqdm(total=len(todo) + len(report.cached), initial=len(report.cached), desc="事例ページ",
                unit="件", disable=(None if progress is None else not progress), file=sys.stderr)
     try:
