@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -174,6 +175,7 @@ def test_editing_one_case_rebuilds_that_page_and_takes_the_rest_from_the_cache(s
         store.save_case(edited, author="編集者C", base_version=rec.version)
     after_edit = build(settings)
     assert [b["case_id"] for b in after_edit.built] == [cases[2].id] and len(after_edit.cached) == 5
+    assert after_edit.executor == "local processes × 1 (fork)", "one page: one forked worker, no kernel to boot"
     assert "見直した事例タイトル" in (settings.casebook_dir / "cases" / f"{cases[2].id}.html").read_text(encoding="utf-8")
 
     # A ward figure its chart shows is data the page depends on: only that ward's case is rebuilt.
@@ -409,6 +411,27 @@ def test_a_large_build_runs_pages_in_worker_processes_and_equals_a_build_on_kern
     spawned = build(settings, force=True)
     assert spawned.executor == "local processes × 2 (spawn)" and len(spawned.built) == 6
     assert files() == by_workers
+
+
+def test_workers_are_forked_only_while_no_other_thread_runs(settings):
+    """A fork copies one thread: a lock another thread held at that moment would stay held in the
+    worker. With a thread running (a server's), a few pages go to warm kernels and many to spawned
+    workers; once it is gone, the build forks again."""
+    from casebook.pipeline import executors
+
+    fill(settings, 2)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="a server's thread")
+    other.start()
+    try:
+        assert not executors.fork_safe()
+        assert build(settings).executor == "local threads × 2"
+        assert isinstance(executors.make_executor(2, pages=executors.PROCESSES_FROM), executors.ProcessExecutor)
+    finally:
+        stop.set()
+        other.join()
+    assert executors.fork_safe()
+    assert build(settings, force=True).executor == "local processes × 2 (fork)"
 
 
 def test_the_same_build_runs_on_a_dask_cluster(settings):
