@@ -13,7 +13,8 @@
 The slow baselines (a) and (b) run on the first --baseline-cases cases (default 20) and are
 reported per case; (a), (b) and (f) are timed inside their process after its imports. (c)–(e) run
 the real CLI as a subprocess and are timed from outside, so interpreter start-up and imports count.
-Peak memory is the largest total RSS of the scenario's whole process tree (kernels included),
+Peak memory is the largest total PSS of the scenario's whole process tree (kernels included; a page
+shared by n processes counts 1/n in each, so forked workers' pages shared with the build count once),
 sampled every 50 ms; CPU is the user+system time of that tree (kernels included), which says what
 a run costs even when other work on the machine stretches its wall time. --large N repeats (c)–(e)
 on N cases for the 1,000-case goals (0 skips it); (d) and (e) run --repeat times there (median shown).
@@ -22,7 +23,7 @@ Also (--parts): `profile` — a warm page before and after issue #20, the old pa
 new one on one warm kernel, and the in-process engine of the worker processes (times per phase and
 cProfile's call counts per page); `scale` — cold
 builds of 1,000 and --scale cases (default 10,000), locally and on a Dask LocalCluster through
-`--scheduler`, with time and peak RSS (driver; kernels or cluster) per 1,000 cases. Every row
+`--scheduler`, with time and peak memory (driver; workers or cluster) per 1,000 cases. Every row
 prints the load average: on a shared machine, compare figures of one run, side by side.
 """
 
@@ -317,15 +318,15 @@ class PeakMemory:
         while not self._stop.is_set():
             try:
                 procs = [self.root] + self.root.children(recursive=True)
-                rss = []
+                pss = []
                 for p in procs:
                     try:
-                        rss.append(p.memory_info().rss)
+                        pss.append(p.memory_full_info().pss)
                     except psutil.Error:
-                        rss.append(0)
-                self.peak = max(self.peak, sum(rss))
-                self.driver = max(self.driver, rss[0])
-                self.others = max(self.others, sum(rss[1:]))
+                        pss.append(0)
+                self.peak = max(self.peak, sum(pss))
+                self.driver = max(self.driver, pss[0])
+                self.others = max(self.others, sum(pss[1:]))
             except psutil.Error:
                 pass
             self._stop.wait(0.05)
@@ -344,11 +345,11 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-MEM = {"driver": 0.0, "others": 0.0, "load": 0.0}  # the last run's peak RSS (MB): the process, its children
+MEM = {"driver": 0.0, "others": 0.0, "load": 0.0}  # the last run's peak PSS (MB): the process, its children
 
 
 def run(cmd: list[str], env: dict, log: Path, watch=None) -> tuple[float, float, str]:
-    """Run cmd; `watch`: another process (a Dask cluster) whose tree's peak RSS is counted as `others`."""
+    """Run cmd; `watch`: another process (a Dask cluster) whose tree's peak memory is counted as `others`."""
     cpu0 = _children_cpu()
     t = time.perf_counter()
     with open(log, "a") as err:
@@ -489,7 +490,7 @@ def scale(root: Path, args, log: Path, row) -> None:
     print("\n  memory and time at {:,} cases against 1,000 (goal: memory within 1.5×)".format(args.scale))
     for where in ("local", "dask"):
         (s1, m1, _), (s2, m2, _) = out[(where, 1000)], out[(where, args.scale)]
-        print(f"  {where:<6} peak RSS {m1:6.0f} MB → {m2:6.0f} MB ({m2 / m1:.2f}×);  time per 1,000 cases "
+        print(f"  {where:<6} peak PSS {m1:6.0f} MB → {m2:6.0f} MB ({m2 / m1:.2f}×);  time per 1,000 cases "
               f"{s1:6.1f} s → {s2 / args.scale * 1000:6.1f} s")
 
 

@@ -330,6 +330,30 @@ def test_a_killed_build_leaves_the_previous_casebook_as_it_was(settings):
     assert not list(settings.build_dir.glob(".casebook-*")), "what the killed build left is cleaned up"
 
 
+def test_a_build_killed_alone_takes_its_workers_with_it_and_the_next_build_runs(settings):
+    """The build's process killed by itself (the out-of-memory killer, `kill PID`): its forked workers,
+    which hold copies of its lock, end with it, so the next build is not refused as one still running."""
+    import psutil
+
+    fill(settings, 6)
+    proc = subprocess.Popen([WORKBENCH, "build", "--jobs", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    workers: list = []
+    deadline = time.time() + 60
+    while not workers and time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("the build finished before it could be killed")
+        workers = psutil.Process(proc.pid).children()
+        time.sleep(0.02)
+    time.sleep(0.2)   # the workers have started (and begun their pages)
+    proc.kill()
+    proc.wait(timeout=10)
+    _, alive = psutil.wait_procs(workers, timeout=20)
+    assert not alive, "no worker outlives the build"
+    again = build(settings)
+    assert again.ok and len(again.built) + len(again.cached) == 6
+
+
 def test_bad_parameter_file_is_refused_by_field_and_nothing_runs(settings, tmp_path):
     fill(settings, 2)
     bad = tmp_path / "bad.yaml"

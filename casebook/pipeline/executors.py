@@ -5,6 +5,7 @@ and `close()`; `make_executor(jobs, scheduler)` picks one."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -166,6 +167,7 @@ class ProcessExecutor:
         self.method = ""
         self._pool = None
         self._started: list = []
+        self._frozen = False
 
     def prestart(self, n: int, *, env: dict[str, str], cwd: str, warmup: str = "", templates: str = "") -> None:
         """Start the worker processes now; each boots its kernel and imports papermill and nbconvert
@@ -177,9 +179,15 @@ class ProcessExecutor:
             return
         self.workers = max(1, min(n, self.jobs))
         self.method = "fork" if fork_safe() else "spawn"
+        parent = os.getpid() if self.method == "fork" else 0
         self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(self.method),
                                          initializer=_process_start,
-                                         initargs=({**os.environ, **env}, cwd, warmup, templates))
+                                         initargs=({**os.environ, **env}, cwd, warmup, templates, parent))
+        if parent:
+            # What the build holds now is shared with the workers page by page until either writes to it;
+            # frozen, no garbage collection here or there writes to it (they stay frozen until `close`).
+            gc.freeze()
+            self._frozen = True
         # workers start with the first task (forked all at once, before the pool's own thread starts);
         # these finish once the workers are set up
         self._started = [self._pool.submit(os.getpid) for _ in range(self.workers)]
@@ -218,6 +226,9 @@ class ProcessExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        if self._frozen:   # this process may live on (a test run, another build): its garbage is collected again
+            gc.unfreeze()
+            self._frozen = False
 
 
 def _gate_cases(cases: list) -> list:
@@ -226,9 +237,16 @@ def _gate_cases(cases: list) -> list:
     return [_gate_findings(case, []) for case in cases]
 
 
-def _process_start(env: dict[str, str], cwd: str, warmup: str, templates: str) -> None:
+def _process_start(env: dict[str, str], cwd: str, warmup: str, templates: str, parent: int = 0) -> None:
     """A worker process's start: its page shell is set up (environment, working directory, the
-    warm-up imports) and papermill and the renderer are made ready before the first page."""
+    warm-up imports) and papermill and the renderer are made ready before the first page.
+
+    `parent`: the pid of the build that forked this worker. A forked worker holds a copy of every
+    descriptor the build had open, the build's lock and the pool's own pipes among them: were the
+    build killed alone, the worker would wait for work for ever and hold the lock, and no build
+    could start again. So it ends with the build."""
+    if parent:
+        _end_with(parent)
     skip_unused_iri_grammar()
     try:
         from casebook.pipeline.inprocess import shell_for
@@ -241,6 +259,17 @@ def _process_start(env: dict[str, str], cwd: str, warmup: str, templates: str) -
         render.warm_renderer(Path(templates or render.TEMPLATES))
     except Exception:  # the page job will try again and report the error
         log.warning("could not set up the page shell", exc_info=True)
+
+
+def _end_with(parent: int) -> None:
+    """Be killed when `parent` (the process that forked this one, from its only thread) ends."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:   # it ended before the line above
+        os._exit(1)
 
 
 def _shutdown_worker_kernels() -> int:
