@@ -141,6 +141,20 @@ def test_one_page_leaves_nothing_behind_for_the_next(tmp_path):
     assert [c.execution_count for c in probe.cells] == [1]
 
 
+KEPT = r'''
+import linecache
+print(len(In), sum(1 for name in linecache.cache if name.startswith("<ipython-input-")))
+'''
+
+
+def test_a_worker_keeps_nothing_of_earlier_pages_cells(tmp_path):
+    """A worker makes thousands of pages: `In` starts as a fresh kernel's for each, and neither the
+    history's cache nor the cells' sources kept for tracebacks pile up (they did: ~2 KB a page)."""
+    nbs = [_notebook(f"x = {i}\nprint(x)") for i in range(30)]
+    first, *_, last = _in_worker(_execute, [_notebook(KEPT), *nbs, _notebook(KEPT)], str(tmp_path))
+    assert _stdout(first) == _stdout(last) == "2 1\n"   # In == ["", this cell]; this cell's source alone
+
+
 def test_an_endless_cell_is_stopped_and_recorded_and_the_next_notebook_runs(tmp_path):
     endless = _notebook("import time\nwhile True:\n    time.sleep(0.05)")
     stopped, after = _in_worker(_execute, [endless, _notebook("print('次の事例')")], str(tmp_path), 1)
