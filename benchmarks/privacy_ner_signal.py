@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from privacy_recall import SETS, load_set  # noqa: E402 (the same sets, read the same way; yaml only)
+from privacy_recall import SETS, load_set, score_found  # noqa: E402 (the same sets, read and scored the same way)
 
 MAIN = Path(__file__).resolve().parent.parent
 MAIN_PY = Path(os.environ.get("CASEBOOK_PYTHON", MAIN / ".venv" / "bin" / "python"))
@@ -129,30 +129,6 @@ def address_tail(doc, spans):
 
 
 # ---------------------------------------------------------------- scoring
-def score(found_of, pii, clean, kinds):
-    """found_of(i, text) -> set of (kind, text); i indexes pii then clean."""
-    expected, hit, extra = Counter(), Counter(), Counter()
-    misses, alarms = [], []
-    for i, (text, wanted) in enumerate(pii):
-        found = found_of(i, text)
-        for kind, sub in wanted:
-            if kind not in kinds:
-                continue
-            expected[kind] += 1
-            if (kind, sub) in found:
-                hit[kind] += 1
-            else:
-                misses.append(f"miss {kind} 「{sub}」 in: {text}  (found {sorted(found)})")
-        for kind, sub in found - set(wanted):
-            extra[kind] += 1
-    for j, text in enumerate(clean):
-        found = found_of(len(pii) + j, text)
-        if found:
-            alarms.append(f"false alarm {sorted(found)} in: {text}")
-    return {"expected": expected, "hit": hit, "extra": extra, "misses": misses, "alarms": alarms,
-            "clean": len(clean)}
-
-
 def pct(h, n):
     return f"{h / n:.1%}" if n else "-"
 
@@ -247,7 +223,7 @@ def main() -> None:
                 fn, kinds = (lambda i, x, e=extra, p=p: e(p, i)), GINZA_KINDS
             else:
                 fn, kinds = (lambda i, x, e=extra, p=p, o=ours: o[i] | e(p, i)), ALL_KINDS
-            res[p][name] = score(fn, pii, clean, kinds)
+            res[p][name] = score_found(fn, pii, clean, kinds)
         res[p]["n"] = (len(pii), len(clean))
 
     name_of = lambda p: Path(p).stem.replace("pii_", "")  # noqa: E731
