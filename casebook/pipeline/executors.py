@@ -170,8 +170,8 @@ class ProcessExecutor:
         self._frozen = False
 
     def prestart(self, n: int, *, env: dict[str, str], cwd: str, warmup: str = "", templates: str = "") -> None:
-        """Start the worker processes now; each boots its kernel and imports papermill and nbconvert
-        before it takes a page (`_process_start`). Same kernel key as `run_page` will ask for."""
+        """Start the worker processes now (as many as `n` pages need, up to jobs); each sets up its page
+        shell and imports papermill and nbconvert before it takes a page (`_process_start`)."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
