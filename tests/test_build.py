@@ -316,12 +316,14 @@ def test_a_killed_build_leaves_the_previous_casebook_as_it_was(settings):
     while time.time() < deadline:  # kill once its page workers run: the build is about to execute cases
         if proc.poll() is not None:
             pytest.fail("the build finished before it could be killed")
-        if psutil.Process(proc.pid).children(recursive=True):
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        if workers:
             break
         time.sleep(0.02)
     time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
+    psutil.wait_procs(workers, timeout=20)   # the workers die a moment after the build (they hold its lock)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before, "the old casebook is untouched"
 
