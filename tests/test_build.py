@@ -481,6 +481,29 @@ def test_workers_are_forked_only_while_no_other_thread_runs(settings):
                           timeout=60).stdout.strip() == "True"
 
 
+def test_the_build_caches_are_written_a_piece_at_a_time_as_the_same_files(tmp_path):
+    """The manifest and the bigram and gate caches (10,000 cases: tens of MB of text) are written a
+    value at a time, never held whole: each file is exactly what json.dumps makes, and a save that
+    fails halfway leaves the previous file as it was, with nothing beside it."""
+    from casebook.pipeline.page_cache import write_json_atomic
+
+    path = tmp_path / "manifest.json"
+    entry = {"id": "2024-27116-01", "record": "9" * 64, "gate": [{"field": "summary", "text": "\u2028<b>"}],
+             "entry": ["2024-27116-01", "夜間の<見守り> & 居場所", "北区", ["高齢"], [], None], "seen": 1.5}
+    manifest = {"v": 3, "fp": "f" * 64, "cases": {"a" * 64: entry, "b" * 64: {**entry, "gate": None}},
+                "rows": {"2024-27116-01": [3, "2024-05-01T09:00:00+09:00", "a" * 64]}, "empty": {}, "list": []}
+    for separators in ((", ", ": "), (",", ":")):
+        for depth in (0, 1, 2, 3):
+            write_json_atomic(path, manifest, depth=depth, separators=separators)
+            assert path.read_text(encoding="utf-8") == json.dumps(manifest, ensure_ascii=False,
+                                                                  separators=separators)
+    before = path.read_bytes()
+    with pytest.raises(TypeError):   # the second case cannot be written: the first is already in the file
+        write_json_atomic(path, {"v": 3, "cases": {"a": entry, "b": {"seen": object()}}})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
 def test_the_same_build_runs_on_a_dask_cluster(settings):
     from distributed import Client, LocalCluster
 

@@ -154,14 +154,51 @@ class JsonCache:
                 del self.data[k]
             self.dirty = self.dirty or bool(stale)
         if self.dirty:
-            write_atomic(self.path, json.dumps(self.data, ensure_ascii=False))
+            write_json_atomic(self.path, self.data, depth=1)
 
 
 def write_atomic(path: Path, text: str) -> None:
+    write_pieces_atomic(path, (text,))
+
+
+def write_pieces_atomic(path: Path, pieces) -> None:
+    """The text made of `pieces` (an iterable of str) written to `path` as they come, then renamed
+    over it in one step: a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for piece in pieces:
+                fh.write(piece)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, obj, *, depth: int = 2, separators: tuple[str, str] = (", ", ": ")) -> None:
+    """`json.dumps(obj, ensure_ascii=False, separators=separators)` written to `path` atomically, the
+    same file byte for byte, without ever holding its whole text: dicts down to `depth` levels are
+    written key by key, what lies below is encoded one value at a time. (10,000 cases' manifest or
+    search bigrams are tens of MB of text, and as much again encoded to UTF-8.) Keys must be str."""
+    item_sep, key_sep = separators
+
+    def dumps(value) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=separators)
+
+    def pieces(value, level: int):
+        if level < depth and isinstance(value, dict) and value:
+            yield "{"
+            for i, (k, v) in enumerate(value.items()):
+                if not isinstance(k, str):
+                    raise TypeError(f"write_json_atomic: key {k!r} is not a str")
+                yield (item_sep if i else "") + dumps(k) + key_sep
+                yield from pieces(v, level + 1)
+            yield "}"
+        else:
+            yield dumps(value)
+
+    write_pieces_atomic(path, pieces(obj, 0))
 
 
 class Manifest:
@@ -207,9 +244,8 @@ class Manifest:
         for k in stale:
             del self.cases[k]
         if self.dirty or stale:
-            write_atomic(self.path, json.dumps({"v": MANIFEST_VERSION, "fp": self.fingerprint, "cases": self.cases,
-                                                "rows": self.rows},
-                                                ensure_ascii=False, separators=(",", ":")))
+            write_json_atomic(self.path, {"v": MANIFEST_VERSION, "fp": self.fingerprint, "cases": self.cases,
+                                          "rows": self.rows}, separators=(",", ":"))
 
 
 def prune_pages(pages_dir: Path, used: set[str]) -> None:

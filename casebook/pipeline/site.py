@@ -29,6 +29,8 @@ from casebook.pipeline.page_cache import (
     place_page,
     sha,
     write_atomic,
+    write_json_atomic,
+    write_pieces_atomic,
 )
 
 if TYPE_CHECKING:
@@ -85,11 +87,9 @@ GRAMS_PER_PASS = 3_000_000   # doc numbers held at once while the search index f
 def write_index_js(path: Path, docs: Sequence[tuple[Sequence[str], set[str] | str]]) -> None:
     """`index_js(build_index(docs))` written to `path` (atomically) without holding it whole: the
     grams are taken in alphabetical ranges, one pass over the documents per range, each range's
-    postings written and let go. Memory stays near GRAMS_PER_PASS doc numbers however many cases the
-    casebook has (10,000 cases: over ten million); the file is the same, byte for byte."""
-    import os
-    import uuid
-
+    postings written gram by gram and let go. Memory stays near GRAMS_PER_PASS doc numbers however
+    many cases the casebook has (10,000 cases: over ten million), and the file's text is never held
+    whole; the file is the same, byte for byte."""
     def doc_grams(g):
         return g.split() if isinstance(g, str) else g
 
@@ -108,11 +108,11 @@ def write_index_js(path: Path, docs: Sequence[tuple[Sequence[str], set[str] | st
             text = text.replace(ch, esc)
         return text
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write('window.CASEBOOK_SEARCH={"v":' + enc(VERSION) + ',"docs":' + enc([list(r) for r, _g in docs])
-                 + ',"grams":{')
+    def pieces():   # one document row, then one gram's postings, at a time
+        yield 'window.CASEBOOK_SEARCH={"v":' + enc(VERSION) + ',"docs":['
+        for n, (row, _g) in enumerate(docs):
+            yield ("," if n else "") + enc(list(row))
+        yield '],"grams":{'
         first = True
         for k in range(passes):
             grams: dict[str, list[int]] = {}
@@ -120,12 +120,13 @@ def write_index_js(path: Path, docs: Sequence[tuple[Sequence[str], set[str] | st
                 for gram in doc_grams(g):
                     if passes == 1 or which[gram] == k:
                         grams.setdefault(gram, []).append(n)
-            if grams:
-                fh.write(("" if first else ",") + enc(dict(sorted(grams.items())))[1:-1])
+            for gram in sorted(grams):
+                yield ("" if first else ",") + enc(gram) + ":" + json.dumps(grams[gram], separators=(",", ":"))
                 first = False
             del grams
-        fh.write("}};\n")
-    os.replace(tmp, path)
+        yield "}};\n"
+
+    write_pieces_atomic(path, pieces())
 
 
 def index_js(index: dict) -> str:
@@ -182,9 +183,8 @@ class Grams:
 
     def save(self, live: set[str]) -> None:
         if self._known is not None and (self.added or set(self._known) - live):
-            write_atomic(self.path, json.dumps({"fp": self.site_fp, "grams": {k: v for k, v in self._known.items()
-                                                                              if k in live}},
-                                               ensure_ascii=False, separators=(",", ":")))
+            write_json_atomic(self.path, {"fp": self.site_fp, "grams": {k: v for k, v in self._known.items()
+                                                                        if k in live}}, separators=(",", ":"))
 
 
 def search_grams(store, cache_root: Path, passed: list[_Item], site_fp: str, manifest: Manifest,
