@@ -481,6 +481,22 @@ def test_workers_are_forked_only_while_no_other_thread_runs(settings):
                           timeout=60).stdout.strip() == "True"
 
 
+def test_the_gate_is_made_ready_once_before_the_workers_are_forked():
+    """A cold build compiles the gate's rules and reads its dictionary and name table once, before it
+    forks its workers, which share them: the sample it does this with reaches every one of those (in
+    a fresh process, as a build's) and is found in full."""
+    script = ("import casebook.privacy.dictionary as d, casebook.privacy.likeness as lk\n"
+              "from casebook.pipeline.build import _prepare_gate, _GATE_SAMPLE\n"
+              "from casebook.privacy import find_pii\n"
+              "assert d._DICTIONARY is None and lk._pairs.cache_info().currsize == 0\n"
+              "_prepare_gate()\n"
+              "print(d._DICTIONARY is not None, lk._pairs.cache_info().currsize,"
+              " sorted({f.kind for f in find_pii(_GATE_SAMPLE)}))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True 1 ['address', 'facility', 'person', 'phone']"
+
+
 def test_the_build_caches_are_written_a_piece_at_a_time_as_the_same_files(tmp_path):
     """The manifest and the bigram and gate caches (10,000 cases: tens of MB of text) are written a
     value at a time, never held whole: each file is exactly what json.dumps makes, and a save that

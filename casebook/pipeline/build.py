@@ -233,6 +233,19 @@ def _gate_fingerprint() -> str:
                 dictionary)
 
 
+# Every family of the gate's rules, the dictionary and the name-likeness table take part (fictional).
+_GATE_SAMPLE = "孫のそうたくんと山田花子さん（090-1234-5678）が北区梅田1丁目2-3の梅田病院へ。。みちよ"
+
+
+def _prepare_gate() -> None:
+    """The gate made ready in this process (its rules compiled, the dictionary and the tables read)
+    before worker processes are forked from it: they share what it read instead of each reading
+    its own, about 0.15 s of CPU and some memory a worker."""
+    from casebook.privacy import find_pii
+
+    find_pii(_GATE_SAMPLE)
+
+
 def _gate_findings(case, overrides: list[dict]) -> list[dict]:
     from casebook.model import field_label
     from casebook.workflow import gate
@@ -290,6 +303,10 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
             digests = [d for d in every if params.selects(d)]
             new_content = sum(1 for d in digests if manifest.get(d.sha256) is None)
             if new_content:
+                from casebook.pipeline.executors import fork_safe
+
+                if new_content >= EARLY_FROM and fork_safe():   # the forked workers will gate as well
+                    _prepare_gate()
                 # A changed case (almost always) means a page to execute: the kernels boot from now on, while
                 # this process reads, hashes and gates. (A change the page does not show, e.g. its status
                 # alone, then costs a kernel started for nothing.)
