@@ -15,7 +15,8 @@ reported per case; (a), (b) and (f) are timed inside their process after its imp
 the real CLI as a subprocess and are timed from outside, so interpreter start-up and imports count.
 Peak memory is the largest total PSS of the scenario's whole process tree (kernels included; a page
 shared by n processes counts 1/n in each, so forked workers' pages shared with the build count once),
-sampled every 50 ms; CPU is the user+system time of that tree (kernels included), which says what
+sampled every 200 ms (reading a process's PSS makes the kernel walk its pages, 3–5 ms a process:
+sampled every 50 ms, that alone made a cold build of 200 cases 7% slower); CPU is the user+system time of that tree (kernels included), which says what
 a run costs even when other work on the machine stretches its wall time. --large N repeats (c)–(e)
 on N cases for the 1,000-case goals (0 skips it); (d) and (e) run --repeat times there (median shown).
 
@@ -302,6 +303,9 @@ SCENARIOS = {"a": scenario_a, "b": scenario_b, "f": scenario_f, "setup": scenari
 
 # --- the parent: run each scenario as a process tree, time it, sample its memory -----------------
 
+SAMPLE_EVERY_S = 0.2   # see the module docstring: sampling PSS is not free
+
+
 class PeakMemory:
     def __init__(self, pid: int):
         import psutil
@@ -329,7 +333,7 @@ class PeakMemory:
                 self.others = max(self.others, sum(pss[1:]))
             except psutil.Error:
                 pass
-            self._stop.wait(0.05)
+            self._stop.wait(SAMPLE_EVERY_S)
 
     def stop(self) -> float:
         self._stop.set()
