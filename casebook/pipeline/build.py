@@ -301,17 +301,19 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
             every = store.case_digests(status=params.statuses, known=manifest.rows)
             manifest.set_rows(every)
             digests = [d for d in every if params.selects(d)]
-            new_content = sum(1 for d in digests if manifest.get(d.sha256) is None)
-            if new_content:
+            need = [d for d in digests if manifest.get(d.sha256) is None]   # new contents
+            # Many (a cold build): their pages start as soon as they pass the gate, which the workers share.
+            early = len(need) >= EARLY_FROM
+            if need:
                 from casebook.pipeline.executors import fork_safe
 
-                if new_content >= EARLY_FROM and fork_safe():   # the forked workers will gate as well
+                if early and fork_safe():   # the forked workers will gate as well
                     _prepare_gate()
                 # A changed case (almost always) means a page to execute: the kernels boot from now on, while
                 # this process reads, hashes and gates. (A change the page does not show, e.g. its status
                 # alone, then costs a kernel started for nothing.)
                 executor = start_executor(settings, report, notebook, jobs or params.options.jobs,
-                                          scheduler, warm=new_content, templates=templates)
+                                          scheduler, warm=len(need), templates=templates)
                 runs = PageRuns(executor, settings, params, notebook, templates, pages_dir)
             activity = store.activity() if params.options.charts else []
             report.times["select"] = time.perf_counter() - t_start
@@ -329,7 +331,6 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
             # New contents are read, derived, gated (without overrides) and split into search bigrams a
             # chunk at a time: memory holds one chunk of cases, however many the casebook has.
             grams_known = Grams(cache_root, site_fp)
-            need = [d for d in digests if manifest.get(d.sha256) is None]
 
             def settle(d, derived: dict) -> _Item | None:
                 manifest.put(d.sha256, derived)
@@ -339,8 +340,7 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
                 item.key = key_of(derived)
                 return item if force or not (pages_dir / f"{item.key}.html").exists() else None
 
-            # Many new contents (a cold build): their pages start as soon as they pass the gate.
-            gating = Gating(lambda case: _gate_findings(case, []), settle, runs if len(need) >= EARLY_FROM else None)
+            gating = Gating(lambda case: _gate_findings(case, []), settle, runs if early else None)
             for i in range(0, len(need), READ_CHUNK):
                 fresh = _read_cases(store, need[i:i + READ_CHUNK], params.statuses)
                 for d in need[i:i + READ_CHUNK]:
