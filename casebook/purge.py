@@ -114,7 +114,7 @@ def purge(settings: Settings, case_id: str, *, actor: str, reason: str, origin: 
 
 def _scrub_cache(settings: Settings, case_id: str, needles: list[bytes]) -> list[str]:
     """The case out of the build cache; what is only a cache of all cases is dropped whole."""
-    from casebook.pipeline.page_cache import write_atomic as _write_atomic
+    from casebook.pipeline.page_cache import write_json_atomic
 
     root = settings.cache_dir / "casebook"
     removed: list[str] = []
@@ -133,7 +133,7 @@ def _scrub_cache(settings: Settings, case_id: str, needles: list[bytes]) -> list
         if mine:
             records = {cases[k].get("record") for k in mine}
             data["cases"] = {k: e for k, e in cases.items() if k not in mine}
-            _write_atomic(manifest, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            write_json_atomic(manifest, data, separators=(",", ":"))
     except (OSError, ValueError, AttributeError):
         drop(manifest)
     grams = root / "search-grams.json"
@@ -141,7 +141,7 @@ def _scrub_cache(settings: Settings, case_id: str, needles: list[bytes]) -> list
         data = json.loads(grams.read_text(encoding="utf-8"))
         if records & set(data.get("grams", {})):
             data["grams"] = {k: v for k, v in data["grams"].items() if k not in records}
-            _write_atomic(grams, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            write_json_atomic(grams, data, separators=(",", ":"))
     except (OSError, ValueError, AttributeError):
         drop(grams)
     drop(root / "gate.json")        # verdicts with the flagged text, by content hash: recomputed cheaply
