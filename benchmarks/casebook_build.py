@@ -16,8 +16,9 @@ the real CLI as a subprocess and are timed from outside, so interpreter start-up
 Peak memory is the largest total PSS of the scenario's whole process tree (kernels included; a page
 shared by n processes counts 1/n in each, so forked workers' pages shared with the build count once),
 sampled every 200 ms (reading a process's PSS makes the kernel walk its pages, 3–5 ms a process:
-sampled every 50 ms, that alone made a cold build of 200 cases 7% slower); CPU is the user+system time of that tree (kernels included), which says what
-a run costs even when other work on the machine stretches its wall time. --large N repeats (c)–(e)
+sampled every 50 ms, that alone made a cold build of 200 cases 7% slower); CPU is the user+system
+time of that tree (kernels included), which says what a run costs even when other work on the
+machine stretches its wall time. --large N repeats (c)–(e)
 on N cases for the 1,000-case goals (0 skips it); (d) and (e) run --repeat times there (median shown).
 
 Also (--parts): `profile` — a warm page before and after issue #20, the old path re-enacted beside the
