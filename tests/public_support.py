@@ -32,14 +32,26 @@ def get(url: str, *, client: str = "127.0.0.1", timeout: float = 60.0, follow: b
 
 
 def kernels(server) -> list[psutil.Process]:
-    out = []
+    """The kernel processes of `server`.
+
+    A kernel's own child is not a kernel: every kernel forks `uname -p` as it starts (debugpy's log
+    asks `platform.platform()`), and until that child has exec'd it carries the kernel's command
+    line. On a loaded machine the window is long enough for a 50 ms sampler to count it."""
     try:
         children = psutil.Process(server.proc.pid).children(recursive=True)
     except psutil.Error:
-        return out
+        return []
+    found: dict[int, psutil.Process] = {}
     for p in children:
         try:
             if p.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(p.cmdline()):
+                found[p.pid] = p
+        except psutil.Error:
+            pass
+    out = []
+    for p in found.values():
+        try:
+            if p.ppid() not in found:
                 out.append(p)
         except psutil.Error:
             pass
