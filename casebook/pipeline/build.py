@@ -303,11 +303,11 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
             digests = [d for d in every if params.selects(d)]
             need = [d for d in digests if manifest.get(d.sha256) is None]   # new contents
             # Many (a cold build): their pages start as soon as they pass the gate, which the workers share.
-            early = len(need) >= EARLY_FROM
+            many_new = len(need) >= EARLY_FROM
             if need:
                 from casebook.pipeline.executors import fork_safe
 
-                if early and fork_safe():   # the forked workers will gate as well
+                if many_new and fork_safe():   # the forked workers will gate as well
                     _prepare_gate()
                 # A changed case (almost always) means a page to execute: the kernels boot from now on, while
                 # this process reads, hashes and gates. (A change the page does not show, e.g. its status
@@ -340,7 +340,7 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
                 item.key = key_of(derived)
                 return item if force or not (pages_dir / f"{item.key}.html").exists() else None
 
-            gating = Gating(lambda case: _gate_findings(case, []), settle, runs if early else None)
+            gating = Gating(lambda case: _gate_findings(case, []), settle, runs if many_new else None)
             for i in range(0, len(need), READ_CHUNK):
                 fresh = _read_cases(store, need[i:i + READ_CHUNK], params.statuses)
                 for d in need[i:i + READ_CHUNK]:
@@ -362,8 +362,9 @@ def build_casebook(settings: Settings, params: CasebookParams | str | Path | Non
                 items.append(item)
             report.selected = len(items)
             # pages handed over early count as missing even once done: they are placed as their results come
-            early = runs.submitted if runs is not None else set()
-            missing = {it.id for it in items if force or it.id in early or not (pages_dir / f"{it.key}.html").exists()}
+            handed_over = runs.submitted if runs is not None else set()
+            missing = {it.id for it in items
+                       if force or it.id in handed_over or not (pages_dir / f"{it.key}.html").exists()}
             report.times["hash"] = time.perf_counter() - t
             if executor is not None and not runs.submitted:
                 from casebook.pipeline.executors import outgrown
